@@ -1,0 +1,3 @@
+module concurrentmaps
+
+go 1.26

@@ -1,0 +1,41 @@
+//! The Rust programs of *Concurrent maps in Go and Rust*.
+//!
+//! Each experiment is one file under `examples/` named after its chapter
+//! (`ch1_safe_writers.rs`), runnable with
+//! `cargo run --release -p chapters --example NAME` and tested by `cargo test`.
+//! Programs that must *not* compile live under `tests/ui/`; the trybuild test
+//! `tests/compile_errors.rs` pins the exact compiler error each one shows, and
+//! the doctests below make `cargo test --doc` fail if any of them ever compiles.
+
+/// Chapter 1: the Go two-writer program, translated to Rust, is rejected at compile time.
+///
+/// Spawning a thread that borrows a local map (E0373, the closure may outlive the map):
+///
+/// ```compile_fail,E0373
+#[doc = include_str!("../tests/ui/ch1_spawn_borrows_map.rs")]
+/// ```
+///
+/// Two scoped threads that both take `&mut` to the map (E0499):
+///
+/// ```compile_fail,E0499
+#[doc = include_str!("../tests/ui/ch1_scoped_two_writers.rs")]
+/// ```
+///
+/// Sharing the map through `Arc` gives shared access only (E0596):
+///
+/// ```compile_fail,E0596
+#[doc = include_str!("../tests/ui/ch1_arc_map_is_read_only.rs")]
+/// ```
+///
+/// `Rc<RefCell<HashMap>>` cannot cross a thread boundary at all (E0277, not `Send`):
+///
+/// ```compile_fail,E0277
+#[doc = include_str!("../tests/ui/ch1_rc_refcell_map.rs")]
+/// ```
+///
+/// `Arc<RefCell<HashMap>>` is rejected too: `RefCell` is not `Sync` (E0277):
+///
+/// ```compile_fail,E0277
+#[doc = include_str!("../tests/ui/ch1_arc_refcell_map.rs")]
+/// ```
+pub mod ch1 {}

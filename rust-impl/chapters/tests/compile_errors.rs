@@ -1,0 +1,10 @@
+//! The programs in `tests/ui/` are the Go examples of chapter 1 written in Rust.
+//! Each must fail to compile with the error its `.stderr` file records; the book
+//! shows both files. Regenerate the expected output after a toolchain change with
+//! `TRYBUILD=overwrite cargo test -p chapters --test compile_errors` and review the diff.
+
+#[test]
+fn chapter1_shared_map_programs_do_not_compile() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/ch1_*.rs");
+}
