@@ -44,7 +44,7 @@ impl std::error::Error for MapMisuse {}
 /// A `u64 -> u64` map with Go's misuse check and none of a lock's guarantees.
 ///
 /// Invariant the flag *tries* to keep: `writing` is true exactly while one
-/// `insert` is between its check and its final clear. Because the flag is
+/// `insert` is between its opening check and its closing toggle. Because the flag is
 /// accessed with `Relaxed` ordering (as Go's plain byte is), nothing orders
 /// one thread's table access before another's: even when the check passes
 /// correctly, the table accesses still race.
@@ -72,8 +72,8 @@ impl GoLikeMap {
     }
 
     // ANCHOR: insert
-    /// Inserts like Go's `mapassign`: check the flag, set it, write, then check
-    /// that nobody cleared it meanwhile, and clear it.
+    /// Inserts like Go's `mapassign`: check the flag, toggle it, write, then
+    /// check that nobody toggled it meanwhile, and toggle it back.
     pub fn insert(&self, key: u64, value: u64) -> Result<(), MapMisuse> {
         self.begin_write()?;
         // SAFETY: none; another thread may be inside the table right now if it
@@ -109,22 +109,34 @@ impl GoLikeMap {
     }
 
     // ANCHOR: flag
+    // Go 1.26, internal/runtime/maps/runtime_fast64.go:205-214: refuse if the
+    // flag is set, then toggle it (`m.writing ^= 1`). Toggling rather than
+    // setting means two writers that both got past the check flip it back to
+    // 0, so each may notice at its end-of-write check below.
     fn begin_write(&self) -> Result<(), MapMisuse> {
         // A load then a store, not a compare-and-swap: two writers can both
-        // load `false` before either stores `true`. Go's check has the same gap.
+        // load `false` before either stores. Go's plain byte has the same gap.
         if self.writing.load(Ordering::Relaxed) {
             return Err(MapMisuse::ConcurrentWrites);
         }
-        self.writing.store(true, Ordering::Relaxed);
+        self.toggle_writing();
         Ok(())
     }
 
+    // runtime_fast64.go:224-228 and the end of mapassign: the flag must still
+    // be set; if another writer toggled it, both are in the map at once.
     fn end_write(&self) -> Result<(), MapMisuse> {
         if !self.writing.load(Ordering::Relaxed) {
             return Err(MapMisuse::ConcurrentWrites);
         }
-        self.writing.store(false, Ordering::Relaxed);
+        self.toggle_writing();
         Ok(())
+    }
+
+    /// `m.writing ^= 1`: a plain read-modify-write, not an atomic one.
+    fn toggle_writing(&self) {
+        let current = self.writing.load(Ordering::Relaxed);
+        self.writing.store(!current, Ordering::Relaxed);
     }
     // ANCHOR_END: flag
 }

@@ -1,0 +1,141 @@
+// Command ch1-detection measures claims C1, C4 and C6 of chapter 1.
+//
+// It builds cmd/ch1-two-writers twice (normally and with -race), runs the
+// normal binary -runs times for each GOMAXPROCS in {1, 2} and each
+// writes-per-goroutine in {1000, 100000}, runs the -race binary -race-runs
+// times, and counts how each run ended. It then measures allocations per
+// operation of sync.Map and a mutex-guarded map with testing.Benchmark.
+//
+// With -out DIR it writes DIR/detection.json, DIR/detection.md and
+// DIR/store-allocs.md, each atomically. Progress goes to stderr. On SIGINT
+// or SIGTERM it stops, discards the run in flight, and writes what finished,
+// marked partial (exit status 130).
+//
+//	cd go-reference && go run ./cmd/ch1-detection -out ../book/src/generated/ch01
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// regenerate is the exact command that rebuilds the generated files; the
+// files quote it so a reader knows how to refresh them.
+const regenerate = "cd go-reference && go run ./cmd/ch1-detection -out ../book/src/generated/ch01"
+
+// options are the validated command-line flags.
+type options struct {
+	runs       int
+	raceRuns   int
+	benchN     int
+	runTimeout time.Duration
+	outDir     string
+}
+
+func main() {
+	opt, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+}
+
+// parseFlags parses and checks args; on error it has already printed the
+// problem (naming the flag) and the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("ch1-detection", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.runs, "runs", 50, "runs of the normal binary per configuration (>= 1)")
+	fs.IntVar(&o.raceRuns, "race-runs", 3, "runs of the -race binary per GOMAXPROCS value (>= 0; 0 skips the -race build)")
+	fs.IntVar(&o.benchN, "bench-n", 200_000, "iterations of each allocation benchmark (>= 1)")
+	fs.DurationVar(&o.runTimeout, "run-timeout", 30*time.Second, "kill a single run after this long (> 0)")
+	fs.StringVar(&o.outDir, "out", "", "directory for detection.json, detection.md, store-allocs.md (empty: print the tables to stdout)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	bad := func(format string, a ...any) (options, error) {
+		err := fmt.Errorf(format, a...)
+		fmt.Fprintf(stderr, "ch1-detection: %v\n", err)
+		fs.Usage()
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
+	case o.runs < 1:
+		return bad("-runs must be >= 1, got %d", o.runs)
+	case o.raceRuns < 0:
+		return bad("-race-runs must be >= 0, got %d", o.raceRuns)
+	case o.benchN < 1:
+		return bad("-bench-n must be >= 1, got %d", o.benchN)
+	case o.runTimeout <= 0:
+		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
+	}
+	if o.outDir != "" {
+		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
+			return bad("-out %s: want an existing directory", o.outDir)
+		}
+	}
+	return o, nil
+}
+
+// run does the whole experiment and returns the exit status.
+func run(ctx context.Context, opt options, stdout, stderr io.Writer) int {
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "ch1-detection: "+format+"\n", a...) }
+	started := time.Now()
+
+	tmp, err := os.MkdirTemp("", "ch1-detection-")
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := newReport(opt, started)
+	bins, err := buildBinaries(ctx, tmp, opt.raceRuns > 0, logf)
+	if err != nil {
+		if ctx.Err() != nil {
+			logf("interrupted while building; nothing measured, no file written")
+			return 130
+		}
+		logf("%v", err)
+		return 1
+	}
+	rep.Detection = runDetection(ctx, bins, opt, logf)
+	if ctx.Err() == nil {
+		rep.StoreAllocs = measureStoreAllocs(ctx, opt.benchN, logf)
+	}
+	rep.Partial = ctx.Err() != nil
+	if rep.Partial && rep.runsDone() == 0 {
+		logf("interrupted before any run finished; no file written")
+		return 130
+	}
+
+	if err := writeOutputs(rep, opt.outDir, stdout); err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if opt.outDir != "" {
+		logf("wrote %s in %v", filepath.Join(opt.outDir, "{"+jsonFile+","+detectionMD+","+allocsMD+"}"),
+			time.Since(started).Round(time.Second))
+	}
+	if rep.Partial {
+		logf("interrupted: the files hold the finished runs and say partial")
+		return 130
+	}
+	return 0
+}
