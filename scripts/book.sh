@@ -54,10 +54,15 @@ book_tools_install() {
     if ((${#missing[@]})); then
         _book_log "installing ${missing[*]} into $root (cargo install --locked; a few minutes)"
         # --force: replace a binary that is present at another version.
-        cargo install --locked --force --root "$root" "${missing[@]}" || {
+        # One shared target dir: the four tools share most of their
+        # dependencies (mdbook's crates, pulldown-cmark, serde, ...), which
+        # then compile once instead of four times. Removed once installed.
+        CARGO_TARGET_DIR="$root/build-cache" \
+            cargo install --locked --force --root "$root" "${missing[@]}" || {
             _book_log "ERROR: cargo install ${missing[*]} failed"
             return 1
         }
+        rm -rf "$root/build-cache"
         for t in "${missing[@]}"; do
             _book_tool_ok "$t" || { _book_log "ERROR: $t still not installed after cargo install"; return 1; }
         done
