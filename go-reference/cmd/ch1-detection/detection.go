@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
+	"strings"
 
 	"concurrentmaps/internal/demo"
 )
@@ -182,17 +186,35 @@ func (r *ConfigResult) add(o demo.Outcome) {
 	default:
 		r.OtherCrash++
 		if r.OtherCrashStderrSample == "" {
-			r.OtherCrashStderrSample = demo.Excerpt(o.Stderr, "", 30)
+			r.OtherCrashStderrSample = portablePaths(demo.Excerpt(o.Stderr, "", 30))
 		}
 	}
 	if r.Build == "race" {
 		if o.DataRaces > 0 {
 			r.DataRaceRuns++
 			if r.FirstRaceReport == "" {
-				r.FirstRaceReport = demo.Excerpt(o.Stderr, demo.DataRaceBanner, 12)
+				r.FirstRaceReport = portablePaths(demo.Excerpt(o.Stderr, demo.DataRaceBanner, 12))
 			}
 		} else if o.Kind() == demo.MapFatal {
 			r.MapFatalWithoutReport++
 		}
 	}
+}
+
+// portablePaths rewrites the machine-specific directories in a stack trace
+// so the committed report does not change with the clone's location:
+// the Go installation becomes $GOROOT, this module's directory go-reference.
+func portablePaths(trace string) string {
+	if root := runtime.GOROOT(); root != "" {
+		trace = strings.ReplaceAll(trace, root+"/", "$GOROOT/")
+	}
+	if dir, err := os.Getwd(); err == nil {
+		for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				trace = strings.ReplaceAll(trace, d+"/", "go-reference/")
+				break
+			}
+		}
+	}
+	return trace
 }
