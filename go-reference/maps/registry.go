@@ -1,0 +1,102 @@
+package maps
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// Entry is one map under test: what it is, and how to make one.
+type Entry struct {
+	Info Info
+	// New returns an empty map. capacity > 0 presizes it for that many keys
+	// where the implementation supports it (Info.Notes says when it does
+	// not); capacity 0 means not presized.
+	New func(capacity int) Map
+}
+
+// CheckGoroutines reports whether one map of this entry may be driven by n
+// goroutines at once. The runner must call it and refuse to run (exit status
+// 2) on error: unsync-map has MaxGoroutines = 1, and two goroutines writing it
+// is a data race that the Go runtime may end with an unrecoverable
+// "fatal error: concurrent map writes".
+func (e Entry) CheckGoroutines(n int) error {
+	if n < 1 {
+		return fmt.Errorf("map %q: goroutines must be at least 1, got %d", e.Info.Name, n)
+	}
+	if e.Info.MaxGoroutines > 0 && n > e.Info.MaxGoroutines {
+		return fmt.Errorf("map %q allows at most %d goroutine(s), got %d: %s",
+			e.Info.Name, e.Info.MaxGoroutines, n, e.Info.Description)
+	}
+	return nil
+}
+
+// registry is the list [All] returns, in the order reports show the maps:
+// the two single-lock baselines, the standard library's concurrent map, our
+// sharded map, the third-party map, and last the single-goroutine limit.
+var registry = []Entry{
+	{Info: mutexMapInfo, New: newMutexMap},
+	{Info: rwmutexMapInfo, New: newRWMutexMap},
+	{Info: syncMapInfo, New: newSyncMap},
+	{Info: shardedMapInfo, New: newShardedMap},
+	{Info: xsyncMapInfo, New: newXsyncMap},
+	{Info: unsyncMapInfo, New: newUnsyncMap},
+}
+
+// All returns every map under test, in a stable order. The slice is a copy.
+//
+// Entries with Info.MaxGoroutines > 0 (today: unsync-map, limit 1) must not be
+// run with more goroutines than that; check with [Entry.CheckGoroutines].
+func All() []Entry { return slices.Clone(registry) }
+
+// Names returns the names of [All], in the same order.
+func Names() []string {
+	names := make([]string, len(registry))
+	for i, e := range registry {
+		names[i] = e.Info.Name
+	}
+	return names
+}
+
+// Lookup returns the entry named name. The error for an unknown name lists
+// the valid ones.
+func Lookup(name string) (Entry, error) {
+	for _, e := range registry {
+		if e.Info.Name == name {
+			return e, nil
+		}
+	}
+	return Entry{}, fmt.Errorf("unknown map %q; valid names: %s", name, strings.Join(Names(), ", "))
+}
+
+// goVersion is Info.Version for maps built only on the standard library.
+var goVersion = runtime.Version()
+
+// moduleVersion returns the version of module path linked into this binary,
+// from its build info, e.g. "v4.5.0". A replaced module reports the
+// replacement ("v4.5.0 => ../xsync (devel)") so a local fork is never
+// mistaken for the release. Only a built program (go build, go run) records
+// its dependencies; a go test binary does not, and gets "unknown (...)".
+func moduleVersion(path string) string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown (binary has no build info)"
+	}
+	for _, dep := range bi.Deps {
+		if dep.Path != path {
+			continue
+		}
+		if r := dep.Replace; r != nil {
+			v := r.Version
+			if v == "" {
+				v = "(devel)"
+			}
+			return dep.Version + " => " + r.Path + " " + v
+		}
+		return dep.Version
+	}
+	// Reached in go test binaries, whose build info lists no dependencies.
+	return "unknown (" + path + " not in this binary's build info)"
+}

@@ -1,0 +1,94 @@
+//! flurry: a port of Java's `ConcurrentHashMap` (lock-free reads, a lock per
+//! bin for writes, cooperative resizing), with memory reclaimed by seize.
+
+use ::flurry::{Guard, HashMap};
+
+use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
+
+/// `flurry::HashMap<u64, u64>` with its default hasher (ahash).
+pub struct FlurryAhash(HashMap<u64, u64>);
+
+/// A thread's handle: one seize guard, pinned for [`GUARD_REPIN_OPS`]
+/// operations at a time.
+///
+/// [`GUARD_REPIN_OPS`]: crate::GUARD_REPIN_OPS
+pub struct FlurryHandle<'a> {
+    map: &'a HashMap<u64, u64>,
+    guard: Guard<'a>,
+    clock: RepinClock,
+}
+
+impl FlurryHandle<'_> {
+    #[inline]
+    fn tick(&mut self) {
+        if self.clock.tick() {
+            self.guard.refresh();
+        }
+    }
+}
+
+impl MapHandle for FlurryHandle<'_> {
+    fn get(&mut self, key: u64) -> Option<u64> {
+        let value = self.map.get(&key, &self.guard).copied();
+        self.tick();
+        value
+    }
+    fn insert(&mut self, key: u64, value: u64) -> bool {
+        let new = self.map.insert(key, value, &self.guard).is_none();
+        self.tick();
+        new
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        let existed = self
+            .map
+            .compute_if_present(&key, |_, _| Some(value), &self.guard)
+            .is_some();
+        self.tick();
+        existed
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        let existed = self.map.remove(&key, &self.guard).is_some();
+        self.tick();
+        existed
+    }
+    fn quiesce(&mut self) {
+        self.guard.refresh();
+        self.guard.flush();
+    }
+}
+
+impl ConcurrentMap for FlurryAhash {
+    type Handle<'a> = FlurryHandle<'a>;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(HashMap::with_capacity(capacity))
+    }
+    fn handle(&self) -> Self::Handle<'_> {
+        FlurryHandle {
+            map: &self.0,
+            guard: self.0.guard(),
+            clock: RepinClock::default(),
+        }
+    }
+    fn describe() -> MapInfo {
+        MapInfo {
+            name: "flurry-ahash",
+            crate_name: "flurry",
+            crate_version: env!("CMAP_VERSION_FLURRY"),
+            hasher: hasher::AHASH,
+            description: "flurry: Java's ConcurrentHashMap in Rust, lock-free reads, a lock per bin \
+                          for writes, cooperative resize",
+            notes: concat!(
+                "Every insert/update allocates a new node or value and retires the old one to \
+                 seize ",
+                env!("CMAP_VERSION_FLURRY_SEIZE"),
+                "; a retired object is freed only after every guard that was active when it was \
+                 retired has moved on. Handles hold one guard and refresh it every 64 ops, so \
+                 garbage waits up to 64 ops per thread; a handle left idle without quiesce() \
+                 holds back reclamation for the whole map."
+            ),
+            max_threads: None,
+            reads: ReadVisibility::Immediate,
+            go_counterpart: None,
+        }
+    }
+}

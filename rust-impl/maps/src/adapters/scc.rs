@@ -1,0 +1,56 @@
+//! scc: one array of 32-entry buckets, each with its own small lock; the
+//! bucket array is swapped in lock-free on resize and reclaimed by epochs.
+
+use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, hasher};
+
+/// `scc::HashMap<u64, u64>` with its default hasher (std's SipHash).
+pub struct SccSip(::scc::HashMap<u64, u64>);
+
+/// The handle is a reference: scc pins its epoch (sdd) inside each call.
+pub struct SccHandle<'a>(&'a ::scc::HashMap<u64, u64>);
+
+impl MapHandle for SccHandle<'_> {
+    fn get(&mut self, key: u64) -> Option<u64> {
+        self.0.read_sync(&key, |_, value| *value)
+    }
+    fn insert(&mut self, key: u64, value: u64) -> bool {
+        self.0.upsert_sync(key, value).is_none()
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        self.0.update_sync(&key, |_, slot| *slot = value).is_some()
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        self.0.remove_sync(&key).is_some()
+    }
+}
+
+impl ConcurrentMap for SccSip {
+    type Handle<'a> = SccHandle<'a>;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(::scc::HashMap::with_capacity(capacity))
+    }
+    fn handle(&self) -> Self::Handle<'_> {
+        SccHandle(&self.0)
+    }
+    fn describe() -> MapInfo {
+        MapInfo {
+            name: "scc-sip",
+            crate_name: "scc",
+            crate_version: env!("CMAP_VERSION_SCC"),
+            hasher: hasher::SIP,
+            description: "scc::HashMap: one bucket array, a lock per 32-entry bucket, \
+                          non-blocking incremental resize",
+            notes: concat!(
+                "Uses the blocking *_sync methods (the async ones need an executor). Resizing \
+                 (grow and shrink, automatic; never below a presized capacity) moves entries \
+                 incrementally on later accesses. Entries live inline in the buckets; old bucket \
+                 arrays and overflow buckets are freed through sdd ",
+                env!("CMAP_VERSION_SCC_SDD"),
+                " epochs; each call pins and unpins inside, so no guard outlives an operation."
+            ),
+            max_threads: None,
+            reads: ReadVisibility::Immediate,
+            go_counterpart: None,
+        }
+    }
+}
