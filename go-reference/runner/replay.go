@@ -1,0 +1,358 @@
+package runner
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"concurrentmaps/maps"
+	"concurrentmaps/trace"
+)
+
+// Latency histogram geometry, the same on both sides (RUNNER-SPEC.md, .hlog).
+const (
+	hdrLowestNs  = 1
+	hdrHighestNs = 60_000_000_000 // 60 s
+	hdrSigFigs   = 3
+)
+
+func newLatencyHistogram() *hdr.Histogram { return hdr.New(hdrLowestNs, hdrHighestNs, hdrSigFigs) }
+
+// clockCheckEvery is how many ops a worker replays between two clock reads
+// (interval boundaries, --duration-ms, SIGINT). 1024 keeps the read's cost
+// (~25 ns) below 0.1 ns per op while bounding how late a boundary is seen to
+// 1024 ops (tens of microseconds for the maps here).
+const clockCheckEvery = 1024
+
+// The result checksum (RUNNER-SPEC.md, "What a run does" 5): an FNV-style fold
+// of every get's result, the found value or missMarker.
+const (
+	checksumInit  = 0xcbf29ce484222325
+	checksumPrime = 0x100000001b3
+	missMarker    = math.MaxUint64
+)
+
+// Op kind codes as stored in the top two bits of an op word.
+const (
+	kindGet    = uint64(trace.Get)
+	kindInsert = uint64(trace.Insert)
+	kindUpdate = uint64(trace.Update)
+	kindRemove = uint64(trace.Remove)
+)
+
+// opCounts are ops completed and ops that hit, per kind code: a get that
+// found its key, an insert that created it, an update or remove that found it.
+type opCounts struct {
+	ops, hits [4]uint64
+}
+
+func (c *opCounts) add(o *opCounts) {
+	for k := range c.ops {
+		c.ops[k] += o.ops[k]
+		c.hits[k] += o.hits[k]
+	}
+}
+
+func (c *opCounts) total() uint64 { return c.ops[0] + c.ops[1] + c.ops[2] + c.ops[3] }
+
+// neverSample is untilSample when latency is off: counting down from it
+// would take centuries.
+const neverSample = math.MaxUint64
+
+// worker replays one op stream. The hot fields are copied into locals by
+// replay and written back once per call, so a worker's struct is written
+// once per 1024 ops; the padding keeps two workers' structs off a shared
+// cache line anyway (128 bytes: adjacent-line prefetch on x86-64).
+type worker struct {
+	m         maps.Map
+	raw       []byte // the stream's op words, little-endian (kind<<62 | key id)
+	n         uint64 // ops in the stream
+	valueHigh uint64 // (thread+1) << 48: the high half of trace.OpValue
+	pos       uint64 // stream index of the next op; wraps to 0 at n
+
+	sampleEvery uint64         // K
+	untilSample uint64         // ops to go before the next timed op
+	hist        *hdr.Histogram // this interval's latency samples (nil: latency off)
+	delay       time.Duration  // --op-delay-ns
+
+	checksum uint64
+	counts   opCounts
+
+	_ [128]byte
+}
+
+func newWorker(m maps.Map, ops trace.ThreadOps, sampleEvery uint64, delay time.Duration) *worker {
+	w := &worker{
+		m:           m,
+		raw:         ops.Raw(),
+		n:           uint64(ops.Len()),
+		valueHigh:   uint64(ops.Thread()+1) << 48,
+		sampleEvery: sampleEvery,
+		delay:       delay,
+		checksum:    checksumInit,
+	}
+	w.startMeasuring()
+	if sampleEvery > 0 {
+		w.hist = newLatencyHistogram()
+	}
+	return w
+}
+
+// startMeasuring rewinds the stream and clears what warm-up left behind:
+// measured-phase op i is stream op i (value index restarts with the stream),
+// and op 0 is the first timed one.
+func (w *worker) startMeasuring() {
+	w.pos = 0
+	w.counts = opCounts{}
+	w.checksum = checksumInit
+	w.untilSample = 0
+	if w.sampleEvery == 0 {
+		w.untilSample = neverSample
+	}
+}
+
+// replay applies the next count ops of the stream (wrapping at its end).
+// This is the hot path: no allocation, no lock, no shared write; a clock read
+// pair only around every K-th op.
+func (w *worker) replay(count uint64) {
+	m, raw, n, pos := w.m, w.raw, w.n, w.pos
+	valueHigh, until, acc, c := w.valueHigh, w.untilSample, w.checksum, w.counts
+	for ; count > 0; count-- {
+		word := binary.LittleEndian.Uint64(raw[pos*8:])
+		kind := word >> 62 & 3
+		key := trace.KeyForID(word & trace.KeyIDMask)
+		value := valueHigh | (pos + 1) // trace.OpValue(thread, pos)
+
+		// The timed region is the map call alone: decoding before it,
+		// counting after it.
+		timed := until == 0
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		var got uint64
+		var hit bool
+		switch kind {
+		case kindGet:
+			got, hit = m.Get(key)
+		case kindInsert:
+			hit = m.Insert(key, value)
+		case kindUpdate:
+			hit = m.Update(key, value)
+		default:
+			hit = m.Remove(key)
+		}
+		if timed {
+			w.record(time.Since(start))
+			until = w.sampleEvery - 1
+		} else {
+			until--
+		}
+
+		if kind == kindGet {
+			x := uint64(missMarker)
+			if hit {
+				x = got
+			}
+			acc = (acc ^ x) * checksumPrime
+		}
+		c.ops[kind]++
+		if hit {
+			c.hits[kind]++
+		}
+		if pos++; pos == n {
+			pos = 0
+		}
+		if w.delay > 0 {
+			spin(w.delay)
+		}
+	}
+	w.pos, w.untilSample, w.checksum, w.counts = pos, until, acc, c
+}
+
+// record adds one latency sample; values beyond the histogram's 60 s are
+// recorded as 60 s.
+func (w *worker) record(d time.Duration) {
+	v := int64(d)
+	if v > hdrHighestNs {
+		v = hdrHighestNs
+	}
+	_ = w.hist.RecordValue(v) // cannot fail: 0 <= v <= highest
+}
+
+// spin busy-waits for d: --op-delay-ns, outside the timed region.
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+// prefillMap inserts the trace's prefill keys in order on this goroutine and
+// returns how many inserts created their key (the prefill keys are distinct,
+// so all of them, for a correct map).
+func prefillMap(m maps.Map, t *trace.Trace, stop *atomic.Bool) (created uint64, interrupted bool) {
+	for i := 0; i < t.PrefillLen(); i++ {
+		if i%clockCheckEvery == 0 && stop.Load() {
+			return created, true
+		}
+		p := t.Prefill(i)
+		if m.Insert(p.Key, p.Value) {
+			created++
+		}
+	}
+	return created, false
+}
+
+// timerReads is how many clock read pairs measureTimerOverhead takes.
+const timerReads = 1_000_000
+
+// measureTimerOverhead is the median of reads empty timed regions,
+// time.Since(time.Now()): the value a latency sample of an op that takes no
+// time would record. It is the bias every sample carries (not subtracted).
+func measureTimerOverhead(reads int) int64 {
+	var counts [4096]uint32 // counts[ns]; the last bucket holds everything >= 4095 ns
+	for i := 0; i < reads; i++ {
+		start := time.Now()
+		d := time.Since(start)
+		if d >= time.Duration(len(counts)-1) {
+			d = time.Duration(len(counts) - 1)
+		}
+		counts[d]++
+	}
+	half := uint64(reads+1) / 2
+	var seen uint64
+	for ns, c := range counts {
+		if seen += uint64(c); seen >= half {
+			return int64(ns)
+		}
+	}
+	return 0
+}
+
+// phase is what the workers share: the barrier, t0, the stop flag and the
+// channel to the collector.
+type phase struct {
+	intervalNs int64
+	durationNs int64 // 0: replay each stream once
+	warmupOps  uint64
+	stop       *atomic.Bool
+	ready      sync.WaitGroup // each worker is Done after its warm-up
+	start      chan struct{}  // closed when the measured phase starts
+	t0         time.Time      // written before start is closed
+	contribs   chan contribution
+	histFree   []chan *hdr.Histogram // per worker: emptied histograms coming back from the collector
+}
+
+// contribution is one worker's counters and histogram for one interval.
+type contribution struct {
+	worker   int
+	interval int64
+	// next: this worker contributes nothing more to intervals below next
+	// (math.MaxInt64 once it is done).
+	next   int64
+	counts opCounts
+	hist   *hdr.Histogram // nil when latency is off
+
+	// Set on the worker's last contribution only.
+	done            bool
+	endNs           int64 // measured-phase clock at the worker's last op
+	checksum        uint64
+	warmupInsertNew uint64
+	warmupRemoveHit uint64
+	err             error // a panic in the map
+}
+
+// runWorker is one worker goroutine: warm-up, barrier, measured phase, and a
+// contribution per interval it passes through.
+func runWorker(p *phase, id int, w *worker) {
+	readyDone, measuring := false, false
+	var cur int64 // the interval this worker's counters belong to
+	last := contribution{worker: id, next: math.MaxInt64, done: true}
+	defer func() {
+		// A panic in the map: stop everyone, and end this worker's part with
+		// the error (the run ends with status "error"). The ops of the
+		// chunk that panicked are lost.
+		if r := recover(); r != nil {
+			p.stop.Store(true)
+			last.err = fmt.Errorf("worker %d: panic in map: %v", id, r)
+			if measuring {
+				last.interval, last.counts, last.hist, last.checksum = cur, w.counts, w.hist, w.checksum
+			}
+			if !readyDone {
+				p.ready.Done()
+			}
+			p.contribs <- last
+		}
+	}()
+
+	// Warm-up: the first warmupOps ops (wrapping), untimed, not in any interval.
+	w.untilSample = neverSample
+	for left := p.warmupOps; left > 0 && !p.stop.Load(); {
+		n := min(left, clockCheckEvery)
+		w.replay(n)
+		left -= n
+	}
+	last.warmupInsertNew = w.counts.hits[kindInsert]
+	last.warmupRemoveHit = w.counts.hits[kindRemove]
+	w.startMeasuring()
+	if w.hist != nil {
+		w.hist.Reset()
+	}
+	readyDone = true
+	p.ready.Done()
+	<-p.start
+	t0 := p.t0
+	measuring = true
+
+	nextBoundary := p.intervalNs
+	var measured uint64
+	for {
+		var elapsed int64
+		finished := p.stop.Load()
+		if !finished {
+			n := uint64(clockCheckEvery)
+			if p.durationNs == 0 {
+				n = min(n, w.n-measured)
+			}
+			w.replay(n)
+			measured += n
+			elapsed = int64(time.Since(t0))
+			finished = p.stop.Load() ||
+				(p.durationNs > 0 && elapsed >= p.durationNs) ||
+				(p.durationNs == 0 && measured == w.n)
+		} else {
+			elapsed = int64(time.Since(t0))
+		}
+		if finished {
+			// The last partial interval, with any ops past a boundary
+			// since the last check (as at every boundary).
+			last.interval, last.counts, last.hist = cur, w.counts, w.hist
+			last.endNs, last.checksum = elapsed, w.checksum
+			p.contribs <- last
+			return
+		}
+		if elapsed >= nextBoundary {
+			k := elapsed / p.intervalNs
+			p.contribs <- contribution{worker: id, interval: cur, next: k, counts: w.counts, hist: w.hist}
+			// Let the collector run now, on this P, between two ops: with
+			// GOMAXPROCS = workers it would otherwise wait for the scheduler
+			// to preempt a worker (~10 ms), wherever that worker is,
+			// inside a timed op included, and sample the interval's metrics late.
+			runtime.Gosched()
+			w.counts = opCounts{}
+			if w.hist != nil {
+				select {
+				case w.hist = <-p.histFree[id]:
+				default: // the collector is behind: a new one (rare)
+					w.hist = newLatencyHistogram()
+				}
+			}
+			cur, nextBoundary = k, (k+1)*p.intervalNs
+		}
+	}
+}

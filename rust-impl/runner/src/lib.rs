@@ -1,0 +1,36 @@
+//! The Rust runner: replays one pre-generated operation trace against one concurrent map
+//! and writes results, as `comparisons/RUNNER-SPEC.md` specifies (the Go runner,
+//! `go-reference/cmd/runner`, implements the same contract).
+//!
+//! ```text
+//! rust-runner --trace PATH --map NAME --out-dir DIR --run-id ID
+//!             [--interval-ms 100] [--latency-sample-every 16] [--duration-ms 0]
+//!             [--warmup-ops 0] [--op-delay-ns 0] [--list-maps]
+//! ```
+//!
+//! A run: validate the trace, the map (a `cmap_maps` registry name or `noop`) and the
+//! output files; measure the clock's cost; prefill from one thread; start one worker per
+//! op stream (`std::thread::scope`), each with its own handle, warm-up, then a start gate;
+//! replay (once, or looping for `--duration-ms`), handing per-interval counters and latency
+//! histograms to the collector on this thread, which writes `DIR/<run_id>.jsonl` and
+//! `DIR/<run_id>.hlog` interval by interval; then `run_end` and the `bench.txt` line.
+//!
+//! The map is chosen once, by name, through [`cmap_maps::visit_by_name`]: the replay loop
+//! ([`replay`]) is compiled once per map type, with no dynamic dispatch per op.
+//!
+//! Exit status (the binary): 0 ok, 2 bad input (nothing overwritten), 130 interrupted
+//! (SIGINT; `run_end` says `"interrupted"`), 1 anything else (a worker panicked, a results
+//! file could not be written).
+
+pub mod alloc;
+pub mod collect;
+pub mod fixture;
+pub mod hlog;
+pub mod noop;
+pub mod records;
+pub mod replay;
+pub mod run;
+pub mod sys;
+
+pub use records::Status;
+pub use run::{Config, Outcome, RunError, resolve_map, run};

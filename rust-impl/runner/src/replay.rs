@@ -1,0 +1,466 @@
+//! The hot path: one worker replaying its op stream through its own map handle.
+//!
+//! Everything here is generic over the map type (one monomorphised copy per map, chosen
+//! once by name in [`crate::run()`]): no `dyn` call and no allocation per op. An op word is
+//! decoded inline (`kind << 62 | key_id`, the key is `key_for_id(key_id)`, the value
+//! `(thread + 1) << 48 | (index + 1)`), applied, counted, and, for gets, folded into the
+//! result checksum. Every [`CLOCK_CHECK_OPS`] ops the worker reads the clock and hands the
+//! collector its counters and latency histogram for each interval it has passed.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use cmap_maps::{ConcurrentMap, MapHandle};
+use hdrhistogram::Histogram;
+use mapbench::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK, key_for_id};
+
+use crate::hlog::new_latency_histogram;
+
+/// Ops between two clock reads (interval and stop checks), as the spec fixes.
+pub const CLOCK_CHECK_OPS: usize = 1024;
+
+/// What a get that finds nothing folds into the result checksum.
+pub const MISS_MARKER: u64 = 0xFFFF_FFFF_FFFF_FFFF;
+
+/// Op kind codes, the index into [`Tally`]'s arrays.
+pub const GET: usize = 0;
+/// See [`GET`].
+pub const INSERT: usize = 1;
+/// See [`GET`].
+pub const UPDATE: usize = 2;
+/// See [`GET`].
+pub const REMOVE: usize = 3;
+
+/// Ops completed and ops that hit, per kind (indexed by the 2-bit kind code): a get that
+/// found its key, an insert that created it, an update or remove that found it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Ops per kind.
+    pub ops: [u64; 4],
+    /// Hits per kind.
+    pub hits: [u64; 4],
+}
+
+impl Tally {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Tally) {
+        for k in 0..4 {
+            self.ops[k] += other.ops[k];
+            self.hits[k] += other.hits[k];
+        }
+    }
+
+    /// All ops.
+    pub fn total(&self) -> u64 {
+        self.ops.iter().sum()
+    }
+
+    /// Keys created minus keys removed (write return values are exact for every map).
+    pub fn net_new_keys(&self) -> i64 {
+        self.hits[INSERT] as i64 - self.hits[REMOVE] as i64
+    }
+}
+
+/// One step of the result checksum: `(acc ^ x) * 0x100000001b3`, wrapping.
+#[inline(always)]
+pub fn fold_result(acc: u64, x: u64) -> u64 {
+    (acc ^ x).wrapping_mul(CHECKSUM_PRIME)
+}
+
+/// The constant part of every value thread `thread` writes: `(thread + 1) << 48`.
+#[inline]
+pub fn value_tag(thread: u32) -> u64 {
+    (u64::from(thread) + 1) << 48
+}
+
+/// Decodes one op word (as stored: little-endian) at `index` of its stream into
+/// (kind, key, value).
+#[inline(always)]
+fn decode_op(word: u64, tag: u64, index: u64) -> (usize, u64, u64) {
+    let word = u64::from_le(word);
+    let key = key_for_id(word & KEY_ID_MASK);
+    let value = tag | (index + 1);
+    ((word >> 62) as usize, key, value)
+}
+
+/// The map call alone: what a latency sample times (the Go runner times the
+/// same region: decoding before, counting after). Returns whether the op hit
+/// and, for a get, the value found or [`MISS_MARKER`].
+#[inline(always)]
+fn call_map<H: MapHandle>(handle: &mut H, kind: usize, key: u64, value: u64) -> (bool, u64) {
+    match kind {
+        GET => match handle.get(key) {
+            Some(found) => (true, found),
+            None => (false, MISS_MARKER),
+        },
+        INSERT => (handle.insert(key, value), 0),
+        UPDATE => (handle.update(key, value), 0),
+        _ => (handle.remove(key), 0),
+    }
+}
+
+/// Counts an op's outcome, folding a get's result into the checksum.
+#[inline(always)]
+fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut u64) {
+    if kind == GET {
+        *checksum = fold_result(*checksum, got);
+    }
+    tally.ops[kind] += 1;
+    tally.hits[kind] += u64::from(hit);
+}
+
+/// Decodes, applies and counts one op word at `index` of its stream.
+#[inline(always)]
+fn apply_op<H: MapHandle>(
+    handle: &mut H,
+    word: u64,
+    tag: u64,
+    index: u64,
+    tally: &mut Tally,
+    checksum: &mut u64,
+) {
+    let (kind, key, value) = decode_op(word, tag, index);
+    let (hit, got) = call_map(handle, kind, key, value);
+    count_op(kind, hit, got, tally, checksum);
+}
+
+/// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed: the warm-up,
+/// and the tests' sequential replay.
+pub fn replay_untimed<H: MapHandle>(
+    handle: &mut H,
+    words: &[u64],
+    thread: u32,
+    first_index: u64,
+    tally: &mut Tally,
+    checksum: &mut u64,
+) {
+    let tag = value_tag(thread);
+    for (i, &word) in words.iter().enumerate() {
+        apply_op(handle, word, tag, first_index + i as u64, tally, checksum);
+    }
+}
+
+/// Inserts the prefill (`prefill_raw` words, entry `i` with value `i + 1`) through one
+/// handle, then quiesces it. Returns how many inserts created their key, or `None` if
+/// `stop` was raised (checked every [`CLOCK_CHECK_OPS`] keys).
+pub fn prefill<H: MapHandle>(
+    handle: &mut H,
+    prefill_raw: &[u64],
+    stop: &AtomicBool,
+) -> Option<u64> {
+    let mut created = 0u64;
+    for (chunk_no, chunk) in prefill_raw.chunks(CLOCK_CHECK_OPS).enumerate() {
+        if stop.load(Relaxed) {
+            return None;
+        }
+        let base = (chunk_no * CLOCK_CHECK_OPS) as u64;
+        for (i, &word) in chunk.iter().enumerate() {
+            let key = key_for_id(u64::from_le(word));
+            created +=
+                u64::from(handle.insert(key, mapbench::trace::prefill_value(base + i as u64)));
+        }
+    }
+    handle.quiesce();
+    Some(created)
+}
+
+/// Spins (reading the clock) until `ns` nanoseconds have passed.
+#[inline]
+fn spin_for(ns: Duration) {
+    let until = Instant::now() + ns;
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// The start barrier: workers arrive after their warm-up; the main thread waits for all of
+/// them, reads the clock (t = 0 of the measured phase) and opens the gate. Unlike
+/// `std::sync::Barrier` it can be aborted, so a worker that panics in its warm-up, or a
+/// SIGINT, never leaves the others waiting forever.
+#[derive(Debug, Default)]
+pub(crate) struct StartGate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    ready: usize,
+    start: Option<Instant>,
+    aborted: bool,
+}
+
+impl StartGate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A worker: arrive, and wait for t0 (`None`: aborted).
+    pub(crate) fn arrive_and_wait(&self) -> Option<Instant> {
+        let mut s = self.lock();
+        s.ready += 1;
+        self.changed.notify_all();
+        let s = self
+            .changed
+            .wait_while(s, |s| s.start.is_none() && !s.aborted)
+            .unwrap_or_else(|e| e.into_inner());
+        if s.aborted { None } else { s.start }
+    }
+
+    /// The main thread: wait for `workers` arrivals, then open the gate at `Instant::now()`
+    /// (returned), unless the gate was aborted or `stop` is raised by then (`None`).
+    pub(crate) fn open_when_ready(&self, workers: usize, stop: &AtomicBool) -> Option<Instant> {
+        let s = self.lock();
+        let mut s = self
+            .changed
+            .wait_while(s, |s| s.ready < workers && !s.aborted)
+            .unwrap_or_else(|e| e.into_inner());
+        if s.aborted || stop.load(Relaxed) {
+            s.aborted = true;
+            self.changed.notify_all();
+            return None;
+        }
+        let t0 = Instant::now();
+        s.start = Some(t0);
+        self.changed.notify_all();
+        Some(t0)
+    }
+
+    /// Wakes everyone waiting; no measured phase will start (harmless once it has).
+    pub(crate) fn abort(&self) {
+        let mut s = self.lock();
+        if s.start.is_none() {
+            s.aborted = true;
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// What one worker hands the collector for one interval.
+#[derive(Debug)]
+pub(crate) struct Contribution {
+    pub worker: usize,
+    /// Interval index `k`: the ops were completed before the worker saw the clock pass
+    /// `t0 + (k + 1) · interval` (or, for its last contribution, before it stopped).
+    pub index: u64,
+    pub tally: Tally,
+    /// The interval's latency samples (`None` when latency is disabled).
+    pub hist: Option<Histogram<u64>>,
+    /// Set on the worker's last contribution.
+    pub end: Option<WorkerEnd>,
+}
+
+/// How a worker finished.
+#[derive(Debug)]
+pub(crate) struct WorkerEnd {
+    /// When it completed its last op (`None` if it never started the measured phase).
+    pub at: Option<Instant>,
+    /// Its result checksum over the measured phase's gets.
+    pub checksum: u64,
+    /// Its warm-up ops (they change the map, so `final_len` needs them).
+    pub warmup: Tally,
+    /// A panic message, if it panicked.
+    pub error: Option<String>,
+}
+
+/// One worker's part of a run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkerPlan<'a> {
+    pub worker: usize,
+    pub thread: u32,
+    /// The thread's op words, as stored.
+    pub words: &'a [u64],
+    pub warmup_ops: u64,
+    /// Time op `i` of the measured phase iff `i % sample_every == 0`; 0 = never.
+    pub sample_every: u64,
+    pub op_delay: Option<Duration>,
+    pub interval: Duration,
+    /// `Some`: replay the stream in a loop until `t0 + duration`; `None`: once.
+    pub duration: Option<Duration>,
+}
+
+/// Runs one worker on the calling thread: handle, warm-up, quiesce, start gate, measured
+/// phase, quiesce. Always sends exactly one contribution with `end` set, last, even if it
+/// panics.
+pub(crate) fn run_worker<M: ConcurrentMap>(
+    map: &M,
+    plan: WorkerPlan<'_>,
+    gate: &StartGate,
+    stop: &AtomicBool,
+    to_collector: &Sender<Contribution>,
+    recycled: &Receiver<Histogram<u64>>,
+) {
+    let mut last_index = 0;
+    let mut warmup = Tally::default();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        worker_body(
+            map,
+            plan,
+            gate,
+            stop,
+            to_collector,
+            recycled,
+            &mut last_index,
+            &mut warmup,
+        )
+    }));
+    if let Err(payload) = outcome {
+        gate.abort();
+        stop.store(true, Relaxed);
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a worker panicked".to_owned());
+        let _ = to_collector.send(Contribution {
+            worker: plan.worker,
+            index: last_index,
+            tally: Tally::default(),
+            hist: None,
+            end: Some(WorkerEnd {
+                at: None,
+                checksum: CHECKSUM_INIT,
+                warmup,
+                error: Some(format!(
+                    "worker {} (thread {}) panicked: {message}",
+                    plan.worker, plan.thread
+                )),
+            }),
+        });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker_body<M: ConcurrentMap>(
+    map: &M,
+    plan: WorkerPlan<'_>,
+    gate: &StartGate,
+    stop: &AtomicBool,
+    to_collector: &Sender<Contribution>,
+    recycled: &Receiver<Histogram<u64>>,
+    last_index: &mut u64,
+    warmup: &mut Tally,
+) {
+    let mut handle = map.handle();
+    let words = plan.words;
+    let n = words.len();
+    let tag = value_tag(plan.thread);
+
+    // Warm-up: the stream's first `warmup_ops` ops (wrapping), untimed, unrecorded.
+    let mut warm_checksum = CHECKSUM_INIT;
+    let mut done = 0u64;
+    while done < plan.warmup_ops && !stop.load(Relaxed) {
+        let pos = (done % n as u64) as usize;
+        let len = CLOCK_CHECK_OPS
+            .min(n - pos)
+            .min((plan.warmup_ops - done) as usize);
+        replay_untimed(
+            &mut handle,
+            &words[pos..pos + len],
+            plan.thread,
+            pos as u64,
+            warmup,
+            &mut warm_checksum,
+        );
+        done += len as u64;
+    }
+    handle.quiesce();
+
+    let finish = |index, tally, hist, at, checksum, warmup: Tally| {
+        let _ = to_collector.send(Contribution {
+            worker: plan.worker,
+            index,
+            tally,
+            hist,
+            end: Some(WorkerEnd {
+                at,
+                checksum,
+                warmup,
+                error: None,
+            }),
+        });
+    };
+    let Some(t0) = gate.arrive_and_wait() else {
+        finish(0, Tally::default(), None, None, CHECKSUM_INIT, *warmup);
+        return;
+    };
+
+    let sampling = plan.sample_every > 0;
+    let mut hist = sampling.then(new_latency_histogram);
+    let mut tally = Tally::default();
+    let mut checksum = CHECKSUM_INIT;
+    let mut k = 0u64;
+    let mut boundary = t0 + plan.interval;
+    let deadline = plan.duration.map(|d| t0 + d);
+    let mut pos = 0usize; // position in the stream (restarts when it wraps)
+    let mut measured = 0u64; // ops completed in the measured phase (never restarts)
+    let mut next_sample = if sampling { 0 } else { u64::MAX };
+    loop {
+        let end = (pos + CLOCK_CHECK_OPS).min(n);
+        for (i, &word) in words[pos..end].iter().enumerate() {
+            let index = (pos + i) as u64;
+            if measured == next_sample {
+                let (kind, key, value) = decode_op(word, tag, index);
+                let started = Instant::now();
+                let (hit, got) = call_map(&mut handle, kind, key, value);
+                let took = Instant::now().duration_since(started);
+                count_op(kind, hit, got, &mut tally, &mut checksum);
+                if let Some(h) = hist.as_mut() {
+                    h.saturating_record(took.as_nanos() as u64);
+                }
+                next_sample = next_sample.saturating_add(plan.sample_every);
+            } else {
+                apply_op(&mut handle, word, tag, index, &mut tally, &mut checksum);
+            }
+            measured += 1;
+            if let Some(delay) = plan.op_delay {
+                spin_for(delay);
+            }
+        }
+        pos = end;
+        let stream_done = pos == n;
+        if stream_done {
+            pos = 0;
+        }
+        let now = Instant::now();
+        let stopping = match deadline {
+            None => stream_done,
+            Some(d) => now >= d,
+        } || stop.load(Relaxed);
+        if stopping {
+            *last_index = k;
+            finish(k, tally, hist, Some(now), checksum, *warmup);
+            break;
+        }
+        while now >= boundary {
+            let fresh = if sampling {
+                Some(
+                    recycled
+                        .try_recv()
+                        .unwrap_or_else(|_| new_latency_histogram()),
+                )
+            } else {
+                None
+            };
+            let full = std::mem::replace(&mut hist, fresh);
+            let sent = to_collector.send(Contribution {
+                worker: plan.worker,
+                index: k,
+                tally: std::mem::take(&mut tally),
+                hist: full,
+                end: None,
+            });
+            if sent.is_err() {
+                // The collector is gone (it failed): nobody will read the rest.
+                stop.store(true, Relaxed);
+            }
+            k += 1;
+            *last_index = k;
+            boundary += plan.interval;
+        }
+    }
+    handle.quiesce();
+}

@@ -1,0 +1,425 @@
+//! One run, start to end: validate, create the files, measure the timer, prefill, start the
+//! workers, collect, write `run_end`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use cmap_maps::{ConcurrentMap, MapInfo, MapVisitor};
+use mapbench::trace::Trace;
+
+use crate::alloc;
+use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
+use crate::hlog::{HDR_HIGHEST_NS, HDR_LOWEST_NS, HDR_SIGFIGS, new_latency_histogram};
+use crate::noop::{NOOP_NAME, NoopMap};
+use crate::records::{
+    BenchLine, HitsJson, ImplInfo, LatJson, LatencyConfig, OpsJson, RunEnd, RunStart, RuntimeInfo,
+    SCHEMA, Status,
+};
+use crate::replay::{self, StartGate, Tally, WorkerPlan, run_worker};
+use crate::sys;
+
+/// Everything the command line sets (RUNNER-SPEC.md, "Command line").
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub trace: PathBuf,
+    pub map: String,
+    pub out_dir: PathBuf,
+    pub run_id: String,
+    /// > 0.
+    pub interval_ms: u64,
+    /// 0 disables latency sampling.
+    pub latency_sample_every: u64,
+    /// 0: replay each stream once; > 0: loop the streams for this long.
+    pub duration_ms: u64,
+    pub warmup_ops: u64,
+    pub op_delay_ns: u64,
+    /// The command line, for `run_start`.
+    pub argv: Vec<String>,
+}
+
+/// Why a run did not happen or did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// Bad input (exit status 2): the message names the file or flag and what was expected.
+    /// Nothing was overwritten.
+    BadInput(String),
+    /// Anything else (exit status 1).
+    Failed(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::BadInput(m) | RunError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// A run that wrote its `run_end`.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    /// The `run_end` error message, if any.
+    pub error: Option<String>,
+    /// The `bench.txt` line (only for `Status::Ok`).
+    pub bench_line: Option<String>,
+    pub jsonl_path: PathBuf,
+    pub hlog_path: PathBuf,
+}
+
+/// The `--map` name's metadata: `noop`, or a registered map.
+pub fn resolve_map(name: &str) -> Result<MapInfo, String> {
+    if name == NOOP_NAME {
+        return Ok(NoopMap::describe());
+    }
+    cmap_maps::find(name).copied().map_err(|_| {
+        let names: Vec<&str> = cmap_maps::all().iter().map(|m| m.name).collect();
+        format!(
+            "--map `{name}`: unknown map; expected one of: {}, {NOOP_NAME}",
+            names.join(", ")
+        )
+    })
+}
+
+/// Median cost of one `Instant::now()`: 1,000,000 pairs of back-to-back reads, the median
+/// of (second − first), nothing subtracted. Exact for medians below 4 µs (counted per ns).
+pub fn measure_timer_overhead_ns(pairs: u32) -> u64 {
+    const EXACT_NS: usize = 4096;
+    let mut counts = vec![0u32; EXACT_NS + 1];
+    for _ in 0..pairs {
+        let a = Instant::now();
+        let b = Instant::now();
+        let d = b.duration_since(a).as_nanos().min(EXACT_NS as u128) as usize;
+        counts[d] += 1;
+    }
+    let half = u64::from(pairs).div_ceil(2);
+    let mut seen = 0u64;
+    for (ns, &c) in counts.iter().enumerate() {
+        seen += u64::from(c);
+        if seen >= half {
+            return ns as u64;
+        }
+    }
+    EXACT_NS as u64
+}
+
+/// The longest interval accepted (one hour, as the Go runner).
+pub const MAX_INTERVAL_MS: u64 = 3_600_000;
+
+/// Pairs of clock reads behind `timer_overhead_ns`.
+pub const TIMER_OVERHEAD_PAIRS: u32 = 1_000_000;
+
+/// Runs the whole contract. `stop` is the SIGINT flag (the runner also raises it itself
+/// to stop the workers when something fails).
+pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Outcome, RunError> {
+    let bad = RunError::BadInput;
+    if cfg.interval_ms == 0 {
+        return Err(bad(
+            "--interval-ms 0: expected a positive number of milliseconds".into(),
+        ));
+    }
+    let info = resolve_map(&cfg.map).map_err(bad)?;
+    let trace = Trace::open(&cfg.trace).map_err(|e| bad(format!("--trace: {e}")))?;
+    let threads = trace.header().threads;
+    if !info.supports_threads(threads as usize) {
+        return Err(bad(format!(
+            "--map {}: supports at most {} thread(s), but --trace {} has {threads} op streams; expected a trace with at most {} threads",
+            info.name,
+            info.max_threads.unwrap_or(usize::MAX),
+            cfg.trace.display(),
+            info.max_threads.unwrap_or(usize::MAX),
+        )));
+    }
+    let files = ResultFiles::create(&cfg.out_dir, &cfg.run_id).map_err(bad)?;
+    let timer_overhead_ns = measure_timer_overhead_ns(TIMER_OVERHEAD_PAIRS);
+    let prepared = Prepared {
+        cfg,
+        trace,
+        info,
+        files,
+        timer_overhead_ns,
+        stop,
+    };
+    if cfg.map == NOOP_NAME {
+        prepared.visit::<NoopMap>()
+    } else {
+        cmap_maps::visit_by_name(&cfg.map, prepared).expect("resolved above")
+    }
+}
+
+/// A validated run, before the map type is known.
+struct Prepared<'a> {
+    cfg: &'a Config,
+    trace: Trace,
+    info: MapInfo,
+    files: ResultFiles,
+    timer_overhead_ns: u64,
+    stop: &'a AtomicBool,
+}
+
+impl MapVisitor for Prepared<'_> {
+    type Output = Result<Outcome, RunError>;
+
+    fn visit<M: ConcurrentMap>(self) -> Self::Output {
+        execute::<M>(self)
+    }
+}
+
+/// The measured phase's result, or why it never started.
+enum Phase {
+    Measured(Box<Collected>),
+    NotStarted { ends_errors: Vec<String> },
+}
+
+fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
+    let cfg = p.cfg;
+    let header = p.trace.header().clone();
+    let capacity = header.presize_capacity().unwrap_or(0);
+    let failed = |what: &std::path::Path, e: std::io::Error| {
+        RunError::Failed(format!("{}: cannot write: {e}", what.display()))
+    };
+
+    let start = RunStart {
+        record: "run_start",
+        schema: SCHEMA,
+        run_id: &cfg.run_id,
+        lang: "rust",
+        impl_name: p.info.name,
+        impl_info: ImplInfo::of(&p.info),
+        workload: &header.name,
+        trace_path: cfg.trace.display().to_string(),
+        trace_sha256: p.trace.sha256(),
+        key_space: header.key_space,
+        threads: header.threads,
+        ops_per_thread: header.ops_per_thread,
+        prefill: header.prefill_count,
+        presize: header.presize,
+        duration_ms: cfg.duration_ms,
+        warmup_ops: cfg.warmup_ops,
+        interval_ms: cfg.interval_ms,
+        op_delay_ns: cfg.op_delay_ns,
+        latency: LatencyConfig {
+            sample_every: cfg.latency_sample_every,
+            clock: "CLOCK_MONOTONIC (vDSO)",
+            timer_overhead_ns: p.timer_overhead_ns,
+            timer_overhead_method: format!(
+                "median of {TIMER_OVERHEAD_PAIRS} empty timed regions (Instant::now() twice, back to back)"
+            ),
+            hdr_lowest_ns: HDR_LOWEST_NS,
+            hdr_highest_ns: HDR_HIGHEST_NS,
+            hdr_sigfigs: HDR_SIGFIGS,
+        },
+        toolchain: env!("RUNNER_RUSTC_VERSION"),
+        runtime: RuntimeInfo {
+            allocator: if alloc::is_counting() {
+                "system (counting wrapper)"
+            } else {
+                "system"
+            },
+            profile: env!("RUNNER_PROFILE"),
+            opt_level: env!("RUNNER_OPT_LEVEL"),
+        },
+        host: sys::host_info(),
+        git_commit: sys::git_commit(),
+        started_at: sys::rfc3339_utc(SystemTime::now()),
+        argv: &cfg.argv,
+        capacity,
+        key_id_bound: header.key_id_bound,
+        mix_bp: &header.mix_bp,
+        distribution: &header.distribution,
+    };
+    p.files
+        .write_record(&start)
+        .map_err(|e| failed(&p.files.jsonl_path, e))?;
+
+    let map = M::with_capacity(capacity as usize);
+    let stop = p.stop;
+
+    // Prefill, from this thread, untimed; its handle is gone before the workers make theirs
+    // (a map with max_threads = 1 allows one handle at a time).
+    let prefill_started = Instant::now();
+    let prefill_created = {
+        let mut handle = map.handle();
+        replay::prefill(&mut handle, p.trace.prefill_raw(), stop)
+    };
+    let prefill_ns = prefill_started.elapsed().as_nanos() as u64;
+
+    let threads = header.threads as usize;
+    let sampling = cfg.latency_sample_every > 0;
+    let warmup_started = Instant::now();
+    let mut warmup_ns = 0;
+    let phase = match prefill_created {
+        None => Phase::NotStarted {
+            ends_errors: Vec::new(),
+        },
+        Some(_) => {
+            let trace = &p.trace;
+            let files = &mut p.files;
+            let map = &map;
+            let gate = StartGate::default();
+            let gate = &gate;
+            thread::scope(|s| {
+                let (to_collector, from_workers) = mpsc::channel();
+                let mut recycle = Vec::with_capacity(threads);
+                for worker in 0..threads {
+                    let (give_back, take_back) = mpsc::channel();
+                    if sampling {
+                        for _ in 0..SPARE_HISTOGRAMS {
+                            let _ = give_back.send(new_latency_histogram());
+                        }
+                    }
+                    recycle.push(give_back);
+                    let plan = WorkerPlan {
+                        worker,
+                        thread: worker as u32,
+                        words: trace.thread_ops(worker as u32).raw(),
+                        warmup_ops: cfg.warmup_ops,
+                        sample_every: cfg.latency_sample_every,
+                        op_delay: (cfg.op_delay_ns > 0)
+                            .then(|| Duration::from_nanos(cfg.op_delay_ns)),
+                        interval: Duration::from_millis(cfg.interval_ms),
+                        duration: (cfg.duration_ms > 0)
+                            .then(|| Duration::from_millis(cfg.duration_ms)),
+                    };
+                    let to_collector = to_collector.clone();
+                    let spawned = thread::Builder::new()
+                        .name(format!("replay-{worker}"))
+                        .spawn_scoped(s, move || {
+                            run_worker::<M>(map, plan, gate, stop, &to_collector, &take_back)
+                        });
+                    if let Err(e) = spawned {
+                        gate.abort();
+                        stop.store(true, Relaxed);
+                        return Err(RunError::Failed(format!(
+                            "cannot start worker thread {worker}: {e}"
+                        )));
+                    }
+                }
+                drop(to_collector);
+                let Some(t0) = gate.open_when_ready(threads, stop) else {
+                    warmup_ns = warmup_started.elapsed().as_nanos() as u64;
+                    // Workers that never started report only panics.
+                    let ends_errors = from_workers
+                        .iter()
+                        .filter_map(|c| c.end.and_then(|e| e.error))
+                        .collect();
+                    return Ok(Phase::NotStarted { ends_errors });
+                };
+                let t0_wall = SystemTime::now();
+                warmup_ns = t0.duration_since(warmup_started).as_nanos() as u64;
+                let mut collector = Collector::new(
+                    files,
+                    t0,
+                    t0_wall,
+                    Duration::from_millis(cfg.interval_ms),
+                    sampling,
+                    recycle,
+                );
+                // After the collector's own set-up allocations, so they do not count as the
+                // measured phase's.
+                let baseline = ProcSample::now();
+                let baseline_alloc = baseline.alloc;
+                collector.set_baseline(baseline);
+                let mut collected = collector.collect(from_workers, stop);
+                // Measured-phase allocation deltas, relative to t0.
+                collected.end_alloc = collected.end_alloc.map(|end| alloc::AllocSnapshot {
+                    live_bytes: end.live_bytes,
+                    alloc_bytes: end.alloc_bytes - baseline_alloc.alloc_bytes,
+                    alloc_objects: end.alloc_objects - baseline_alloc.alloc_objects,
+                });
+                Ok(Phase::Measured(Box::new(collected)))
+            })?
+        }
+    };
+
+    // The run_end record.
+    let mut errors: Vec<String> = Vec::new();
+    let (tally, hist, checksum, elapsed, intervals, alloc_delta, warm_net) = match &phase {
+        Phase::NotStarted { ends_errors } => {
+            errors.extend(ends_errors.iter().cloned());
+            (Tally::default(), None, 0, Duration::ZERO, 0, None, 0i64)
+        }
+        Phase::Measured(c) => {
+            errors.extend(c.io_error.iter().cloned());
+            errors.extend(c.ends.iter().filter_map(|e| e.error.clone()));
+            // XOR over the workers that ran the measured phase (each folded from CHECKSUM_INIT).
+            let checksum = c
+                .ends
+                .iter()
+                .filter(|e| e.at.is_some())
+                .fold(0u64, |acc, e| acc ^ e.checksum);
+            let warm_net = c.ends.iter().map(|e| e.warmup.net_new_keys()).sum::<i64>();
+            (
+                c.tally,
+                c.hist.as_ref(),
+                checksum,
+                c.elapsed,
+                c.intervals,
+                c.end_alloc,
+                warm_net,
+            )
+        }
+    };
+    let status = if !errors.is_empty() {
+        Status::Error
+    } else if stop.load(Relaxed) {
+        Status::Interrupted
+    } else {
+        Status::Ok
+    };
+    let final_len =
+        (prefill_created.unwrap_or(0) as i64 + warm_net + tally.net_new_keys()).max(0) as u64;
+    let elapsed_ns = elapsed.as_nanos() as u64;
+    let lat = LatJson::of(hist);
+    let counting = alloc::is_counting();
+    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    let end = RunEnd {
+        record: "run_end",
+        status,
+        error: error.clone(),
+        elapsed_ns,
+        prefill_ns,
+        ops: OpsJson::from(&tally),
+        throughput_ops_per_s: if elapsed_ns == 0 {
+            0.0
+        } else {
+            tally.total() as f64 * 1e9 / elapsed_ns as f64
+        },
+        lat_ns: lat,
+        checksum: format!("0x{checksum:016x}"),
+        final_len,
+        gc: None,
+        hits: HitsJson::from(&tally),
+        intervals,
+        warmup_ns,
+        alloc_bytes: alloc_delta.filter(|_| counting).map(|a| a.alloc_bytes),
+        alloc_objects: alloc_delta.filter(|_| counting).map(|a| a.alloc_objects),
+    };
+    let write_end = p.files.write_record(&end);
+    drop(map);
+    write_end.map_err(|e| failed(&p.files.jsonl_path, e))?;
+
+    let bench_line = (status == Status::Ok).then(|| {
+        BenchLine {
+            workload: &header.name,
+            map: p.info.name,
+            threads: header.threads,
+            total_ops: tally.total(),
+            elapsed_ns,
+            p99_ns: (lat.count > 0).then_some(lat.p99),
+            alloc_bytes: alloc_delta.map_or(0, |a| a.alloc_bytes),
+            alloc_objects: alloc_delta.map_or(0, |a| a.alloc_objects),
+        }
+        .render()
+    });
+    Ok(Outcome {
+        status,
+        error,
+        bench_line,
+        jsonl_path: p.files.jsonl_path.clone(),
+        hlog_path: p.files.hlog_path.clone(),
+    })
+}

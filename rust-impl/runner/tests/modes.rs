@@ -1,0 +1,105 @@
+//! Duration mode, warm-up, op delay, latency off, --list-maps.
+
+mod common;
+
+use cmap_runner::hlog::read_log;
+
+use common::*;
+
+#[test]
+fn duration_mode_loops_the_streams_until_the_time_is_up() {
+    let dir = fresh_dir("duration");
+    let trace = testdata("golden.trace");
+    for map in ["noop", "dashmap-foldhash"] {
+        let (records, _) = run_ok(
+            &trace,
+            map,
+            &dir,
+            map,
+            &[
+                "--duration-ms",
+                "40",
+                "--interval-ms",
+                "10",
+                "--warmup-ops",
+                "3000",
+            ],
+        );
+        let (intervals, end) = check_sequence(&records, 10);
+        assert_eq!(end["status"], "ok");
+        // Workers stop at the first clock check at or after t0 + 40 ms.
+        assert!(num(&end, "elapsed_ns") >= 40_000_000, "{end}");
+        assert!(!intervals.is_empty());
+        assert_eq!(records[0]["warmup_ops"], 3000);
+        let log = read_log(&std::fs::read(dir.join(format!("{map}.hlog"))).unwrap()).unwrap();
+        let logged: u64 = log.intervals.iter().map(|i| i.hist.len()).sum();
+        assert_eq!(logged, num(&end["lat_ns"], "count"));
+    }
+}
+
+#[test]
+fn warm_up_ops_are_not_counted_but_change_the_map() {
+    let dir = fresh_dir("warmup");
+    let trace = testdata("golden.trace");
+    let (records, _) = run_ok(
+        &trace,
+        "mutex-std-foldhash",
+        &dir,
+        "w",
+        &["--warmup-ops", "1000"],
+    );
+    let (_, end) = check_sequence(&records, 100);
+    assert_eq!(num(&end["ops"], "total"), 2000);
+    assert!(num(&end, "warmup_ns") > 0);
+}
+
+#[test]
+fn op_delay_spins_after_every_op() {
+    let dir = fresh_dir("delay");
+    let trace = testdata("golden.trace");
+    let (records, _) = run_ok(&trace, "noop", &dir, "d", &["--op-delay-ns", "20000"]);
+    let (_, end) = check_sequence(&records, 100);
+    // 1,000 ops per worker, each followed by >= 20 µs of spinning.
+    assert!(num(&end, "elapsed_ns") >= 20_000_000, "{end}");
+    assert_eq!(records[0]["op_delay_ns"], 20000);
+}
+
+#[test]
+fn latency_sampling_can_be_disabled() {
+    let dir = fresh_dir("nolat");
+    let trace = testdata("golden.trace");
+    let (records, stdout) = run_ok(
+        &trace,
+        "dashmap-sip",
+        &dir,
+        "n",
+        &["--latency-sample-every", "0"],
+    );
+    let (_, end) = check_sequence(&records, 100);
+    assert_eq!(num(&end["lat_ns"], "count"), 0);
+    assert!(
+        !stdout.contains("p99-ns") && stdout.contains(" ns/op \t"),
+        "{stdout}"
+    );
+    let log = read_log(&std::fs::read(dir.join("n.hlog")).unwrap()).unwrap();
+    assert!(log.intervals.is_empty());
+}
+
+#[test]
+fn list_maps_prints_the_registry_as_json_lines() {
+    let out = runner().arg("--list-maps").output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), cmap_maps::all().len());
+    for (line, info) in lines.iter().zip(cmap_maps::all()) {
+        assert_eq!(line["name"], info.name);
+        assert_eq!(line["crate_or_package"], info.crate_name);
+        assert_eq!(line["version"], info.crate_version);
+        assert_eq!(line["hasher"], info.hasher);
+        assert_eq!(line["notes"], info.notes);
+    }
+}

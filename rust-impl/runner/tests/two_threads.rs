@@ -1,0 +1,93 @@
+//! Every registered map (and `noop`) runs the 2-thread golden trace: the JSONL has the
+//! right record sequence and totals, the `.hlog` decodes and agrees with it, and the
+//! bench line has the spec's shape.
+
+mod common;
+
+use cmap_runner::hlog::read_log;
+use mapbench::trace::Trace;
+
+use common::*;
+
+#[test]
+fn every_map_completes_a_two_thread_run_with_consistent_results() {
+    let dir = fresh_dir("two-threads");
+    let trace_path = testdata("golden.trace");
+    let trace = Trace::open(&trace_path).unwrap();
+    let summary = trace.summary();
+    let h = trace.header();
+    let per_kind = |pick: fn(&mapbench::trace::ThreadSummary) -> u64| -> u64 {
+        summary.threads.iter().map(pick).sum()
+    };
+    // Op i of each worker is timed iff i % 16 == 0.
+    let samples_per_thread = h.ops_per_thread.div_ceil(16);
+
+    let maps: Vec<&str> = cmap_maps::all()
+        .iter()
+        .filter(|m| m.supports_threads(2))
+        .map(|m| m.name)
+        .chain(["noop"])
+        .collect();
+    assert!(maps.len() > 10);
+    for map in maps {
+        let (records, stdout) = run_ok(&trace_path, map, &dir, map, &["--interval-ms", "1"]);
+        let (intervals, end) = check_sequence(&records, 1);
+        let start = &records[0];
+        assert_eq!(start["impl"], map);
+        assert_eq!(start["threads"], 2);
+        assert_eq!(start["trace_sha256"], trace.sha256());
+        assert_eq!(start["latency"]["sample_every"], 16);
+        num(&start["latency"], "timer_overhead_ns");
+        assert_eq!(start["runtime"]["allocator"], "system (counting wrapper)");
+        assert_eq!(end["status"], "ok", "{map}: {end}");
+
+        let ops = &end["ops"];
+        assert_eq!(
+            num(ops, "total"),
+            u64::from(h.threads) * h.ops_per_thread,
+            "{map}"
+        );
+        assert_eq!(num(ops, "get"), per_kind(|t| t.get), "{map}");
+        assert_eq!(num(ops, "insert"), per_kind(|t| t.insert), "{map}");
+        assert_eq!(num(ops, "update"), per_kind(|t| t.update), "{map}");
+        assert_eq!(num(ops, "remove"), per_kind(|t| t.remove), "{map}");
+        let lat_count = num(&end["lat_ns"], "count");
+        assert_eq!(lat_count, 2 * samples_per_thread, "{map}");
+
+        // The .hlog: one histogram per interval, tag lat, counts as in the JSONL.
+        let log = read_log(&std::fs::read(dir.join(format!("{map}.hlog"))).unwrap()).unwrap();
+        assert!(
+            log.start_time.is_some() && log.base_time == log.start_time,
+            "{map}"
+        );
+        assert_eq!(log.intervals.len(), intervals.len(), "{map}");
+        let mut total = 0;
+        for (logged, record) in log.intervals.iter().zip(&intervals) {
+            assert_eq!(logged.tag.as_deref(), Some("lat"));
+            assert_eq!(logged.hist.len(), num(&record["lat_ns"], "count"), "{map}");
+            assert_eq!(
+                logged.start.as_nanos() / 1_000_000,
+                u128::from(num(record, "t_start_ns")) / 1_000_000
+            );
+            total += logged.hist.len();
+        }
+        assert_eq!(total, lat_count, "{map}");
+
+        let fields: Vec<&str> = stdout.trim_end().split(" \t").collect();
+        assert_eq!(fields.len(), 7, "{stdout}");
+        assert_eq!(
+            fields[0],
+            format!("BenchmarkReplay/workload=golden/map={map}/lang=rust/threads=2")
+        );
+        assert_eq!(fields[1], "2000");
+        for (field, unit) in
+            fields[2..]
+                .iter()
+                .zip(["ns/op", "ops/s", "p99-ns", "B/op", "allocs/op"])
+        {
+            let (value, u) = field.split_once(' ').unwrap();
+            assert_eq!(u, unit);
+            value.parse::<f64>().unwrap();
+        }
+    }
+}
