@@ -3,11 +3,17 @@
 //! ```text
 //! mapbench trace --workload FILE|NAME --out PATH [--threads N] [--ops-per-thread N] [--seed S]
 //! mapbench trace-info PATH [--json]
+//! mapbench run --suite NAME|FILE [--out DIR] [--only-lang go|rust] [--filter SUBSTR] [--dry-run]
+//!              [--rust-runner PATH] [--go-runner PATH] [--trace-cache DIR] [--run-timeout SECS]
+//! mapbench check RESULTS_DIR
+//! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
+//!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
 //! ```
 //!
-//! Exit status: 0 on success, 2 for bad input (an invalid spec or trace, an unknown
-//! workload name, a bad flag), 1 when something else fails (e.g. the output cannot be
-//! written).
+//! Exit status: 0 on success, 2 for bad input (an invalid spec, suite, trace or results
+//! file, an unknown workload, suite or map name, a missing toolchain, a bad flag), 1 when
+//! something else fails (a runner build, a run, writing output), 130 when Ctrl-C stopped
+//! a suite.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,14 +22,18 @@ use std::time::Instant;
 use anyhow::anyhow;
 use clap::{Parser, Subcommand};
 
+use mapbench::orchestrate::{self, EXIT_INTERRUPTED, Failure, RunOptions, RunSummary};
+use mapbench::results::Lang;
 use mapbench::trace::{self, Trace, TraceHeader};
+use mapbench::validate::{self, ValidateOptions};
 use mapbench::workload::{self, OpKind, Overrides};
+use mapbench::{check, suite};
 
 #[derive(Parser)]
 #[command(
     name = "mapbench",
     version,
-    about = "Workloads and operation traces for the Go/Rust concurrent-map comparisons"
+    about = "Workloads, traces, suites and results for the Go/Rust concurrent-map comparisons"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -60,12 +70,82 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a suite: build both runners, generate the traces, run every cell (languages
+    /// alternated, repeats interleaved), write results, manifest.json and bench.txt.
+    /// Exit 1 if any run failed, 130 on Ctrl-C.
+    Run {
+        /// A suite file, or NAME for comparisons/suites/NAME.toml (MAPBENCH_SUITES_DIR
+        /// overrides the directory).
+        #[arg(long, value_name = "NAME|FILE")]
+        suite: String,
+        /// Results directory [default: results/<suite>/<UTC timestamp>/ in the repository].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run one language only.
+        #[arg(long, value_name = "go|rust")]
+        only_lang: Option<Lang>,
+        /// Keep the runs whose id (<suite>-<lang>-<map>-<workload>-t<threads>-r<repeat>)
+        /// contains SUBSTR.
+        #[arg(long, value_name = "SUBSTR")]
+        filter: Option<String>,
+        /// Build the runners and resolve the maps, then print the traces and the exact
+        /// command of every run, in order; generate and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        runners: RunnerArgs,
+        /// Where traces are cached, keyed by workload, threads, ops and seed
+        /// [default: <target>/traces].
+        #[arg(long, value_name = "DIR")]
+        trace_cache: Option<PathBuf>,
+        /// Stop a run (SIGINT, SIGKILL 10 s later) that takes longer than this plus its
+        /// --duration-ms; 0 = no limit.
+        #[arg(long, value_name = "SECS", default_value_t = 1800)]
+        run_timeout: u64,
+    },
+    /// Check a results directory: every run file's schema, record order, interval totals
+    /// against run_end, the .hlog's sample count; print a table per cell. Exit 2 if
+    /// anything is malformed.
+    Check {
+        #[arg(value_name = "RESULTS_DIR")]
+        dir: PathBuf,
+    },
+    /// Validate the harness: noop overhead per op, runner vs micro-benchmark for one get,
+    /// read-only scaling efficiency. Writes validation.json and validation.md into --out,
+    /// and the runs into --out/runs.
+    Validate {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_name = "go|rust")]
+        only_lang: Option<Lang>,
+        #[command(flatten)]
+        runners: RunnerArgs,
+        /// Runs per measurement (the median is reported).
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        repeats: u32,
+        #[arg(long, value_name = "N", default_value_t = 500_000)]
+        ops_per_thread: u64,
+        /// Do not run `go test -bench` or `cargo bench`; use an existing criterion
+        /// estimate if there is one.
+        #[arg(long)]
+        skip_micro: bool,
+        /// Criterion's output directory [default: <target>/criterion].
+        #[arg(long, value_name = "DIR")]
+        criterion_dir: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        trace_cache: Option<PathBuf>,
+    },
 }
 
-/// How a command failed: bad input exits 2, anything else 1.
-enum Failure {
-    BadInput(anyhow::Error),
-    Failed(anyhow::Error),
+/// Runner binaries to use instead of building them.
+#[derive(clap::Args)]
+struct RunnerArgs {
+    /// The Rust runner to use; nothing is built for Rust.
+    #[arg(long, value_name = "PATH", env = "MAPBENCH_RUST_RUNNER")]
+    rust_runner: Option<PathBuf>,
+    /// The Go runner to use; nothing is built for Go.
+    #[arg(long, value_name = "PATH", env = "MAPBENCH_GO_RUNNER")]
+    go_runner: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -87,9 +167,53 @@ fn main() -> ExitCode {
             },
         ),
         Command::TraceInfo { path, json } => run_trace_info(&path, json),
+        Command::Run {
+            suite,
+            out,
+            only_lang,
+            filter,
+            dry_run,
+            runners,
+            trace_cache,
+            run_timeout,
+        } => run_suite(RunOptions {
+            suite,
+            out,
+            only_lang,
+            filter,
+            dry_run,
+            rust_runner: runners.rust_runner,
+            go_runner: runners.go_runner,
+            trace_cache,
+            run_timeout: (run_timeout > 0).then(|| std::time::Duration::from_secs(run_timeout)),
+            workloads_dir: workloads_dir(),
+            suites_dir: suites_dir(),
+        }),
+        Command::Check { dir } => run_check(&dir),
+        Command::Validate {
+            out,
+            only_lang,
+            runners,
+            repeats,
+            ops_per_thread,
+            skip_micro,
+            criterion_dir,
+            trace_cache,
+        } => run_validate(ValidateOptions {
+            out,
+            only_lang,
+            rust_runner: runners.rust_runner,
+            go_runner: runners.go_runner,
+            repeats,
+            ops_per_thread,
+            skip_micro,
+            criterion_dir,
+            trace_cache,
+            workloads_dir: workloads_dir(),
+        }),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(Failure::BadInput(e)) => {
             eprintln!("mapbench: error: {e:#}");
             ExitCode::from(2)
@@ -107,7 +231,52 @@ fn workloads_dir() -> PathBuf {
         .unwrap_or_else(workload::workloads_dir)
 }
 
-fn run_trace(arg: &str, out: &Path, overrides: Overrides) -> Result<(), Failure> {
+fn suites_dir() -> PathBuf {
+    std::env::var_os("MAPBENCH_SUITES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(suite::suites_dir)
+}
+
+fn run_suite(opts: RunOptions) -> Result<ExitCode, Failure> {
+    Ok(match orchestrate::run_suite(&opts)? {
+        RunSummary::DryRun => ExitCode::SUCCESS,
+        RunSummary::InterruptedBeforeRuns => ExitCode::from(EXIT_INTERRUPTED),
+        RunSummary::Executed { outcome, .. } if outcome.interrupted => {
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
+        RunSummary::Executed { outcome, .. } if outcome.all_ok() => ExitCode::SUCCESS,
+        RunSummary::Executed { .. } => ExitCode::FAILURE,
+    })
+}
+
+fn run_check(dir: &Path) -> Result<ExitCode, Failure> {
+    let report = check::check_dir(dir).map_err(|e| Failure::BadInput(e.into()))?;
+    print!("{}", check::render(&report, dir));
+    if report.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &report.problems {
+        eprintln!("mapbench: {p}");
+    }
+    Err(Failure::BadInput(anyhow!(
+        "{}: {} problem(s) in the results (listed above)",
+        dir.display(),
+        report.problems.len()
+    )))
+}
+
+fn run_validate(opts: ValidateOptions) -> Result<ExitCode, Failure> {
+    let outcome = validate::validate(&opts)?;
+    Ok(if outcome.exec.interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if outcome.exec.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn run_trace(arg: &str, out: &Path, overrides: Overrides) -> Result<ExitCode, Failure> {
     let bad = |e: workload::WorkloadError| Failure::BadInput(e.into());
     let spec = workload::resolve(arg, &workloads_dir()).map_err(bad)?;
     let w = workload::load(&spec, overrides).map_err(bad)?;
@@ -124,10 +293,10 @@ fn run_trace(arg: &str, out: &Path, overrides: Overrides) -> Result<(), Failure>
         started.elapsed().as_secs_f64()
     );
     println!("{}", written.sha256);
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
-fn run_trace_info(path: &Path, json: bool) -> Result<(), Failure> {
+fn run_trace_info(path: &Path, json: bool) -> Result<ExitCode, Failure> {
     let t = Trace::open(path).map_err(|e| Failure::BadInput(e.into()))?;
     let info = t.info();
     // Compare with PATH.sha256 if it exists: its first field is the hex digest.
@@ -152,7 +321,7 @@ fn run_trace_info(path: &Path, json: bool) -> Result<(), Failure> {
             info.sha256,
             sidecar.display()
         ))),
-        _ => Ok(()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

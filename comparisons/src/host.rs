@@ -1,0 +1,167 @@
+//! The environment a result comes from: host, toolchains, git commit, and UTC time
+//! stamps (RFC 3339, without a date-time dependency).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// The machine, as the manifest and `bench.txt` record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    pub cpu_model: Option<String>,
+    pub vcpus: Option<u32>,
+    pub kernel: Option<String>,
+    pub hostname: Option<String>,
+    /// Go's names for the platform, as in `go test -bench` output.
+    pub goos: String,
+    pub goarch: String,
+}
+
+impl Host {
+    pub fn current() -> Host {
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        });
+        let read_trim = |p: &str| {
+            std::fs::read_to_string(p)
+                .ok()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        Host {
+            cpu_model,
+            vcpus: std::thread::available_parallelism()
+                .ok()
+                .and_then(|n| u32::try_from(n.get()).ok()),
+            kernel: read_trim("/proc/sys/kernel/osrelease"),
+            hostname: read_trim("/proc/sys/kernel/hostname"),
+            goos: std::env::consts::OS.to_owned(),
+            goarch: go_arch(std::env::consts::ARCH).to_owned(),
+        }
+    }
+}
+
+/// Rust's architecture name as Go spells it.
+pub fn go_arch(rust_arch: &str) -> &str {
+    match rust_arch {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}
+
+/// The commit a result was measured at, and whether the tree had local changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GitInfo {
+    pub commit: Option<String>,
+    pub dirty: Option<bool>,
+}
+
+impl GitInfo {
+    pub fn of(repo: &Path) -> GitInfo {
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .arg("-C")
+                .arg(repo)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        };
+        GitInfo {
+            commit: git(&["rev-parse", "HEAD"]),
+            dirty: git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty()),
+        }
+    }
+
+    /// The commit, with `-dirty` when the tree had local changes, or `unknown`.
+    pub fn describe(&self) -> String {
+        match (&self.commit, self.dirty) {
+            (Some(c), Some(true)) => format!("{c}-dirty"),
+            (Some(c), _) => c.clone(),
+            (None, _) => "unknown".to_owned(),
+        }
+    }
+}
+
+/// The first line a command prints on stdout (`rustc -V`, `go version`), if it runs.
+pub fn tool_version(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    })
+}
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn utc_parts(t: SystemTime) -> (i64, u32, u32, u64, u64, u64) {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    (y, m, d, s / 3600, s / 60 % 60, s % 60)
+}
+
+/// `2026-01-02T03:04:05Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let (y, mo, d, h, mi, s) = utc_parts(t);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `20260102T030405Z`: sorts by time and is safe in a file name.
+pub fn compact_stamp(t: SystemTime) -> String {
+    let (y, mo, d, h, mi, s) = utc_parts(t);
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+}
+
+pub fn now_rfc3339() -> String {
+    rfc3339(SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_709_210_096); // leap day 2024
+        assert_eq!(rfc3339(t), "2024-02-29T12:34:56Z");
+        assert_eq!(compact_stamp(t), "20240229T123456Z");
+        let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(t), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn go_names() {
+        assert_eq!(go_arch("x86_64"), "amd64");
+        assert_eq!(go_arch("aarch64"), "arm64");
+        assert_eq!(go_arch("riscv64"), "riscv64");
+    }
+}
