@@ -43,22 +43,6 @@ func TestAddClassifiesRuns(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicReplacesWholeFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.md")
-	for _, content := range []string{"first version, longer\n", "second\n"} {
-		if err := writeFileAtomic(path, []byte(content)); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := os.ReadFile(path); string(got) != content {
-			t.Errorf("file = %q, want %q", got, content)
-		}
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("want only x.md left in the directory, got %d entries", len(entries))
-	}
-}
-
 func TestMarkdownStartsWithGeneratedComment(t *testing.T) {
 	r := &Report{GoVersion: "go1.x", Partial: true,
 		Detection:   []ConfigResult{newConfigResult(config{gomaxprocs: 1, writes: 1000, runs: 3})},

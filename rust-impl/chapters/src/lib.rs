@@ -39,3 +39,11 @@
 #[doc = include_str!("../tests/ui/ch1_arc_refcell_map.rs")]
 /// ```
 pub mod ch1 {}
+
+/// Chapter 2.2: Go's racy two-word value, translated to Rust, is rejected at
+/// compile time: a writer thread needs `&mut` while a reader holds `&` (E0502).
+///
+/// ```compile_fail,E0502
+#[doc = include_str!("../tests/ui/ch2_racy_pair.rs")]
+/// ```
+pub mod ch2 {}

@@ -43,6 +43,7 @@ fn loom_finds_the_two_writer_race_that_the_flag_misses() {
 }
 // ANCHOR_END: two_writers
 
+// ANCHOR: reader_writer
 #[test]
 fn loom_finds_the_reader_writer_race() {
     let message = model_failure(|| {
@@ -59,6 +60,7 @@ fn loom_finds_the_reader_writer_race() {
         "unexpected loom failure: {message}"
     );
 }
+// ANCHOR_END: reader_writer
 
 // ANCHOR: locked
 #[test]

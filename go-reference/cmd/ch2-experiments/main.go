@@ -1,0 +1,146 @@
+// Command ch2-experiments produces the measured results of chapter 2.1 and
+// 2.2 of the book:
+//
+//   - detection.md: each of cmd/ch2-map-fatal's four operations raced
+//     against a writer -runs times at GOMAXPROCS=2 until the runtime stops
+//     it (message, exit status, whether recover() ran, time taken), and one
+//     -race run of each at GOMAXPROCS=1;
+//   - race-history.md: the -race build of the two-writer case with longer
+//     and longer runs, showing when the race detector stops reporting;
+//   - torn-reads.md: cmd/ch2-torn-reads for every value, -torn-duration each;
+//   - lost-updates.md: cmd/ch2-lost-updates for every counter, -lost-rounds
+//     rounds each, and whether the -race build reports it;
+//   - ch02.json: all of the above, unrounded.
+//
+// With -out DIR it writes those files into DIR, each atomically, and only
+// once everything has run: an interrupted run (SIGINT, SIGTERM) writes
+// nothing and exits 130. Without -out it prints the tables. Progress goes to
+// stderr; bad flags exit 2.
+//
+//	cd go-reference && go run ./cmd/ch2-experiments -out ../book/src/generated/ch02
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// regenerate is the exact command that rebuilds the generated files.
+const regenerate = "cd go-reference && go run ./cmd/ch2-experiments -out ../book/src/generated/ch02"
+
+// options are the validated command-line flags.
+type options struct {
+	runs         int
+	tornDuration time.Duration
+	lostRounds   int
+	lostN        int
+	race         bool
+	runTimeout   time.Duration
+	outDir       string
+}
+
+func main() {
+	opt, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+}
+
+// parseFlags parses and checks args; on error it has already printed the
+// problem (naming the flag) and the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("ch2-experiments", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.runs, "runs", 5, "runs of each ch2-map-fatal operation until the runtime stops it (>= 1)")
+	fs.DurationVar(&o.tornDuration, "torn-duration", time.Second, "how long each ch2-torn-reads value runs (> 0)")
+	fs.IntVar(&o.lostRounds, "lost-rounds", 20, "rounds of each ch2-lost-updates counter (>= 1)")
+	fs.IntVar(&o.lostN, "lost-n", 1_000_000, "increments per goroutine per round (>= 1)")
+	fs.BoolVar(&o.race, "race", true, "also build and run the -race binaries (needs cgo and a C compiler)")
+	fs.DurationVar(&o.runTimeout, "run-timeout", 60*time.Second, "kill a single run after this long (> 0)")
+	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print the tables to stdout)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	bad := func(format string, a ...any) (options, error) {
+		err := fmt.Errorf(format, a...)
+		fmt.Fprintf(stderr, "ch2-experiments: %v\n", err)
+		fs.Usage()
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
+	case o.runs < 1:
+		return bad("-runs must be >= 1, got %d", o.runs)
+	case o.tornDuration <= 0:
+		return bad("-torn-duration must be > 0, got %v", o.tornDuration)
+	case o.lostRounds < 1:
+		return bad("-lost-rounds must be >= 1, got %d", o.lostRounds)
+	case o.lostN < 1:
+		return bad("-lost-n must be >= 1, got %d", o.lostN)
+	case o.runTimeout <= 0:
+		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
+	}
+	if o.outDir != "" {
+		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
+			return bad("-out %s: want an existing directory", o.outDir)
+		}
+	}
+	return o, nil
+}
+
+// run does every experiment and returns the exit status.
+func run(ctx context.Context, opt options, stdout, stderr io.Writer) int {
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "ch2-experiments: "+format+"\n", a...) }
+	started := time.Now()
+	tmp, err := os.MkdirTemp("", "ch2-experiments-")
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := newReport(opt, started)
+	bins, err := buildAll(ctx, tmp, opt.race, logf)
+	if err == nil {
+		err = measureAll(ctx, rep, bins, opt, logf)
+	}
+	if ctx.Err() != nil {
+		logf("interrupted: nothing written")
+		return 130
+	}
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if err := writeOutputs(rep, opt.outDir, stdout); err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if opt.outDir != "" {
+		logf("wrote %s/{%s} in %v", opt.outDir, outputNames(), time.Since(started).Round(time.Second))
+	}
+	return 0
+}
+
+func outputNames() string {
+	s := jsonFile
+	for _, f := range markdownFiles {
+		s += "," + f.name
+	}
+	return s
+}
