@@ -13,8 +13,7 @@
 //!    `go-reference` (`BenchmarkGet` gets from a `mutex-map` prefilled with 65,536 keys,
 //!    every get a hit, keys cycled in order). Rust: the criterion estimate
 //!    `target/criterion/get_prefilled_64k/mutex-std-foldhash/new/estimates.json`, from
-//!    the bench described in [`CRITERION_BENCH`] (it belongs in `rust-impl/maps`, which
-//!    is not this crate's). The runner side replays `get-prefilled-64k`, a workload built
+//!    the criterion bench `rust-impl/maps/benches/get_prefilled.rs`. The runner side replays `get-prefilled-64k`, a workload built
 //!    here to match: 65,536 keys, all prefilled, 100 % gets, uniform order. A ratio
 //!    within 0.9–1.1 says the runner adds little beyond the op itself.
 //! 3. **Scaling efficiency** per map: read-only (`get-sweep-100`) throughput at 2
@@ -56,59 +55,6 @@ pub const CRITERION_ID: &str = "get_prefilled_64k/mutex-std-foldhash";
 /// The Go benchmark: `-bench` splits on `/` and matches each part unanchored, so the
 /// anchors keep `BenchmarkGetParallel` out.
 pub const GO_BENCH_PATTERN: &str = "^BenchmarkGet$/^mutex-map$";
-
-/// What the lead should add as `rust-impl/maps/benches/get_prefilled.rs` (with
-/// `criterion = "0.8"` under `[dev-dependencies]` and `[[bench]] name = "get_prefilled"
-/// harness = false` in `rust-impl/maps/Cargo.toml`), so that
-/// `cargo bench -p cmap-maps --bench get_prefilled` writes the estimate this reads.
-pub const CRITERION_BENCH: &str = r#"use std::hint::black_box;
-use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor};
-use criterion::{Criterion, criterion_group, criterion_main};
-
-const KEYS: u64 = 1 << 16; // go-reference/maps/bench_test.go: benchKeys
-
-/// Gets from a map prefilled with KEYS keys (every get a hit), keys cycled in order,
-/// as Go's BenchmarkGet does; keys are SplitMix64-mixed ids as in a trace.
-struct GetPrefilled<'a>(&'a mut Criterion);
-
-impl MapVisitor for GetPrefilled<'_> {
-    type Output = ();
-    fn visit<M: ConcurrentMap>(self) {
-        let keys: Vec<u64> = (0..KEYS).map(mapbench_key).collect();
-        let map = M::with_capacity(KEYS as usize);
-        let mut h = map.handle();
-        for (i, &k) in keys.iter().enumerate() {
-            h.insert(k, i as u64 + 1);
-        }
-        h.quiesce();
-        let mut i = 0usize;
-        self.0
-            .benchmark_group("get_prefilled_64k")
-            .bench_function(M::describe().name, |b| {
-                b.iter(|| {
-                    let v = h.get(black_box(keys[i & (KEYS as usize - 1)]));
-                    i += 1;
-                    black_box(v)
-                })
-            });
-    }
-}
-
-/// TRACE-FORMAT.md key_for_id (SplitMix64's output function).
-fn mapbench_key(id: u64) -> u64 {
-    let mut z = id ^ 0x9E37_79B9_7F4A_7C15;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn get_prefilled(c: &mut Criterion) {
-    cmap_maps::visit_by_name("mutex-std-foldhash", GetPrefilled(c)).unwrap();
-}
-
-criterion_group!(benches, get_prefilled);
-criterion_main!(benches);
-"#;
 
 /// `mapbench validate`'s options.
 #[derive(Debug, Clone)]
@@ -393,7 +339,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
                 matched.name
             ),
             Lang::Rust => format!(
-                "criterion bench {CRITERION_ID} (see CRITERION_BENCH in comparisons/src/validate.rs: gets from a map prefilled with {MICRO_KEYS} keys, every get a hit, keys cycled in order, as Go's BenchmarkGet); the runner replays {}, as for Go.",
+                "criterion bench {CRITERION_ID} (rust-impl/maps/benches/get_prefilled.rs: gets from a map prefilled with {MICRO_KEYS} keys, every get a hit, keys cycled in order, as Go's BenchmarkGet); the runner replays {}, as for Go.",
                 matched.name
             ),
         };
@@ -600,7 +546,7 @@ fn rust_micro(repo: &Path, criterion_dir: &Path, skip: bool) -> Micro {
                 String::new()
             } else {
                 format!(
-                    "; {} does not exist yet: add the bench in CRITERION_BENCH (comparisons/src/validate.rs)",
+                    "; {} is missing: the criterion bench rust-impl/maps/benches/get_prefilled.rs writes it",
                     bench_src.display()
                 )
             };
