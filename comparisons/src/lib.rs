@@ -15,14 +15,19 @@
 //!   read and merged; [`manifest`]: a results directory's `manifest.json`.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
+//! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
 
 pub mod check;
+pub mod compare;
+pub mod figures;
 pub mod host;
 pub mod keydist;
 pub mod manifest;
 pub mod orchestrate;
+pub mod report;
 pub mod results;
 pub mod runners;
+pub mod stats;
 pub mod suite;
 pub mod trace;
 pub mod validate;

@@ -6,6 +6,9 @@
 //! mapbench run --suite NAME|FILE [--out DIR] [--only-lang go|rust] [--filter SUBSTR] [--dry-run]
 //!              [--rust-runner PATH] [--go-runner PATH] [--trace-cache DIR] [--run-timeout SECS]
 //! mapbench check RESULTS_DIR
+//! mapbench report RESULTS_DIR --out DIR [--title TEXT]
+//! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.05] [--metric throughput|p99]
+//! mapbench compare-validate --out DIR [--repeats N] [--delay-ns D]
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
 //!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
 //! ```
@@ -27,7 +30,7 @@ use mapbench::results::Lang;
 use mapbench::trace::{self, Trace, TraceHeader};
 use mapbench::validate::{self, ValidateOptions};
 use mapbench::workload::{self, OpKind, Overrides};
-use mapbench::{check, suite};
+use mapbench::{check, compare, report, suite};
 
 #[derive(Parser)]
 #[command(
@@ -110,6 +113,18 @@ enum Command {
         #[arg(value_name = "RESULTS_DIR")]
         dir: PathBuf,
     },
+    /// Write a report of a results directory: DIR/report.md, DIR/figures/*.svg and
+    /// DIR/bench.txt (DIR is replaced only when the whole report succeeded). Exit 2 if
+    /// the results are malformed.
+    Report {
+        #[arg(value_name = "RESULTS_DIR")]
+        dir: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The page title [default: "Results: the <suite> suite"].
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+    },
     /// Validate the harness: noop overhead per op, runner vs micro-benchmark for one get,
     /// read-only scaling efficiency. Writes validation.json and validation.md into --out,
     /// and the runs into --out/runs.
@@ -132,6 +147,40 @@ enum Command {
         /// Criterion's output directory [default: <target>/criterion].
         #[arg(long, value_name = "DIR")]
         criterion_dir: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        trace_cache: Option<PathBuf>,
+    },
+    /// Compare two results directories cell by cell: medians, 95% intervals, the
+    /// Mann-Whitney U test; a markdown table per workload. Exit 2 if a cell's trace or
+    /// workload parameters differ between the sides, or for a malformed directory.
+    Compare {
+        #[arg(value_name = "BASE_DIR")]
+        base: PathBuf,
+        #[arg(value_name = "NEW_DIR")]
+        new: PathBuf,
+        /// Write the page here instead of stdout.
+        #[arg(long, value_name = "FILE.md")]
+        out: Option<PathBuf>,
+        /// Significance level of the two-sided test.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        #[arg(long, value_enum, default_value = "throughput")]
+        metric: compare::Metric,
+    },
+    /// Validate compare: an A/A run pair (fraction flagged should be near alpha) and a
+    /// power run with --op-delay-ns (should be flagged slower). Writes
+    /// compare-validation.md and both tables into --out, the runs into --out/runs.
+    CompareValidate {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Runs per cell [default: the suite's].
+        #[arg(long, value_name = "N")]
+        repeats: Option<u32>,
+        /// Delay per op for the power run [default: 10% of the A runs' per-thread ns/op].
+        #[arg(long, value_name = "D")]
+        delay_ns: Option<u64>,
+        #[command(flatten)]
+        runners: RunnerArgs,
         #[arg(long, value_name = "DIR")]
         trace_cache: Option<PathBuf>,
     },
@@ -190,6 +239,7 @@ fn main() -> ExitCode {
             suites_dir: suites_dir(),
         }),
         Command::Check { dir } => run_check(&dir),
+        Command::Report { dir, out, title } => run_report(dir, out, title),
         Command::Validate {
             out,
             only_lang,
@@ -211,6 +261,32 @@ fn main() -> ExitCode {
             trace_cache,
             workloads_dir: workloads_dir(),
         }),
+        Command::Compare {
+            base,
+            new,
+            out,
+            alpha,
+            metric,
+        } => compare::run_compare(&base, &new, out.as_deref(), metric, alpha)
+            .map(|_| ExitCode::SUCCESS),
+        Command::CompareValidate {
+            out,
+            repeats,
+            delay_ns,
+            runners,
+            trace_cache,
+        } => compare::compare_validate(&compare::CompareValidateOptions {
+            out,
+            repeats,
+            delay_ns,
+            rust_runner: runners.rust_runner,
+            go_runner: runners.go_runner,
+            trace_cache,
+            workloads_dir: workloads_dir(),
+            suites_dir: suites_dir(),
+            alpha: 0.05,
+        })
+        .map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -263,6 +339,33 @@ fn run_check(dir: &Path) -> Result<ExitCode, Failure> {
         dir.display(),
         report.problems.len()
     )))
+}
+
+fn run_report(dir: PathBuf, out: PathBuf, title: Option<String>) -> Result<ExitCode, Failure> {
+    // The paths as given, so the page names no machine's working directory.
+    let mut command = vec![
+        "mapbench".to_owned(),
+        "report".to_owned(),
+        dir.display().to_string(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ];
+    if let Some(t) = &title {
+        command.extend(["--title".to_owned(), t.clone()]);
+    }
+    let summary = report::report(&report::ReportOptions {
+        results_dir: dir,
+        out: out.clone(),
+        title,
+        command: report::shell_join(&command),
+    })?;
+    println!(
+        "mapbench: report of {} runs with {} figures in {}",
+        summary.runs,
+        summary.figures.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_validate(opts: ValidateOptions) -> Result<ExitCode, Failure> {

@@ -1,0 +1,1177 @@
+//! `mapbench report RESULTS_DIR --out DIR`: a results directory as a markdown page with
+//! figures, for the book and for reviewers.
+//!
+//! Writes `DIR/report.md`, `DIR/figures/*.svg` ([`crate::figures`]) and `DIR/bench.txt`
+//! (the results' own, in Go benchmark format). Everything is built in a sibling temporary
+//! directory and renamed over `DIR` only when the whole report succeeded, so a failed
+//! report leaves an earlier one untouched. The same input gives the same bytes on every
+//! machine: nothing from the clock, the host or the working directory goes in, tables
+//! and figures are in sorted order, numbers have fixed formats.
+//!
+//! Statistics: a cell is (workload, threads, language, map); its throughput is the median
+//! over the repeats that ended `ok`, with the min–max range; its latency percentiles come
+//! from the `.hlog` histograms of all those repeats merged ([`crate::results::merge`]),
+//! never from averaging percentiles. [`knee`] locates where added threads stop adding
+//! throughput; [`fit`] fits memory curves of long runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+use hdrhistogram::Histogram;
+
+use crate::figures::{self, Bar, Palette, SeriesKey, Spread};
+use crate::orchestrate::Failure;
+use crate::results::{self, Lang, LatencySummary, Outcome, RunFile};
+
+/// What `mapbench report` needs.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub results_dir: PathBuf,
+    pub out: PathBuf,
+    pub title: Option<String>,
+    /// The command that regenerates this report, printed in it verbatim (so give paths as
+    /// the user typed them, not made absolute).
+    pub command: String,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    pub runs: usize,
+    pub figures: Vec<String>,
+}
+
+/// A run that ended `ok`, with its latency log merged.
+pub struct LoadedRun {
+    pub file: RunFile,
+    pub latency: Histogram<u64>,
+}
+
+/// The runs of one cell (workload, threads, language, map).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CellKey {
+    pub workload: String,
+    pub threads: u32,
+    pub lang: Lang,
+    pub map: String,
+}
+
+/// One cell's statistics.
+pub struct CellStats {
+    pub key: CellKey,
+    /// Run files of this cell, whatever their outcome.
+    pub runs_total: usize,
+    /// Throughput (ops/s) of each `ok` run, sorted.
+    pub throughputs: Vec<f64>,
+    /// The `ok` runs' histograms merged.
+    pub latency: Histogram<u64>,
+    /// Median over `ok` runs of allocated bytes / objects per op (interval sums ÷ ops).
+    pub bytes_per_op: Option<f64>,
+    pub allocs_per_op: Option<f64>,
+}
+
+impl CellStats {
+    pub fn series(&self) -> SeriesKey {
+        SeriesKey {
+            lang: self.key.lang,
+            map: self.key.map.clone(),
+        }
+    }
+    pub fn spread(&self) -> Option<Spread> {
+        Some(Spread {
+            x: f64::from(self.key.threads),
+            median: median(&self.throughputs)?,
+            min: *self.throughputs.first()?,
+            max: *self.throughputs.last()?,
+        })
+    }
+}
+
+/// The median of sorted values.
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+fn median_of(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    median(&v)
+}
+
+fn per_op(run: &RunFile, field: impl Fn(&results::Interval) -> Option<u64>) -> Option<f64> {
+    let ops = run.total_ops();
+    let mut sum = 0u64;
+    for i in &run.intervals {
+        sum += field(i)?;
+    }
+    (ops > 0).then(|| sum as f64 / ops as f64)
+}
+
+fn bad(e: impl Into<anyhow::Error>) -> Failure {
+    Failure::BadInput(e.into())
+}
+
+/// Writes the report (see the module docs).
+pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
+    let dir = &opts.results_dir;
+    if !dir.is_dir() {
+        return Err(bad(anyhow!(
+            "{}: not a directory (expected a results directory written by `mapbench run`)",
+            dir.display()
+        )));
+    }
+    let loaded = results::load_dir(dir).map_err(bad)?;
+    if loaded.runs.is_empty() {
+        return Err(bad(anyhow!(
+            "{}: no run files (*.jsonl): not a results directory",
+            dir.display()
+        )));
+    }
+    let mut ok_runs = Vec::new();
+    let mut not_ok = Vec::new();
+    for file in loaded.runs {
+        if file.outcome() == Outcome::Ok {
+            let latency = file.latency_log().map_err(bad)?.merged();
+            ok_runs.push(LoadedRun { file, latency });
+        } else {
+            not_ok.push(file);
+        }
+    }
+    let run_count = ok_runs.len() + not_ok.len();
+    let bench = read_bench(dir).map_err(bad)?;
+
+    let out = &opts.out;
+    let name = out
+        .file_name()
+        .ok_or_else(|| bad(anyhow!("{}: --out needs a directory name", out.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("{}: cannot create", parent.display()))
+        .map_err(Failure::Failed)?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let built = (|| -> anyhow::Result<Vec<String>> {
+        std::fs::create_dir_all(tmp.join("figures"))
+            .with_context(|| format!("{}: cannot create", tmp.display()))?;
+        let page = Page::new(opts, loaded.manifest.as_ref(), &ok_runs, &not_ok);
+        let (markdown, figs) = page.render(&tmp.join("figures"))?;
+        std::fs::write(tmp.join("report.md"), markdown)
+            .with_context(|| format!("{}: cannot write", tmp.join("report.md").display()))?;
+        std::fs::write(tmp.join("bench.txt"), &bench)
+            .with_context(|| format!("{}: cannot write", tmp.join("bench.txt").display()))?;
+        Ok(figs)
+    })();
+    let figs = match built {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(Failure::Failed(e));
+        }
+    };
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if out.exists() {
+        std::fs::rename(out, &old)
+            .with_context(|| format!("{}: cannot move the old report aside", out.display()))
+            .map_err(Failure::Failed)?;
+    }
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("{}: cannot rename {} to it", out.display(), tmp.display()))
+        .map_err(Failure::Failed)?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(ReportSummary {
+        runs: run_count,
+        figures: figs,
+    })
+}
+
+/// The results' `bench.txt`, which must exist (the orchestrator writes it).
+fn read_bench(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("bench.txt");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: cannot read (a results directory from `mapbench run` has one)",
+            path.display()
+        )
+    })?;
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("Benchmark") && line.split('\t').count() < 3 {
+            return Err(anyhow!(
+                "{}:{}: benchmark line: expected `Name \\t N \\t value unit …`",
+                path.display(),
+                i + 1
+            ));
+        }
+    }
+    Ok(text)
+}
+
+/// Groups `ok` runs into cells, sorted.
+pub fn cells(runs: &[LoadedRun], not_ok: &[RunFile]) -> Vec<CellStats> {
+    let key_of = |r: &RunFile| CellKey {
+        workload: r.start.workload.clone(),
+        threads: r.start.threads,
+        lang: r.start.lang,
+        map: r.start.map.clone(),
+    };
+    let mut groups: BTreeMap<CellKey, (Vec<&LoadedRun>, usize)> = BTreeMap::new();
+    for r in runs {
+        let g = groups.entry(key_of(&r.file)).or_default();
+        g.0.push(r);
+        g.1 += 1;
+    }
+    for r in not_ok {
+        groups.entry(key_of(r)).or_default().1 += 1;
+    }
+    groups
+        .into_iter()
+        .map(|(key, (rs, total))| {
+            let mut throughputs: Vec<f64> = rs.iter().filter_map(|r| r.file.throughput()).collect();
+            throughputs.sort_by(f64::total_cmp);
+            let bytes: Vec<f64> = rs
+                .iter()
+                .filter_map(|r| per_op(&r.file, |i| i.alloc_bytes))
+                .collect();
+            let objs: Vec<f64> = rs
+                .iter()
+                .filter_map(|r| per_op(&r.file, |i| i.alloc_objects))
+                .collect();
+            CellStats {
+                key,
+                runs_total: total,
+                throughputs,
+                latency: results::merge(rs.iter().map(|r| &r.latency)),
+                bytes_per_op: median_of(bytes),
+                allocs_per_op: median_of(objs),
+            }
+        })
+        .collect()
+}
+
+/// The fraction of the ideal linear gain below which an added step of load counts as
+/// not paying: half. A step from x₀ to x₁ ideally adds y₀/x₀ · (x₁ − x₀) (the first
+/// point's throughput per unit of load, times the added load).
+pub const KNEE_GAIN_FRACTION: f64 = 0.5;
+
+/// Where a throughput-vs-load sweep stops scaling.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Knee {
+    /// Fewer than 3 points: one step cannot show a bend.
+    TooFewPoints(usize),
+    /// Every step added at least [`KNEE_GAIN_FRACTION`] of the ideal gain, up to `last`.
+    NoKnee { last: f64 },
+    /// The last load before the first step whose gain fell below the fraction;
+    /// `gain_fraction` is that step's gain ÷ its ideal gain.
+    At { load: f64, gain_fraction: f64 },
+}
+
+/// The knee rule: sort the points by load; walking from the first, the knee is the load
+/// just before the first step whose throughput gain is below [`KNEE_GAIN_FRACTION`] of
+/// the ideal linear gain (see the constant). Needs at least 3 points.
+pub fn knee(points: &[(f64, f64)]) -> Knee {
+    let mut pts = points.to_vec();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if pts.len() < 3 {
+        return Knee::TooFewPoints(pts.len());
+    }
+    let (x0, y0) = pts[0];
+    let per_unit = if x0 > 0.0 { y0 / x0 } else { 0.0 };
+    for w in pts.windows(2) {
+        let ideal = per_unit * (w[1].0 - w[0].0);
+        let gain = w[1].1 - w[0].1;
+        if ideal > 0.0 && gain < KNEE_GAIN_FRACTION * ideal {
+            return Knee::At {
+                load: w[0].0,
+                gain_fraction: gain / ideal,
+            };
+        }
+    }
+    Knee::NoKnee {
+        last: pts[pts.len() - 1].0,
+    }
+}
+
+fn knee_sentence(k: &Knee) -> String {
+    match k {
+        Knee::TooFewPoints(n) => format!(
+            "no knee can be located with {n} point{}",
+            if *n == 1 { "" } else { "s" }
+        ),
+        Knee::NoKnee { last } => format!(
+            "no knee up to {} threads (every step added ≥ {:.0}% of the ideal gain)",
+            figures::fmt_num(*last),
+            KNEE_GAIN_FRACTION * 100.0
+        ),
+        Knee::At {
+            load,
+            gain_fraction,
+        } => format!(
+            "knee at {} threads (the next step added {:.0}% of the ideal linear gain)",
+            figures::fmt_num(*load),
+            gain_fraction * 100.0
+        ),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Least-squares fits of memory curves.
+///
+/// The article's model is y = a·e^(−t/τ1) + b·e^(−t/τ2) + c (5 parameters); the simpler
+/// alternative is a line, y = m·t + c (2 parameters: steady growth or a flat level,
+/// no transient). The line has a closed form. The double exponential is fitted by
+/// Levenberg–Marquardt written here (about 80 lines) rather than taken from the
+/// `levenberg-marquardt` crate: that crate brings nalgebra, a large build for a 5×5
+/// system, and a hand-written loop keeps the result bit-identical across machines (fixed
+/// starting grid, fixed iteration order, no parallelism). τ is fitted as ln τ so it stays
+/// positive; t and y are scaled to unit range first; 9 starts (τ1 ∈ {0.01, 0.03, 0.1}
+/// of the span, τ2/τ1 ∈ {3, 10, 30}, a, b, c solved linearly for those τ) and the best
+/// is kept. Models are compared by AIC = n·ln(RSS/n) + 2k (lower is better).
+pub mod fit {
+    /// One fitted model.
+    #[derive(Debug, Clone)]
+    pub struct Fit {
+        pub model: &'static str,
+        /// Parameter names and values, in the model's units (t in the caller's unit).
+        pub params: Vec<(&'static str, f64)>,
+        pub rss: f64,
+        pub r2: f64,
+        pub rmse: f64,
+        pub aic: f64,
+    }
+
+    /// Both fits and which AIC prefers.
+    #[derive(Debug, Clone)]
+    pub struct Comparison {
+        pub double_exp: Option<Fit>,
+        pub linear: Fit,
+        /// The model name with the lower AIC.
+        pub better: &'static str,
+    }
+
+    pub const DOUBLE_EXP: &str = "a·e^(−t/τ1) + b·e^(−t/τ2) + c";
+    pub const LINEAR: &str = "m·t + c";
+
+    fn quality(
+        model: &'static str,
+        params: Vec<(&'static str, f64)>,
+        y: &[f64],
+        rss: f64,
+        k: usize,
+    ) -> Fit {
+        let n = y.len() as f64;
+        let mean = y.iter().sum::<f64>() / n;
+        let tss: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+        // A perfect fit would make ln(0): floor RSS at a relative 1e-300.
+        let rss_floor = rss.max(1e-300 * tss.max(1.0));
+        Fit {
+            model,
+            params,
+            rss,
+            r2: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 },
+            rmse: (rss / n).sqrt(),
+            aic: n * (rss_floor / n).ln() + 2.0 * k as f64,
+        }
+    }
+
+    /// Ordinary least squares line.
+    pub fn linear(t: &[f64], y: &[f64]) -> Fit {
+        let n = t.len() as f64;
+        let tm = t.iter().sum::<f64>() / n;
+        let ym = y.iter().sum::<f64>() / n;
+        let sxx: f64 = t.iter().map(|v| (v - tm).powi(2)).sum();
+        let sxy: f64 = t.iter().zip(y).map(|(a, b)| (a - tm) * (b - ym)).sum();
+        let m = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let c = ym - m * tm;
+        let rss = t
+            .iter()
+            .zip(y)
+            .map(|(a, b)| (b - (m * a + c)).powi(2))
+            .sum();
+        quality(LINEAR, vec![("m", m), ("c", c)], y, rss, 2)
+    }
+
+    /// Solves `a x = b` (n×n, row-major) by Gaussian elimination with partial pivoting.
+    fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+        let n = b.len();
+        for col in 0..n {
+            let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+            if a[piv][col].abs() < 1e-300 {
+                return None;
+            }
+            a.swap(col, piv);
+            b.swap(col, piv);
+            let pivot_row = a[col].clone();
+            for row in col + 1..n {
+                let f = a[row][col] / pivot_row[col];
+                for (v, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *v -= f * p;
+                }
+                b[row] -= f * b[col];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for row in (0..n).rev() {
+            let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
+            x[row] = (b[row] - s) / a[row][row];
+        }
+        x.iter().all(|v| v.is_finite()).then_some(x)
+    }
+
+    /// p = [a, b, c, ln τ1, ln τ2]
+    fn model(p: &[f64], t: f64) -> f64 {
+        p[0] * (-t / p[3].exp()).exp() + p[1] * (-t / p[4].exp()).exp() + p[2]
+    }
+
+    fn rss_of(p: &[f64], t: &[f64], y: &[f64]) -> f64 {
+        t.iter()
+            .zip(y)
+            .map(|(&ti, &yi)| (yi - model(p, ti)).powi(2))
+            .sum()
+    }
+
+    fn levenberg_marquardt(mut p: Vec<f64>, t: &[f64], y: &[f64]) -> (Vec<f64>, f64) {
+        let mut rss = rss_of(&p, t, y);
+        let mut lambda = 1e-3;
+        for _ in 0..500 {
+            let (tau1, tau2) = (p[3].exp(), p[4].exp());
+            let mut jtj = vec![vec![0.0; 5]; 5];
+            let mut jtr = vec![0.0; 5];
+            for (&ti, &yi) in t.iter().zip(y) {
+                let (e1, e2) = ((-ti / tau1).exp(), (-ti / tau2).exp());
+                let j = [e1, e2, 1.0, p[0] * e1 * ti / tau1, p[1] * e2 * ti / tau2];
+                let r = yi - model(&p, ti);
+                for a in 0..5 {
+                    jtr[a] += j[a] * r;
+                    for b in 0..5 {
+                        jtj[a][b] += j[a] * j[b];
+                    }
+                }
+            }
+            let mut improved = false;
+            while lambda < 1e12 {
+                let mut m = jtj.clone();
+                for (d, row) in m.iter_mut().enumerate() {
+                    row[d] += lambda * jtj[d][d].max(1e-12);
+                }
+                let Some(step) = solve(m, jtr.clone()) else {
+                    lambda *= 10.0;
+                    continue;
+                };
+                let cand: Vec<f64> = p.iter().zip(&step).map(|(a, b)| a + b).collect();
+                let cand_rss = rss_of(&cand, t, y);
+                if cand_rss.is_finite() && cand_rss < rss {
+                    let rel = (rss - cand_rss) / rss.max(1e-300);
+                    p = cand;
+                    rss = cand_rss;
+                    lambda = (lambda / 10.0).max(1e-12);
+                    improved = rel > 1e-12;
+                    break;
+                }
+                lambda *= 10.0;
+            }
+            if !improved {
+                break;
+            }
+        }
+        (p, rss)
+    }
+
+    /// For fixed τ1, τ2: a, b, c by linear least squares.
+    fn linear_amplitudes(tau1: f64, tau2: f64, t: &[f64], y: &[f64]) -> Option<[f64; 3]> {
+        let mut a = vec![vec![0.0; 3]; 3];
+        let mut b = vec![0.0; 3];
+        for (&ti, &yi) in t.iter().zip(y) {
+            let row = [(-ti / tau1).exp(), (-ti / tau2).exp(), 1.0];
+            for i in 0..3 {
+                b[i] += row[i] * yi;
+                for j in 0..3 {
+                    a[i][j] += row[i] * row[j];
+                }
+            }
+        }
+        let x = solve(a, b)?;
+        Some([x[0], x[1], x[2]])
+    }
+
+    /// Fits the double exponential; `None` with fewer than 6 points or no convergence.
+    pub fn double_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
+        if t.len() < 6 || t.len() != y.len() {
+            return None;
+        }
+        let t0 = t.iter().copied().fold(f64::INFINITY, f64::min);
+        let span = t.iter().copied().fold(f64::NEG_INFINITY, f64::max) - t0;
+        let ym = y.iter().sum::<f64>() / y.len() as f64;
+        let ys = y.iter().map(|v| (v - ym).abs()).fold(0.0, f64::max);
+        if span.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || ys <= 0.0 {
+            return None;
+        }
+        // t scaled by the span (time origin kept: the model's t is time since the start).
+        let ts: Vec<f64> = t.iter().map(|v| v / span).collect();
+        let yn: Vec<f64> = y.iter().map(|v| (v - ym) / ys).collect();
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        for tau1 in [0.01, 0.03, 0.1] {
+            for ratio in [3.0, 10.0, 30.0] {
+                let tau2: f64 = tau1 * ratio;
+                let Some([a, b, c]) = linear_amplitudes(tau1, tau2, &ts, &yn) else {
+                    continue;
+                };
+                let (p, rss) = levenberg_marquardt(vec![a, b, c, tau1.ln(), tau2.ln()], &ts, &yn);
+                if rss.is_finite() && best.as_ref().is_none_or(|(_, r)| rss < *r) {
+                    best = Some((p, rss));
+                }
+            }
+        }
+        let (p, _) = best?;
+        let (mut a, mut tau1, mut b, mut tau2) =
+            (p[0] * ys, p[3].exp() * span, p[1] * ys, p[4].exp() * span);
+        if tau1 > tau2 {
+            std::mem::swap(&mut a, &mut b);
+            std::mem::swap(&mut tau1, &mut tau2);
+        }
+        let c = p[2] * ys + ym;
+        let pr = [a, b, c, tau1, tau2];
+        let rss: f64 = t
+            .iter()
+            .zip(y)
+            .map(|(&ti, &yi)| {
+                let f = pr[0] * (-ti / pr[3]).exp() + pr[1] * (-ti / pr[4]).exp() + pr[2];
+                (yi - f).powi(2)
+            })
+            .sum();
+        Some(quality(
+            DOUBLE_EXP,
+            vec![("a", a), ("τ1", tau1), ("b", b), ("τ2", tau2), ("c", c)],
+            y,
+            rss,
+            5,
+        ))
+    }
+
+    /// Both fits, compared by AIC.
+    pub fn compare(t: &[f64], y: &[f64]) -> Comparison {
+        let linear = linear(t, y);
+        let double_exp = double_exp(t, y);
+        let better = match &double_exp {
+            Some(d) if d.aic < linear.aic => DOUBLE_EXP,
+            _ => LINEAR,
+        };
+        Comparison {
+            double_exp,
+            linear,
+            better,
+        }
+    }
+}
+
+/// A run counts as long for the memory fit with at least this many memory samples …
+pub const LONG_RUN_MIN_SAMPLES: usize = 20;
+/// … spanning at least this long (ns).
+pub const LONG_RUN_MIN_SPAN_NS: u64 = 10_000_000_000;
+
+/// The memory series fitted for a run: live heap if recorded, else RSS; t in seconds.
+fn memory_series(r: &RunFile) -> Option<(&'static str, Vec<f64>, Vec<f64>)> {
+    let pick = |f: fn(&results::Interval) -> Option<u64>| -> (Vec<f64>, Vec<f64>) {
+        r.intervals
+            .iter()
+            .filter_map(|i| Some((i.t_end_ns as f64 / 1e9, f(i)? as f64)))
+            .unzip()
+    };
+    for (name, f) in [
+        (
+            "live heap",
+            (|i: &results::Interval| i.heap_live_bytes) as fn(&results::Interval) -> Option<u64>,
+        ),
+        ("RSS", |i: &results::Interval| i.rss_bytes),
+    ] {
+        let (t, y) = pick(f);
+        let span_ok = r
+            .intervals
+            .last()
+            .is_some_and(|i| i.t_end_ns >= LONG_RUN_MIN_SPAN_NS);
+        if t.len() >= LONG_RUN_MIN_SAMPLES && span_ok {
+            return Some((name, t, y));
+        }
+    }
+    None
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn opt_ns(v: Option<u64>) -> String {
+    v.map_or_else(|| "–".into(), |n| n.to_string())
+}
+
+/// The page being built: the inputs and the figures drawn so far.
+struct Page<'a> {
+    opts: &'a ReportOptions,
+    manifest: Option<&'a crate::manifest::Manifest>,
+    runs: &'a [LoadedRun],
+    not_ok: &'a [RunFile],
+    cells: Vec<CellStats>,
+    palette: Palette,
+}
+
+impl<'a> Page<'a> {
+    fn new(
+        opts: &'a ReportOptions,
+        manifest: Option<&'a crate::manifest::Manifest>,
+        runs: &'a [LoadedRun],
+        not_ok: &'a [RunFile],
+    ) -> Page<'a> {
+        let cells = cells(runs, not_ok);
+        let keys: Vec<SeriesKey> = cells.iter().map(CellStats::series).collect();
+        let palette = Palette::new(&keys);
+        Page {
+            opts,
+            manifest,
+            runs,
+            not_ok,
+            cells,
+            palette,
+        }
+    }
+
+    fn render(&self, fig_dir: &Path) -> anyhow::Result<(String, Vec<String>)> {
+        let mut md = String::new();
+        let mut figs = Vec::new();
+        let w = &mut md;
+        let title = self
+            .opts
+            .title
+            .clone()
+            .unwrap_or_else(|| match self.manifest {
+                Some(m) => format!("Results: the {} suite", m.suite.name),
+                None => "Results".into(),
+            });
+        writeln!(
+            w,
+            "<!-- Generated by mapbench report; regenerate with: {} -->\n",
+            self.opts.command
+        )?;
+        writeln!(w, "# {title}\n")?;
+        self.environment(w)?;
+        let workloads: BTreeSet<&str> =
+            self.cells.iter().map(|c| c.key.workload.as_str()).collect();
+        for wl in workloads {
+            self.workload_section(w, wl, fig_dir, &mut figs)?;
+        }
+        self.memory_fit_section(w)?;
+        if !self.not_ok.is_empty() {
+            writeln!(w, "## Runs that did not end ok\n")?;
+            writeln!(
+                w,
+                "Not in the statistics above (counted in the `runs` column's total).\n"
+            )?;
+            writeln!(w, "| run | outcome |\n|---|---|")?;
+            for r in self.not_ok {
+                let o = r.outcome();
+                let msg = match &o {
+                    Outcome::Error(m) => format!("{}: {}", o.label(), md_escape(m)),
+                    _ => o.label().to_owned(),
+                };
+                writeln!(w, "| `{}` | {msg} |", r.start.run_id)?;
+            }
+            writeln!(w)?;
+        }
+        writeln!(
+            w,
+            "## bench.txt\n\n`bench.txt` beside this page is the results' own, in Go benchmark \
+             format (one line per run, with the config header): compare two of them with \
+             `benchstat` or `mapbench compare`.\n"
+        )?;
+        Ok((md, figs))
+    }
+
+    fn environment(&self, w: &mut String) -> anyhow::Result<()> {
+        let first = self.runs.first().map(|r| &r.file.start);
+        let toolchain = |lang: Lang| -> String {
+            let from_manifest = self
+                .manifest
+                .and_then(|m| m.runners.get(lang.name()))
+                .and_then(|r| r.toolchain.clone());
+            from_manifest
+                .or_else(|| {
+                    self.runs
+                        .iter()
+                        .find(|r| r.file.start.lang == lang)
+                        .map(|r| r.file.start.toolchain.clone())
+                })
+                .unwrap_or_else(|| "–".into())
+        };
+        writeln!(w, "## Environment\n\n| | |\n|---|---|")?;
+        if let Some(m) = self.manifest {
+            writeln!(
+                w,
+                "| suite | `{}`: {} |",
+                m.suite.name,
+                md_escape(&m.suite.description)
+            )?;
+            writeln!(
+                w,
+                "| suite status | {:?}, {} → {} |",
+                m.status,
+                m.started_at,
+                m.ended_at.as_deref().unwrap_or("–")
+            )?;
+        }
+        let host_cpu = self
+            .manifest
+            .and_then(|m| m.host.cpu_model.clone())
+            .or_else(|| first.and_then(|s| s.host.cpu_model.clone()));
+        let vcpus = self
+            .manifest
+            .and_then(|m| m.host.vcpus)
+            .or_else(|| first.and_then(|s| s.host.vcpus));
+        let kernel = self
+            .manifest
+            .and_then(|m| m.host.kernel.clone())
+            .or_else(|| first.and_then(|s| s.host.kernel.clone()));
+        writeln!(
+            w,
+            "| CPU | {} |",
+            md_escape(host_cpu.as_deref().unwrap_or("–"))
+        )?;
+        writeln!(
+            w,
+            "| vCPUs | {} |",
+            vcpus.map_or("–".into(), |v| v.to_string())
+        )?;
+        writeln!(
+            w,
+            "| kernel | {} |",
+            md_escape(kernel.as_deref().unwrap_or("–"))
+        )?;
+        if let Some(m) = self.manifest {
+            writeln!(w, "| OS/arch | {}/{} |", m.host.goos, m.host.goarch)?;
+        }
+        writeln!(w, "| Go | {} |", md_escape(&toolchain(Lang::Go)))?;
+        writeln!(w, "| Rust | {} |", md_escape(&toolchain(Lang::Rust)))?;
+        let commit = match self.manifest {
+            Some(m) => match (&m.git.commit, m.git.dirty) {
+                (Some(c), Some(true)) => format!("`{c}` (with uncommitted changes)"),
+                (Some(c), _) => format!("`{c}`"),
+                (None, _) => "–".into(),
+            },
+            None => first
+                .and_then(|s| s.git_commit.clone())
+                .map_or("–".into(), |c| format!("`{c}`")),
+        };
+        writeln!(w, "| git commit | {commit} |")?;
+        let runs_total = self.runs.len() + self.not_ok.len();
+        writeln!(w, "| runs | {runs_total} ({} ok) |\n", self.runs.len())?;
+
+        writeln!(w, "### Commands\n")?;
+        if let Some(m) = self.manifest {
+            writeln!(
+                w,
+                "The results:\n\n```sh\n{}\n```\n",
+                shell_join(&m.command)
+            )?;
+            for (side, r) in &m.runners {
+                if let Some(b) = &r.build_command {
+                    writeln!(
+                        w,
+                        "The {side} runner, built in `{}`:\n\n```sh\n{}\n```\n",
+                        r.build_cwd.as_deref().unwrap_or("."),
+                        shell_join(b)
+                    )?;
+                }
+            }
+            if let Some(run) = m.runs.first() {
+                writeln!(
+                    w,
+                    "Each run's exact command line is in `manifest.json` (`runs[].argv`); the first:\n\n```sh\n{}\n```\n",
+                    shell_join(&run.argv)
+                )?;
+            }
+        } else {
+            writeln!(
+                w,
+                "The results directory has no `manifest.json`: the commands that made it are not recorded.\n"
+            )?;
+        }
+        writeln!(w, "This page:\n\n```sh\n{}\n```\n", self.opts.command)?;
+
+        writeln!(
+            w,
+            "### Maps\n\n| side | map | crate / package | version | hasher |\n|---|---|---|---|---|"
+        )?;
+        let mut seen = BTreeSet::new();
+        let mut rows = Vec::new();
+        for r in self.runs.iter().map(|r| &r.file).chain(self.not_ok) {
+            let s = &r.start;
+            if !seen.insert((s.lang, s.map.clone())) {
+                continue;
+            }
+            let info = |k: &str| {
+                s.impl_info
+                    .as_ref()
+                    .and_then(|i| i.get(k))
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| "–".to_owned(), md_escape)
+            };
+            rows.push((
+                s.lang,
+                s.map.clone(),
+                format!(
+                    "| {} | {} | {} | {} | {} |",
+                    s.lang,
+                    s.map,
+                    info("crate_or_package"),
+                    info("version"),
+                    info("hasher")
+                ),
+            ));
+        }
+        rows.sort();
+        for (_, _, row) in rows {
+            writeln!(w, "{row}")?;
+        }
+        writeln!(w)?;
+        Ok(())
+    }
+
+    fn workload_section(
+        &self,
+        w: &mut String,
+        wl: &str,
+        fig_dir: &Path,
+        figs: &mut Vec<String>,
+    ) -> anyhow::Result<()> {
+        let cells: Vec<&CellStats> = self.cells.iter().filter(|c| c.key.workload == wl).collect();
+        writeln!(w, "## Workload `{wl}`\n")?;
+        let mut emit = |w: &mut String, name: String, alt: String| -> anyhow::Result<()> {
+            writeln!(w, "![{alt}](figures/{name})\n")?;
+            figs.push(name);
+            Ok(())
+        };
+
+        // Throughput vs threads.
+        let mut by_series: BTreeMap<SeriesKey, Vec<Spread>> = BTreeMap::new();
+        for c in &cells {
+            if let Some(s) = c.spread() {
+                by_series.entry(c.series()).or_default().push(s);
+            }
+        }
+        let series: Vec<(SeriesKey, Vec<Spread>)> = by_series.into_iter().collect();
+        let name = format!("throughput-{wl}.svg");
+        figures::throughput_vs_threads(&fig_dir.join(&name), wl, &self.palette, &series)?;
+        emit(
+            w,
+            name,
+            format!("{wl}: throughput vs threads, median with min–max"),
+        )?;
+
+        // Table.
+        writeln!(
+            w,
+            "Throughput is the median over the runs that ended ok (min–max beside it); latency \
+             percentiles come from those runs' histograms merged (1 op in `sample_every` \
+             timed); B/op and allocs/op are allocation totals over the measured phase ÷ ops.\n"
+        )?;
+        writeln!(
+            w,
+            "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+        )?;
+        for c in &cells {
+            let lat = LatencySummary::of(&c.latency);
+            let (med, range) = match c.spread() {
+                Some(s) => (
+                    format!("{:.2}", s.median / 1e6),
+                    format!("{:.2}–{:.2}", s.min / 1e6, s.max / 1e6),
+                ),
+                None => ("–".into(), "–".into()),
+            };
+            writeln!(
+                w,
+                "| {} | {} | {} | {}/{} | {med} | {range} | {} | {} | {} | {} | {} | {} |",
+                c.key.threads,
+                c.key.lang,
+                c.key.map,
+                c.throughputs.len(),
+                c.runs_total,
+                opt_ns(lat.map(|l| l.p50)),
+                opt_ns(lat.map(|l| l.p99)),
+                opt_ns(lat.map(|l| l.p999)),
+                opt_ns(lat.map(|l| l.max)),
+                c.bytes_per_op.map_or("–".into(), |v| format!("{v:.2}")),
+                c.allocs_per_op.map_or("–".into(), |v| format!("{v:.3}")),
+            )?;
+        }
+        writeln!(w)?;
+
+        // Knee.
+        writeln!(w, "### Where added threads stop paying\n")?;
+        writeln!(
+            w,
+            "Rule: the knee is the thread count just before the first step whose throughput gain \
+             is below {:.0}% of the ideal linear gain (the first point's throughput per thread × \
+             the threads added); it needs at least 3 points.\n",
+            KNEE_GAIN_FRACTION * 100.0
+        )?;
+        let counts: BTreeSet<usize> = series.iter().map(|(_, s)| s.len()).collect();
+        if counts.iter().all(|&n| n < 3) {
+            let threads: BTreeSet<u32> = cells.iter().map(|c| c.key.threads).collect();
+            let list: Vec<String> = threads.iter().map(u32::to_string).collect();
+            let most = counts.iter().max().copied().unwrap_or(0);
+            writeln!(
+                w,
+                "Threads measured: {}. {}.\n",
+                list.join(", "),
+                capitalised(&knee_sentence(&Knee::TooFewPoints(most)))
+            )?;
+        } else {
+            writeln!(w, "| side | map | knee |\n|---|---|---|")?;
+            for (k, s) in &series {
+                let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
+                writeln!(
+                    w,
+                    "| {} | {} | {} |",
+                    k.lang,
+                    k.map,
+                    knee_sentence(&knee(&pts))
+                )?;
+            }
+            writeln!(w)?;
+        }
+
+        // Latency spectrum per threads.
+        writeln!(w, "### Latency percentile spectrum\n")?;
+        let threads: BTreeSet<u32> = cells.iter().map(|c| c.key.threads).collect();
+        for t in &threads {
+            let row: Vec<(SeriesKey, &Histogram<u64>)> = cells
+                .iter()
+                .filter(|c| c.key.threads == *t && !c.latency.is_empty())
+                .map(|c| (c.series(), &c.latency))
+                .collect();
+            if row.is_empty() {
+                continue;
+            }
+            let name = format!("latency-{wl}-t{t}.svg");
+            figures::latency_spectrum(
+                &fig_dir.join(&name),
+                &format!("{wl}, {t} thread(s): latency by percentile (merged repeats)"),
+                &self.palette,
+                &row,
+            )?;
+            emit(
+                w,
+                name,
+                format!("{wl} at {t} thread(s): latency percentile spectrum"),
+            )?;
+        }
+
+        // Allocation per op at the highest thread count.
+        if let Some(&t) = threads.iter().next_back() {
+            let bars: Vec<Bar> = cells
+                .iter()
+                .filter(|c| c.key.threads == t)
+                .filter_map(|c| {
+                    Some(Bar {
+                        key: c.series(),
+                        bytes_per_op: c.bytes_per_op?,
+                        allocs_per_op: c.allocs_per_op.unwrap_or(0.0),
+                    })
+                })
+                .collect();
+            if !bars.is_empty() {
+                writeln!(w, "### Allocation per operation\n")?;
+                let name = format!("alloc-{wl}-t{t}.svg");
+                figures::alloc_per_op(
+                    &fig_dir.join(&name),
+                    &format!("{wl}, {t} thread(s): allocation per operation"),
+                    &self.palette,
+                    &bars,
+                )?;
+                emit(
+                    w,
+                    name,
+                    format!("{wl} at {t} thread(s): bytes and allocations per op"),
+                )?;
+            }
+        }
+
+        // Over time, for the longest run on each side.
+        let featured = self.featured(wl);
+        if !featured.is_empty() {
+            let ids: Vec<String> = featured
+                .iter()
+                .map(|r| format!("`{}`", r.start.run_id))
+                .collect();
+            writeln!(w, "### Over time\n")?;
+            writeln!(
+                w,
+                "For the run with the most intervals on each side: {}. Time is measured from the \
+                 start of the measured phase; each point is one interval.\n",
+                ids.join(", ")
+            )?;
+            let name = format!("timeline-{wl}.svg");
+            figures::throughput_over_time(
+                &fig_dir.join(&name),
+                &format!("{wl}: throughput per interval"),
+                &self.palette,
+                &featured,
+            )?;
+            emit(w, name, format!("{wl}: throughput over time"))?;
+            let gc_pauses: usize = featured
+                .iter()
+                .flat_map(|r| &r.intervals)
+                .filter_map(|i| i.gc.as_ref())
+                .map(|g| g.pauses_ns.len())
+                .sum();
+            let reclaim_events = featured
+                .iter()
+                .flat_map(|r| &r.intervals)
+                .filter(|i| i.extra.contains_key("reclaim"))
+                .count();
+            writeln!(
+                w,
+                "Pauses: Go's GC pauses ({gc_pauses} recorded in these runs; drawn at the end of \
+                 the interval they fell in) against each run's per-interval maximum op latency. \
+                 {}\n",
+                if reclaim_events == 0 {
+                    "The Rust runs record no reclamation events."
+                } else {
+                    "Reclamation events the runs recorded are drawn as dots."
+                }
+            )?;
+            let name = format!("pauses-{wl}.svg");
+            figures::pause_timeline(
+                &fig_dir.join(&name),
+                &format!("{wl}: GC pauses and max op latency"),
+                &self.palette,
+                &featured,
+            )?;
+            emit(w, name, format!("{wl}: pause timeline"))?;
+            let name = format!("memory-{wl}.svg");
+            figures::memory_over_time(
+                &fig_dir.join(&name),
+                &format!("{wl}: memory over time"),
+                &self.palette,
+                &featured,
+            )?;
+            emit(w, name, format!("{wl}: RSS and live heap over time"))?;
+        }
+        Ok(())
+    }
+
+    /// Per language, the `ok` run of `wl` with the most intervals (ties: more threads, then
+    /// the first run id).
+    fn featured(&self, wl: &str) -> Vec<&'a RunFile> {
+        let mut out = Vec::new();
+        for lang in [Lang::Go, Lang::Rust] {
+            let best = self
+                .runs
+                .iter()
+                .map(|r| &r.file)
+                .filter(|r| r.start.workload == wl && r.start.lang == lang)
+                .min_by(|a, b| {
+                    b.intervals
+                        .len()
+                        .cmp(&a.intervals.len())
+                        .then(b.start.threads.cmp(&a.start.threads))
+                        .then(a.start.run_id.cmp(&b.start.run_id))
+                });
+            out.extend(best);
+        }
+        out
+    }
+
+    fn memory_fit_section(&self, w: &mut String) -> anyhow::Result<()> {
+        writeln!(w, "## Memory over long runs\n")?;
+        writeln!(
+            w,
+            "Fitted by least squares to each long run's live heap (else RSS): the article's \
+             double exponential y = {} and the simpler line y = {}; the lower AIC wins.\n",
+            fit::DOUBLE_EXP,
+            fit::LINEAR
+        )?;
+        let long: Vec<(&RunFile, &str, Vec<f64>, Vec<f64>)> = self
+            .runs
+            .iter()
+            .filter_map(|r| {
+                let (what, t, y) = memory_series(&r.file)?;
+                Some((&r.file, what, t, y))
+            })
+            .collect();
+        if long.is_empty() {
+            writeln!(
+                w,
+                "No long run in these results (one with ≥ {LONG_RUN_MIN_SAMPLES} memory samples \
+                 over ≥ {} s): nothing to fit.\n",
+                LONG_RUN_MIN_SPAN_NS / 1_000_000_000
+            )?;
+            return Ok(());
+        }
+        writeln!(
+            w,
+            "| run | series | model | parameters (bytes, s) | R² | RMSE bytes | AIC | better |\n|---|---|---|---|--:|--:|--:|---|"
+        )?;
+        for (r, what, t, y) in long {
+            let cmp = fit::compare(&t, &y);
+            for f in cmp.double_exp.iter().chain(std::iter::once(&cmp.linear)) {
+                let params: Vec<String> = f
+                    .params
+                    .iter()
+                    .map(|(n, v)| format!("{n} = {}", fmt_sig(*v)))
+                    .collect();
+                writeln!(
+                    w,
+                    "| `{}` | {what} | {} | {} | {:.4} | {} | {:.1} | {} |",
+                    r.start.run_id,
+                    f.model,
+                    params.join(", "),
+                    f.r2,
+                    fmt_sig(f.rmse),
+                    f.aic,
+                    if f.model == cmp.better { "✓" } else { "" }
+                )?;
+            }
+        }
+        writeln!(w)?;
+        Ok(())
+    }
+}
+
+/// 4 significant digits, fixed format.
+fn fmt_sig(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.digits$}")
+}
