@@ -9,6 +9,8 @@ fn chapter1_shared_map_programs_do_not_compile() {
     cases.compile_fail("tests/ui/ch1_*.rs");
 }
 
+// ch2_racy_pair.rs (chapter 2.2) and ch2_http_rc_refcell.rs (chapter 2.5, an
+// axum server, which is why axum and tokio are dev-dependencies).
 #[test]
 fn chapter2_racy_pair_does_not_compile() {
     let cases = trybuild::TestCases::new();
