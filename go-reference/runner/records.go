@@ -17,35 +17,38 @@ import (
 const schemaVersion = 1
 
 type runStartRecord struct {
-	Type         string     `json:"type"` // "run_start"
-	Schema       int        `json:"schema"`
-	RunID        string     `json:"run_id"`
-	Lang         string     `json:"lang"` // "go"
-	Impl         string     `json:"impl"`
-	ImplInfo     implInfo   `json:"impl_info"`
-	Workload     string     `json:"workload"`
-	TracePath    string     `json:"trace_path"`
-	TraceSHA256  string     `json:"trace_sha256"`
-	KeySpace     uint64     `json:"key_space"`
-	Threads      int        `json:"threads"`
-	OpsPerThread uint64     `json:"ops_per_thread"`
-	Prefill      uint64     `json:"prefill"`
-	Presize      bool       `json:"presize"`
-	Capacity     uint64     `json:"capacity"`     // extra: what the map was created with
-	KeyIDBound   uint64     `json:"key_id_bound"` // extra, as the Rust runner
-	MixBP        mixJSON    `json:"mix_bp"`       // extra, as the Rust runner
-	Distribution any        `json:"distribution"` // extra, as the Rust runner (mapbench's serde form)
-	DurationMs   int64      `json:"duration_ms"`
-	WarmupOps    int64      `json:"warmup_ops"`
-	IntervalMs   int64      `json:"interval_ms"`
-	OpDelayNs    int64      `json:"op_delay_ns"`
-	Latency      latencyCfg `json:"latency"`
-	Toolchain    string     `json:"toolchain"`
-	Runtime      goRuntime  `json:"runtime"`
-	Host         hostInfo   `json:"host"`
-	GitCommit    *string    `json:"git_commit"`
-	StartedAt    string     `json:"started_at"`
-	Argv         []string   `json:"argv"`
+	Type         string   `json:"type"` // "run_start"
+	Schema       int      `json:"schema"`
+	RunID        string   `json:"run_id"`
+	Lang         string   `json:"lang"` // "go"
+	Impl         string   `json:"impl"`
+	ImplInfo     implInfo `json:"impl_info"`
+	Workload     string   `json:"workload"`
+	TracePath    string   `json:"trace_path"`
+	TraceSHA256  string   `json:"trace_sha256"`
+	KeySpace     uint64   `json:"key_space"`
+	Threads      int      `json:"threads"`
+	OpsPerThread uint64   `json:"ops_per_thread"`
+	Prefill      uint64   `json:"prefill"`
+	Presize      bool     `json:"presize"`
+	Capacity     uint64   `json:"capacity"`     // extra: what the map was created with
+	KeyIDBound   uint64   `json:"key_id_bound"` // extra, as the Rust runner
+	MixBP        mixJSON  `json:"mix_bp"`       // extra, as the Rust runner
+	Distribution any      `json:"distribution"` // extra, as the Rust runner (mapbench's serde form)
+	DurationMs   int64    `json:"duration_ms"`
+	WarmupOps    int64    `json:"warmup_ops"`
+	IntervalMs   int64    `json:"interval_ms"`
+	OpDelayNs    int64    `json:"op_delay_ns"`
+	// Extra, as the Rust runner: the calibrated busy-wait behind op_delay_ns.
+	OpDelaySteps     uint64     `json:"op_delay_steps,omitempty"`
+	OpDelayNsPerStep float64    `json:"op_delay_ns_per_step,omitempty"`
+	Latency          latencyCfg `json:"latency"`
+	Toolchain        string     `json:"toolchain"`
+	Runtime          goRuntime  `json:"runtime"`
+	Host             hostInfo   `json:"host"`
+	GitCommit        *string    `json:"git_commit"`
+	StartedAt        string     `json:"started_at"`
+	Argv             []string   `json:"argv"`
 }
 
 // implInfo describes the map; --list-maps prints the same fields with a name.

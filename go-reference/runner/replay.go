@@ -79,7 +79,8 @@ type worker struct {
 	sampleEvery uint64         // K
 	untilSample uint64         // ops to go before the next timed op
 	hist        *hdr.Histogram // this interval's latency samples (nil: latency off)
-	delay       time.Duration  // --op-delay-ns
+	delaySteps  uint64         // --op-delay-ns, as calibrated spin steps (see spinDelay)
+	spinSink    uint64         // keeps the spin chain's result live
 
 	checksum uint64
 	counts   opCounts
@@ -87,14 +88,14 @@ type worker struct {
 	_ [128]byte
 }
 
-func newWorker(m maps.Map, ops trace.ThreadOps, sampleEvery uint64, delay time.Duration) *worker {
+func newWorker(m maps.Map, ops trace.ThreadOps, sampleEvery uint64, delaySteps uint64) *worker {
 	w := &worker{
 		m:           m,
 		raw:         ops.Raw(),
 		n:           uint64(ops.Len()),
 		valueHigh:   uint64(ops.Thread()+1) << 48,
 		sampleEvery: sampleEvery,
-		delay:       delay,
+		delaySteps:  delaySteps,
 		checksum:    checksumInit,
 	}
 	w.startMeasuring()
@@ -169,8 +170,8 @@ func (w *worker) replay(count uint64) {
 		if pos++; pos == n {
 			pos = 0
 		}
-		if w.delay > 0 {
-			spin(w.delay)
+		if w.delaySteps > 0 {
+			w.spinSink = spinSteps(w.delaySteps, w.spinSink)
 		}
 	}
 	w.pos, w.untilSample, w.checksum, w.counts = pos, until, acc, c
@@ -186,10 +187,50 @@ func (w *worker) record(d time.Duration) {
 	_ = w.hist.RecordValue(v) // cannot fail: 0 <= v <= highest
 }
 
-// spin busy-waits for d: --op-delay-ns, outside the timed region.
-func spin(d time.Duration) {
-	for start := time.Now(); time.Since(start) < d; {
+// spinDelay is --op-delay-ns as a busy-wait of a fixed number of steps of a
+// dependent multiply-add chain, calibrated once at start-up. Reading the clock
+// inside the loop instead costs a clock read per pass (tens of ns), so a short
+// delay would come out several times longer than asked. The Rust runner spins
+// the same chain, calibrated the same way.
+type spinDelay struct {
+	steps     uint64
+	nsPerStep float64
+}
+
+// Steps per calibration trial, and trials: the fastest trial is kept, being
+// the one least disturbed by other work on the machine.
+const (
+	calibrationSteps  = 2_000_000
+	calibrationTrials = 5
+)
+
+// calibrateSpin sizes the chain for ns nanoseconds (zero: no delay).
+func calibrateSpin(ns int64) spinDelay {
+	if ns <= 0 {
+		return spinDelay{}
 	}
+	best := math.Inf(1)
+	var sink uint64
+	for range calibrationTrials {
+		start := time.Now()
+		sink = spinSteps(calibrationSteps, sink)
+		best = min(best, float64(time.Since(start))/calibrationSteps)
+	}
+	spinCalibrationSink = sink
+	best = max(best, math.SmallestNonzeroFloat64)
+	return spinDelay{steps: uint64(math.Round(float64(ns) / best)), nsPerStep: best}
+}
+
+// spinCalibrationSink keeps the calibration's chain live.
+var spinCalibrationSink uint64
+
+// spinSteps runs n steps of x = x*6364136223846793005 + 1442695040888963407
+// from x and returns the result, which the caller stores so the loop is kept.
+func spinSteps(n, x uint64) uint64 {
+	for range n {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
 }
 
 // prefillMap inserts the trace's prefill keys in order on this goroutine and

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"concurrentmaps/maps"
 	"concurrentmaps/trace"
@@ -141,10 +140,10 @@ func TestReplayDoesNotAllocate(t *testing.T) {
 		name  string
 		m     maps.Map
 		k     uint64
-		delay time.Duration
+		delay uint64 // spin steps
 	}{
 		{"noop, every op timed", noopMap{}, 1, 0},
-		{"noop, latency off, op delay", noopMap{}, 0, 10 * time.Nanosecond},
+		{"noop, latency off, op delay", noopMap{}, 0, 10},
 		{"mutex-map, K=16", mutexMap.New(int(capacity)), 16, 0},
 	} {
 		w := newWorker(c.m, tr.Thread(0), c.k, c.delay)

@@ -89,6 +89,7 @@ type run struct {
 	header  trace.Header
 	entry   maps.Entry
 	threads int
+	delay   spinDelay // --op-delay-ns, calibrated before the workers start
 
 	jsonl *recordWriter
 	hlogF *os.File
@@ -204,6 +205,7 @@ func (r *run) run(stdout, stderr io.Writer) int {
 
 	gomaxprocs, source := setGOMAXPROCS(r.threads)
 	capacity, _ := r.header.PresizeCapacity()
+	r.delay = calibrateSpin(r.cfg.OpDelayNs)
 	if err := r.jsonl.write(r.runStart(capacity, runtimeSettings(gomaxprocs, source))); err != nil {
 		fmt.Fprintf(stderr, "runner: writing %s: %v\n", r.jsonl.f.Name(), err)
 		return ExitFailed
@@ -274,6 +276,7 @@ func (r *run) runStart(capacity uint64, rt goRuntime) runStartRecord {
 		MixBP:        mixJSON{Get: h.Mix.Get, Insert: h.Mix.Insert, Update: h.Mix.Update, Remove: h.Mix.Remove},
 		Distribution: distributionJSON(h.Distribution),
 		DurationMs:   cfg.DurationMs, WarmupOps: cfg.WarmupOps, IntervalMs: cfg.IntervalMs, OpDelayNs: cfg.OpDelayNs,
+		OpDelaySteps: r.delay.steps, OpDelayNsPerStep: r.delay.nsPerStep,
 		Latency: latencyCfg{
 			SampleEvery:       cfg.SampleEvery,
 			Clock:             "CLOCK_MONOTONIC (vDSO)",
@@ -322,7 +325,7 @@ func (r *run) measure(m maps.Map, stop *atomic.Bool) *measured {
 	}
 	workers := make([]*worker, r.threads)
 	for i := range workers {
-		workers[i] = newWorker(m, r.tr.Thread(i), K, time.Duration(cfg.OpDelayNs))
+		workers[i] = newWorker(m, r.tr.Thread(i), K, r.delay.steps)
 		p.histFree[i] = make(chan *hdr.Histogram, 2)
 		if K > 0 {
 			p.histFree[i] <- newLatencyHistogram()

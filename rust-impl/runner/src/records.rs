@@ -173,6 +173,9 @@ pub struct RunStart<'a> {
     pub warmup_ops: u64,
     pub interval_ms: u64,
     pub op_delay_ns: u64,
+    /// Addition: the calibrated busy-wait behind `op_delay_ns` (null without a delay).
+    pub op_delay_steps: Option<u64>,
+    pub op_delay_ns_per_step: Option<f64>,
     pub latency: LatencyConfig,
     pub toolchain: &'static str,
     pub runtime: RuntimeInfo,

@@ -167,12 +167,59 @@ pub fn prefill<H: MapHandle>(
     Some(created)
 }
 
-/// Spins (reading the clock) until `ns` nanoseconds have passed.
+/// `--op-delay-ns`: a busy-wait of a fixed number of steps of a dependent
+/// multiply-add chain, calibrated once at start-up. Reading the clock inside
+/// the loop instead would cost a clock read (about 30 ns here) per pass, so a
+/// short delay would come out several times longer than asked. The Go runner
+/// spins the same chain, calibrated the same way.
+#[derive(Clone, Copy, Debug)]
+pub struct SpinDelay {
+    /// Steps per delay.
+    pub steps: u64,
+    /// Measured cost of one step, in ns.
+    pub ns_per_step: f64,
+}
+
+/// Steps per calibration trial, and trials (the fastest is kept: it is the one
+/// least disturbed by other work on the machine).
+const CALIBRATION_STEPS: u64 = 2_000_000;
+const CALIBRATION_TRIALS: usize = 5;
+
+impl SpinDelay {
+    /// Calibrates the chain and sizes it for `ns` nanoseconds.
+    pub fn calibrate(ns: u64) -> SpinDelay {
+        let mut best = f64::INFINITY;
+        for _ in 0..CALIBRATION_TRIALS {
+            let start = Instant::now();
+            spin_steps(CALIBRATION_STEPS);
+            let took = start.elapsed().as_nanos() as f64;
+            best = best.min(took / CALIBRATION_STEPS as f64);
+        }
+        let ns_per_step = best.max(f64::MIN_POSITIVE);
+        SpinDelay {
+            steps: (ns as f64 / ns_per_step).round() as u64,
+            ns_per_step,
+        }
+    }
+
+    #[inline]
+    fn spin(&self) {
+        spin_steps(self.steps);
+    }
+}
+
+/// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407`, a chain
+/// the CPU cannot overlap or skip.
 #[inline]
-fn spin_for(ns: Duration) {
-    let until = Instant::now() + ns;
-    while Instant::now() < until {
-        std::hint::spin_loop();
+fn spin_steps(steps: u64) {
+    let mut x = 1u64;
+    for _ in 0..steps {
+        // black_box per step: without it LLVM reshapes the chain and a step's
+        // cost stops being constant, which the calibration relies on.
+        x = std::hint::black_box(
+            x.wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407),
+        );
     }
 }
 
@@ -276,7 +323,7 @@ pub(crate) struct WorkerPlan<'a> {
     pub warmup_ops: u64,
     /// Time op `i` of the measured phase iff `i % sample_every == 0`; 0 = never.
     pub sample_every: u64,
-    pub op_delay: Option<Duration>,
+    pub op_delay: Option<SpinDelay>,
     pub interval: Duration,
     /// `Some`: replay the stream in a loop until `t0 + duration`; `None`: once.
     pub duration: Option<Duration>,
@@ -417,7 +464,7 @@ fn worker_body<M: ConcurrentMap>(
             }
             measured += 1;
             if let Some(delay) = plan.op_delay {
-                spin_for(delay);
+                delay.spin();
             }
         }
         pos = end;

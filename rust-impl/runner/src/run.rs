@@ -18,7 +18,7 @@ use crate::records::{
     BenchLine, HitsJson, ImplInfo, LatJson, LatencyConfig, OpsJson, RunEnd, RunStart, RuntimeInfo,
     SCHEMA, Status,
 };
-use crate::replay::{self, StartGate, Tally, WorkerPlan, run_worker};
+use crate::replay::{self, SpinDelay, StartGate, Tally, WorkerPlan, run_worker};
 use crate::sys;
 
 /// Everything the command line sets (RUNNER-SPEC.md, "Command line").
@@ -182,6 +182,9 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
         RunError::Failed(format!("{}: cannot write: {e}", what.display()))
     };
 
+    // Calibrated here, before any worker runs, so the calibration is not
+    // disturbed by the replay itself.
+    let op_delay = (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns));
     let start = RunStart {
         record: "run_start",
         schema: SCHEMA,
@@ -201,6 +204,8 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
         warmup_ops: cfg.warmup_ops,
         interval_ms: cfg.interval_ms,
         op_delay_ns: cfg.op_delay_ns,
+        op_delay_steps: op_delay.map(|d| d.steps),
+        op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step),
         latency: LatencyConfig {
             sample_every: cfg.latency_sample_every,
             clock: "CLOCK_MONOTONIC (vDSO)",
@@ -278,8 +283,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
                         words: trace.thread_ops(worker as u32).raw(),
                         warmup_ops: cfg.warmup_ops,
                         sample_every: cfg.latency_sample_every,
-                        op_delay: (cfg.op_delay_ns > 0)
-                            .then(|| Duration::from_nanos(cfg.op_delay_ns)),
+                        op_delay,
                         interval: Duration::from_millis(cfg.interval_ms),
                         duration: (cfg.duration_ms > 0)
                             .then(|| Duration::from_millis(cfg.duration_ms)),

@@ -59,9 +59,11 @@ fn op_delay_spins_after_every_op() {
     let trace = testdata("golden.trace");
     let (records, _) = run_ok(&trace, "noop", &dir, "d", &["--op-delay-ns", "20000"]);
     let (_, end) = check_sequence(&records, 100);
-    // 1,000 ops per worker, each followed by >= 20 µs of spinning.
-    assert!(num(&end, "elapsed_ns") >= 20_000_000, "{end}");
+    // 1,000 ops per worker, each followed by about 20 µs of calibrated
+    // spinning; half of that is a bound no machine state can undercut.
+    assert!(num(&end, "elapsed_ns") >= 10_000_000, "{end}");
     assert_eq!(records[0]["op_delay_ns"], 20000);
+    assert!(records[0]["op_delay_steps"].as_u64().unwrap_or(0) > 0, "{}", records[0]);
 }
 
 #[test]
