@@ -913,11 +913,12 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
     let _ = writeln!(
         s,
         "If the delay added exactly {} ns to that median op, throughput would change by \
-         {:+.1}%. It adds more: the runners spin by reading the clock and issuing a spin-loop \
-         hint (x86 `PAUSE`, tens of ns on recent Xeons) until the delay has passed, and a \
-         clock read costs about {} ns here (the runs' `timer_overhead_ns`), so the spin has \
-         a floor of two reads and a hint whatever the delay; and the same nanoseconds are a \
-         larger share of a fast map's op than of a slow one's. The power table's changes \
+         {:+.1}%. The runners spin a dependent multiply-add chain whose step cost they \
+         calibrate once, single-threaded, at start-up (recorded in each run's \
+         `op_delay_steps` and `op_delay_ns_per_step`); with both threads busy, a step can cost \
+         more than in calibration (two vCPUs may share a core), and the same nanoseconds are a \
+         larger share of a fast map's op than of a slow one's. For reference, a clock read \
+         costs about {} ns here (the runs' `timer_overhead_ns`). The power table's changes \
          are what was really injected.\n",
         v.delay_ns,
         -100.0 * d / (v.per_thread_ns_per_op + d),
