@@ -60,10 +60,14 @@ fn op_delay_spins_after_every_op() {
     let (records, _) = run_ok(&trace, "noop", &dir, "d", &["--op-delay-ns", "20000"]);
     let (_, end) = check_sequence(&records, 100);
     // 1,000 ops per worker, each followed by about 20 µs of calibrated
-    // spinning; half of that is a bound no machine state can undercut.
+    // spinning; half of that leaves room for a calibration on a busier moment.
     assert!(num(&end, "elapsed_ns") >= 10_000_000, "{end}");
     assert_eq!(records[0]["op_delay_ns"], 20000);
-    assert!(records[0]["op_delay_steps"].as_u64().unwrap_or(0) > 0, "{}", records[0]);
+    assert!(
+        records[0]["op_delay_steps"].as_u64().unwrap_or(0) > 0,
+        "{}",
+        records[0]
+    );
 }
 
 #[test]
