@@ -1077,12 +1077,21 @@ impl<'a> Page<'a> {
                 &featured,
             )?;
             emit(w, name, format!("{wl}: pause timeline"))?;
+            // Memory: every long run of the workload (the runs the fit section
+            // fits), so no map of a memory suite is left out; else the featured runs.
+            let long: Vec<&RunFile> = self
+                .runs
+                .iter()
+                .map(|r| &r.file)
+                .filter(|r| r.start.workload == wl && memory_series(r).is_some())
+                .collect();
+            let memory_runs = if long.is_empty() { &featured } else { &long };
             let name = format!("memory-{wl}.svg");
             figures::memory_over_time(
                 &fig_dir.join(&name),
                 &format!("{wl}: memory over time"),
                 &self.palette,
-                &featured,
+                memory_runs,
             )?;
             emit(w, name, format!("{wl}: RSS and live heap over time"))?;
         }
