@@ -4,14 +4,23 @@
 //! No timing is asserted: the fake runner's numbers are made up and deterministic.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+mod common;
+
+use common::{FakeEnv, stderr, stdout};
+
+/// The shared fake-runner scratch directory, plus this file's suite.
 struct Env {
-    dir: PathBuf,
-    rust: PathBuf,
-    go: PathBuf,
-    workloads: PathBuf,
+    fake: FakeEnv,
     suite: PathBuf,
+}
+
+impl std::ops::Deref for Env {
+    type Target = FakeEnv;
+    fn deref(&self) -> &FakeEnv {
+        &self.fake
+    }
 }
 
 /// Five repeats: the fewest at which the test can reach p < 0.05 with ties.
@@ -28,76 +37,24 @@ rust = ["all"]
 go = ["all"]
 "#;
 
-/// A scratch directory with the fake runner linked as both runners, a 1,000-key copy
-/// of read-heavy (traces are built by a debug binary) and the suite above.
+/// The fake runners, a 1,000-key copy of read-heavy, and the suite above.
 fn env(test: &str) -> Env {
-    let dir = std::env::temp_dir().join(format!("mapbench-compare-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let fake = Path::new(env!("CARGO_BIN_EXE_mapbench-fake-runner"));
-    let (rust, go) = (dir.join("rust-runner"), dir.join("go-runner"));
-    std::os::unix::fs::symlink(fake, &rust).unwrap();
-    std::os::unix::fs::symlink(fake, &go).unwrap();
-    let workloads = dir.join("workloads");
-    std::fs::create_dir_all(&workloads).unwrap();
-    let spec = std::fs::read_to_string(mapbench::workload::workloads_dir().join("read-heavy.toml"))
-        .unwrap();
-    std::fs::write(
-        workloads.join("read-heavy.toml"),
-        spec.replace("key_space = 1_000_000", "key_space = 1_000"),
-    )
-    .unwrap();
-    let suite = dir.join("c.toml");
+    let fake = FakeEnv::new("mapbench-compare", test, &["read-heavy"]);
+    let suite = fake.dir.join("c.toml");
     std::fs::write(&suite, SUITE).unwrap();
-    Env {
-        dir,
-        rust,
-        go,
-        workloads,
-        suite,
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
+    Env { fake, suite }
 }
 
 impl Env {
-    fn mapbench(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mapbench"));
-        c.args(args)
-            .env_remove("MAPBENCH_RUST_RUNNER")
-            .env_remove("MAPBENCH_GO_RUNNER")
-            .env("MAPBENCH_WORKLOADS_DIR", &self.workloads);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        c.output().expect("run mapbench")
-    }
-
     /// A results directory `name` from the suite, every op reported as `ns_per_op`.
     fn results(&self, name: &str, ns_per_op: &str, extra: &[&str]) -> PathBuf {
         let out = self.dir.join(name);
-        let cache = self.dir.join("traces");
-        let mut args = vec![
-            "run",
-            "--suite",
+        let o = self.run(
             self.suite.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--rust-runner",
-            self.rust.to_str().unwrap(),
-            "--go-runner",
-            self.go.to_str().unwrap(),
-            "--trace-cache",
-            cache.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let o = self.mapbench(&args, &[("FAKE_RUNNER_NS_PER_OP", ns_per_op)]);
+            &out,
+            extra,
+            &[("FAKE_RUNNER_NS_PER_OP", ns_per_op)],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
         out
     }
@@ -107,14 +64,6 @@ impl Env {
         args.extend_from_slice(extra);
         self.mapbench(&args, &[])
     }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The table rows (lines starting with `| ` and naming a language).

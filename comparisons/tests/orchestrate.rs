@@ -3,49 +3,20 @@
 //! No timing is asserted: only what ran, in which order, and what was written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use mapbench::manifest::{Manifest, RunState, SuiteStatus};
 use serde_json::Value;
 
-struct Env {
-    dir: PathBuf,
-    rust: PathBuf,
-    go: PathBuf,
-    workloads: PathBuf,
-}
+mod common;
 
-/// A scratch directory with the fake runner linked under both names, and small copies
-/// of the workloads the tests use (1,000 keys instead of 1,000,000: the traces are built
-/// by a debug binary).
+use common::{FakeEnv as Env, stderr, stdout};
+
 fn env(test: &str) -> Env {
-    let dir = std::env::temp_dir().join(format!("mapbench-orch-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let fake = Path::new(env!("CARGO_BIN_EXE_mapbench-fake-runner"));
-    let rust = dir.join("rust-runner");
-    let go = dir.join("go-runner");
-    std::os::unix::fs::symlink(fake, &rust).unwrap();
-    std::os::unix::fs::symlink(fake, &go).unwrap();
-    let workloads = dir.join("workloads");
-    std::fs::create_dir_all(&workloads).unwrap();
-    for name in ["read-heavy", "exchange", "get-sweep-100"] {
-        let file = format!("{name}.toml");
-        let spec =
-            std::fs::read_to_string(mapbench::workload::workloads_dir().join(&file)).unwrap();
-        assert!(spec.contains("key_space = 1_000_000"), "{file}");
-        std::fs::write(
-            workloads.join(&file),
-            spec.replace("key_space = 1_000_000", "key_space = 1_000"),
-        )
-        .unwrap();
-    }
-    Env {
-        dir,
-        rust,
-        go,
-        workloads,
-    }
+    Env::new(
+        "mapbench-orch",
+        test,
+        &["read-heavy", "exchange", "get-sweep-100"],
+    )
 }
 
 const SUITE: &str = r#"
@@ -67,15 +38,6 @@ go = ["unsync-map", "mutex-map"]
 repeats = 1
 "#;
 
-/// The scratch directory goes when a test passes, and stays for a look when it fails.
-impl Drop for Env {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
 impl Env {
     fn suite(&self, text: &str) -> String {
         let p = self.dir.join("t.toml");
@@ -86,46 +48,6 @@ impl Env {
     fn out(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
-
-    fn mapbench(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mapbench"));
-        c.args(args)
-            .env_remove("MAPBENCH_RUST_RUNNER")
-            .env_remove("MAPBENCH_GO_RUNNER")
-            .env("MAPBENCH_WORKLOADS_DIR", &self.workloads);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        c.output().expect("run mapbench")
-    }
-
-    /// `mapbench run` of `suite` with both fake runners and a private trace cache.
-    fn run(&self, suite: &str, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
-        let cache = self.dir.join("traces");
-        let mut args = vec![
-            "run",
-            "--suite",
-            suite,
-            "--out",
-            out.to_str().unwrap(),
-            "--rust-runner",
-            self.rust.to_str().unwrap(),
-            "--go-runner",
-            self.go.to_str().unwrap(),
-            "--trace-cache",
-            cache.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        self.mapbench(&args, envs)
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn manifest(out: &Path) -> Manifest {
