@@ -27,7 +27,7 @@ func TestConcurrentWritesAreFatal(t *testing.T) {
 	if !o.Exited || o.ExitStatus != 2 {
 		t.Fatalf("want exit status 2 from the runtime's fatal error, got %s", o)
 	}
-	if o.FatalError() != "concurrent map writes" {
+	if !demo.IsWriteWriteFatal(o.FatalError()) {
 		t.Errorf("want %q, got %s", "fatal error: concurrent map writes", o)
 	}
 	if o.Panic != "" {

@@ -173,7 +173,7 @@ func growthRace(ctx context.Context, bin string, runs, rounds int, env string) (
 			}
 			var r growthResult
 			switch {
-			case o.ExitStatus == 2 && o.Exited && o.FatalError() == "concurrent map writes":
+			case o.ExitStatus == 2 && o.Exited && o.FatalError() == demo.WriteWriteFatal:
 				mapWrites++
 				toFatal = append(toFatal, o.Duration)
 			case o.Exited && o.ExitStatus == 2 && o.FatalError() != "":

@@ -89,6 +89,22 @@ func IsMapFatal(msg string) bool {
 	return strings.Contains(msg, "concurrent map")
 }
 
+// The runtime's messages for two goroutines writing one map. The second
+// comes from a small map (at most 8 entries, one group) whose only group
+// filled up between the writers' checks: the insert found no empty slot,
+// which can only happen if another writer raced it. Which one a run prints
+// depends on where the writers collide, so tests accept both.
+const (
+	WriteWriteFatal    = "concurrent map writes"
+	SmallMapSlotsFatal = "small map with no empty slot (concurrent map writes?)"
+)
+
+// IsWriteWriteFatal reports whether msg is one of the runtime's messages
+// for concurrent writers.
+func IsWriteWriteFatal(msg string) bool {
+	return msg == WriteWriteFatal || msg == SmallMapSlotsFatal
+}
+
 // Kind classifies the outcome. A map fatal error counts as MapFatal only
 // when the process really ended with the runtime's exit status 2.
 func (o Outcome) Kind() Kind {

@@ -25,6 +25,7 @@ func TestKind(t *testing.T) {
 		{"panic", Outcome{Exited: true, ExitStatus: 2, Stderr: "panic: boom\n\ngoroutine 1 [running]:\n"}, OtherCrash},
 		{"race exit", Outcome{Exited: true, ExitStatus: 66, Stderr: "WARNING: DATA RACE\n"}, RaceReported},
 		{"exit 66 without report", Outcome{Exited: true, ExitStatus: 66}, OtherCrash},
+		{"small map out of slots", Outcome{Exited: true, ExitStatus: 2, Stderr: "fatal error: " + SmallMapSlotsFatal + "\n"}, MapFatal},
 		{"race report then map fatal", Outcome{Exited: true, ExitStatus: 2, Stderr: "WARNING: DATA RACE\n" + fatalStderr}, MapFatal},
 		{"signal", Outcome{Signal: "killed"}, OtherCrash},
 		{"timeout", Outcome{TimedOut: true, Signal: "killed"}, OtherCrash},
@@ -43,6 +44,20 @@ func TestClassifyStderr(t *testing.T) {
 	o.classifyStderr()
 	if o.FatalError() != "concurrent map writes" || o.DataRaces != 1 || !o.GoroutineTrace {
 		t.Errorf("got fatal=%q races=%d trace=%v", o.FatalError(), o.DataRaces, o.GoroutineTrace)
+	}
+}
+
+func TestIsWriteWriteFatal(t *testing.T) {
+	for msg, want := range map[string]bool{
+		WriteWriteFatal:                      true,
+		SmallMapSlotsFatal:                   true,
+		"concurrent map read and map write":  false,
+		"concurrent map clone and map write": false,
+		"":                                   false,
+	} {
+		if got := IsWriteWriteFatal(msg); got != want {
+			t.Errorf("IsWriteWriteFatal(%q) = %v, want %v", msg, got, want)
+		}
 	}
 }
 
