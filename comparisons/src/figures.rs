@@ -10,7 +10,7 @@
 //! and axes in a mid grey, series colours at mid lightness. Go series are blues/greens,
 //! dashed, with circles; Rust series are oranges/reds/purples, solid, with triangles.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Once;
 
@@ -28,6 +28,8 @@ const FAMILY: &str = "sans-serif";
 
 /// Mid grey: about 3.5:1 against white and 5:1 against mdBook's dark themes.
 const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
+/// Fitted models: a mid grey-blue that stands out from the series on both themes.
+const FIT_INK: RGBColor = RGBColor(0x4a, 0x6f, 0xa5);
 const GRID: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Figure size in pixels; the legend takes the right-hand strip.
 const WIDTH: u32 = 900;
@@ -729,12 +731,21 @@ fn pause_colour(palette: &Palette, k: &SeriesKey) -> RGBColor {
     RGBColor(r / 2 + 20, g / 2 + 20, b / 2 + 20)
 }
 
-/// Resident set and live heap against time for each of `runs` (whatever they recorded).
+/// A fitted model drawn over a memory series: (ms since the measured phase began, MiB).
+pub struct FittedCurve {
+    /// What was fitted, for the legend: "live heap" or "RSS".
+    pub series: &'static str,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Resident set and live heap against time for each of `runs` (whatever they recorded),
+/// with each `fits` curve drawn over them as a thin line.
 pub fn memory_over_time(
     path: &Path,
     title: &str,
     palette: &Palette,
     runs: &[&RunFile],
+    fits: &[FittedCurve],
 ) -> Result<()> {
     // (series, is RSS, points)
     type MemoryLine = (SeriesKey, bool, Vec<(f64, f64)>);
@@ -772,7 +783,7 @@ pub fn memory_over_time(
         .flat_map(|(_, _, p)| p.iter().map(|q| q.1))
         .fold(0.0, f64::max)
         * 1.1;
-    let entries: Vec<(Swatch, String)> = lines
+    let mut entries: Vec<(Swatch, String)> = lines
         .iter()
         .map(|(k, is_rss, _)| {
             let what = if *is_rss { "RSS" } else { "live heap" };
@@ -782,6 +793,19 @@ pub fn memory_over_time(
             )
         })
         .collect();
+    let fitted: BTreeSet<&str> = fits.iter().map(|f| f.series).collect();
+    if !fitted.is_empty() {
+        let series: Vec<&str> = fitted.into_iter().collect();
+        entries.push((
+            Swatch::Line(FIT_INK, false),
+            format!("fitted model, lowest AIC ({})", series.join(", ")),
+        ));
+    }
+    let y_max = fits
+        .iter()
+        .flat_map(|f| f.points.iter().map(|p| p.1 * 1.1))
+        .filter(|v| v.is_finite())
+        .fold(y_max, f64::max);
     write_svg(path, height_for(entries.len()), |root| {
         let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let mut chart = ChartBuilder::on(&plot)
@@ -802,6 +826,17 @@ pub fn memory_over_time(
             let lang = if *is_rss { Lang::Rust } else { Lang::Go };
             draw_line!(chart, pts.clone(), lang, c);
             draw_markers!(chart, pts.clone(), key.lang, c);
+        }
+        for f in fits {
+            let pts: Vec<(f64, f64)> = f
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.1.is_finite())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, FIT_INK.stroke_width(1)))
+                .map_err(err)?;
         }
         draw_legend(&legend, palette, &entries)
     })

@@ -332,8 +332,9 @@ fn capitalised(s: &str) -> String {
 
 /// Least-squares fits of memory curves.
 ///
-/// The article's model is y = a·e^(−t/τ1) + b·e^(−t/τ2) + c (5 parameters); the simpler
-/// alternative is a line, y = m·t + c (2 parameters: steady growth or a flat level,
+/// The article's model is y = a·e^(−t/τ1) + b·e^(−t/τ2) + c (5 parameters). Two simpler
+/// alternatives are fitted beside it: one exponential stage, y = a·e^(−t/τ) + c
+/// (3 parameters), and a line, y = m·t + c (2 parameters: steady growth or a flat level,
 /// no transient). The line has a closed form. The double exponential is fitted by
 /// Levenberg–Marquardt written here (about 80 lines) rather than taken from the
 /// `levenberg-marquardt` crate: that crate brings nalgebra, a large build for a 5×5
@@ -341,7 +342,14 @@ fn capitalised(s: &str) -> String {
 /// starting grid, fixed iteration order, no parallelism). τ is fitted as ln τ so it stays
 /// positive; t and y are scaled to unit range first; 9 starts (τ1 ∈ {0.01, 0.03, 0.1}
 /// of the span, τ2/τ1 ∈ {3, 10, 30}, a, b, c solved linearly for those τ) and the best
-/// is kept. Models are compared by AIC = n·ln(RSS/n) + 2k (lower is better).
+/// is kept. The single exponential is linear in a and c for a fixed τ: a log grid over τ,
+/// then golden-section refinement, again deterministic.
+///
+/// A fit can be good by R² and still say nothing: on a flat, noisy curve the double
+/// exponential "fits" with two huge terms of opposite sign, or with a time constant far
+/// longer than the run. [`Fit::unidentifiable`] names the reason when the data cannot
+/// determine the model's parameters; such a fit is reported but never preferred. Models
+/// are compared by AIC = n·ln(RSS/n) + 2k (lower is better) among the identifiable ones.
 pub mod fit {
     /// One fitted model.
     #[derive(Debug, Clone)]
@@ -353,19 +361,68 @@ pub mod fit {
         pub r2: f64,
         pub rmse: f64,
         pub aic: f64,
+        /// Why the data do not determine this model's parameters, if they do not.
+        pub unidentifiable: Option<String>,
     }
 
-    /// Both fits and which AIC prefers.
+    impl Fit {
+        /// The parameter called `name` (0 if the model has none by that name).
+        pub fn param(&self, name: &str) -> f64 {
+            self.params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0.0, |p| p.1)
+        }
+
+        /// The model's value at `t`.
+        pub fn predict(&self, t: f64) -> f64 {
+            let p = |n| self.param(n);
+            match self.model {
+                DOUBLE_EXP => {
+                    p("a") * (-t / p("τ1")).exp() + p("b") * (-t / p("τ2")).exp() + p("c")
+                }
+                SINGLE_EXP => p("a") * (-t / p("τ")).exp() + p("c"),
+                _ => p("m") * t + p("c"),
+            }
+        }
+    }
+
+    /// Every fit and which one AIC prefers.
     #[derive(Debug, Clone)]
     pub struct Comparison {
         pub double_exp: Option<Fit>,
+        pub single_exp: Option<Fit>,
         pub linear: Fit,
-        /// The model name with the lower AIC.
+        /// The model name with the lowest AIC among the identifiable fits.
         pub better: &'static str,
     }
 
+    impl Comparison {
+        /// The fits in the order a table lists them: the article's model first.
+        pub fn all(&self) -> impl Iterator<Item = &Fit> {
+            self.double_exp
+                .iter()
+                .chain(self.single_exp.iter())
+                .chain(std::iter::once(&self.linear))
+        }
+
+        /// The preferred fit.
+        pub fn best(&self) -> &Fit {
+            self.all()
+                .find(|f| f.model == self.better)
+                .unwrap_or(&self.linear)
+        }
+    }
+
     pub const DOUBLE_EXP: &str = "a·e^(−t/τ1) + b·e^(−t/τ2) + c";
+    pub const SINGLE_EXP: &str = "a·e^(−t/τ) + c";
     pub const LINEAR: &str = "m·t + c";
+
+    /// A term whose amplitude exceeds the data's whole range this many times is cancelling
+    /// another term, not describing the curve.
+    const MAX_AMPLITUDE_OVER_RANGE: f64 = 10.0;
+    /// Two stages closer than this ratio of time constants are one stage.
+    const MIN_TAU_RATIO: f64 = 1.5;
 
     fn quality(
         model: &'static str,
@@ -386,6 +443,74 @@ pub mod fit {
             r2: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 },
             rmse: (rss / n).sqrt(),
             aic: n * (rss_floor / n).ln() + 2.0 * k as f64,
+            unidentifiable: None,
+        }
+    }
+
+    /// What the samples can resolve: their time span, the shortest step between
+    /// samples, and the range of the values.
+    struct Resolution {
+        span: f64,
+        step: f64,
+        range: f64,
+    }
+
+    impl Resolution {
+        fn of(t: &[f64], y: &[f64]) -> Resolution {
+            let (lo, hi) = t
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            let step = t
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .filter(|d| *d > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            let (ylo, yhi) = y
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            Resolution {
+                span: hi - lo,
+                step,
+                range: yhi - ylo,
+            }
+        }
+
+        /// Why a decay with time constant `tau` called `name` cannot be seen in these samples.
+        fn tau_problem(&self, name: &str, tau: f64) -> Option<String> {
+            if tau > self.span {
+                Some(format!(
+                    "{name} is longer than the run ({} s > {} s): a drift, not an observed decay",
+                    super::fmt_sig(tau),
+                    super::fmt_sig(self.span)
+                ))
+            } else if tau < self.step {
+                Some(format!(
+                    "{name} is shorter than the sampling interval ({} s < {} s)",
+                    super::fmt_sig(tau),
+                    super::fmt_sig(self.step)
+                ))
+            } else {
+                None
+            }
+        }
+
+        fn amplitude_problem(&self, amplitudes: &[(&str, f64)], meaning: &str) -> Option<String> {
+            let (name, a) = amplitudes
+                .iter()
+                .copied()
+                .max_by(|x, y| x.1.abs().total_cmp(&y.1.abs()))?;
+            (a.abs() > MAX_AMPLITUDE_OVER_RANGE * self.range).then(|| {
+                format!(
+                    "|{name}| is over {MAX_AMPLITUDE_OVER_RANGE}× the data's range ({} vs {}): \
+                     {meaning}",
+                    super::fmt_sig(a.abs()),
+                    super::fmt_sig(self.range)
+                )
+            })
         }
     }
 
@@ -509,42 +634,64 @@ pub mod fit {
         Some([x[0], x[1], x[2]])
     }
 
-    /// Fits the double exponential; `None` with fewer than 6 points or no convergence.
-    pub fn double_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
+    /// Scaling shared by the exponential fits: t by the span, y to [−1, 1] about its mean.
+    struct Scaled {
+        span: f64,
+        ym: f64,
+        ys: f64,
+        t: Vec<f64>,
+        y: Vec<f64>,
+    }
+
+    fn scaled(t: &[f64], y: &[f64]) -> Option<Scaled> {
         if t.len() < 6 || t.len() != y.len() {
             return None;
         }
-        let t0 = t.iter().copied().fold(f64::INFINITY, f64::min);
-        let span = t.iter().copied().fold(f64::NEG_INFINITY, f64::max) - t0;
+        let span = t.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - t.iter().copied().fold(f64::INFINITY, f64::min);
         let ym = y.iter().sum::<f64>() / y.len() as f64;
         let ys = y.iter().map(|v| (v - ym).abs()).fold(0.0, f64::max);
         if span.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || ys <= 0.0 {
             return None;
         }
         // t scaled by the span (time origin kept: the model's t is time since the start).
-        let ts: Vec<f64> = t.iter().map(|v| v / span).collect();
-        let yn: Vec<f64> = y.iter().map(|v| (v - ym) / ys).collect();
+        Some(Scaled {
+            span,
+            ym,
+            ys,
+            t: t.iter().map(|v| v / span).collect(),
+            y: y.iter().map(|v| (v - ym) / ys).collect(),
+        })
+    }
+
+    /// Fits the double exponential; `None` with fewer than 6 points or no convergence.
+    pub fn double_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
+        let s = scaled(t, y)?;
         let mut best: Option<(Vec<f64>, f64)> = None;
         for tau1 in [0.01, 0.03, 0.1] {
             for ratio in [3.0, 10.0, 30.0] {
                 let tau2: f64 = tau1 * ratio;
-                let Some([a, b, c]) = linear_amplitudes(tau1, tau2, &ts, &yn) else {
+                let Some([a, b, c]) = linear_amplitudes(tau1, tau2, &s.t, &s.y) else {
                     continue;
                 };
-                let (p, rss) = levenberg_marquardt(vec![a, b, c, tau1.ln(), tau2.ln()], &ts, &yn);
+                let (p, rss) = levenberg_marquardt(vec![a, b, c, tau1.ln(), tau2.ln()], &s.t, &s.y);
                 if rss.is_finite() && best.as_ref().is_none_or(|(_, r)| rss < *r) {
                     best = Some((p, rss));
                 }
             }
         }
         let (p, _) = best?;
-        let (mut a, mut tau1, mut b, mut tau2) =
-            (p[0] * ys, p[3].exp() * span, p[1] * ys, p[4].exp() * span);
+        let (mut a, mut tau1, mut b, mut tau2) = (
+            p[0] * s.ys,
+            p[3].exp() * s.span,
+            p[1] * s.ys,
+            p[4].exp() * s.span,
+        );
         if tau1 > tau2 {
             std::mem::swap(&mut a, &mut b);
             std::mem::swap(&mut tau1, &mut tau2);
         }
-        let c = p[2] * ys + ym;
+        let c = p[2] * s.ys + s.ym;
         let pr = [a, b, c, tau1, tau2];
         let rss: f64 = t
             .iter()
@@ -554,25 +701,107 @@ pub mod fit {
                 (yi - f).powi(2)
             })
             .sum();
-        Some(quality(
+        let mut fit = quality(
             DOUBLE_EXP,
             vec![("a", a), ("τ1", tau1), ("b", b), ("τ2", tau2), ("c", c)],
             y,
             rss,
             5,
-        ))
+        );
+        let res = Resolution::of(t, y);
+        fit.unidentifiable = res
+            .amplitude_problem(&[("a", a), ("b", b)], "terms cancelling each other")
+            .or_else(|| {
+                (tau2 / tau1 < MIN_TAU_RATIO).then(|| {
+                    format!(
+                        "τ1 and τ2 are within a factor {MIN_TAU_RATIO} ({} s, {} s): one stage, not two",
+                        super::fmt_sig(tau1),
+                        super::fmt_sig(tau2)
+                    )
+                })
+            })
+            .or_else(|| res.tau_problem("τ2", tau2))
+            .or_else(|| res.tau_problem("τ1", tau1));
+        Some(fit)
     }
 
-    /// Both fits, compared by AIC.
+    /// For fixed τ (scaled): a and c by linear least squares, and the residual.
+    fn single_at(tau: f64, t: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
+        let (mut see, mut se, mut n, mut sey, mut sy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (&ti, &yi) in t.iter().zip(y) {
+            let e = (-ti / tau).exp();
+            see += e * e;
+            se += e;
+            n += 1.0;
+            sey += e * yi;
+            sy += yi;
+        }
+        let det = see * n - se * se;
+        if det.abs() < 1e-300 {
+            return None;
+        }
+        let a = (sey * n - se * sy) / det;
+        let c = (see * sy - se * sey) / det;
+        let rss = t
+            .iter()
+            .zip(y)
+            .map(|(&ti, &yi)| (yi - a * (-ti / tau).exp() - c).powi(2))
+            .sum();
+        Some((a, c, rss))
+    }
+
+    /// Fits one exponential stage; `None` with fewer than 6 points.
+    pub fn single_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
+        let s = scaled(t, y)?;
+        // ln τ (scaled) on a grid from 1e-4 to 1e2 of the span, then golden section
+        // between the best grid point's neighbours.
+        const GRID: usize = 241;
+        let (lo, hi) = (1e-4f64.ln(), 1e2f64.ln());
+        let at = |i: usize| lo + (hi - lo) * i as f64 / (GRID - 1) as f64;
+        let rss_at =
+            |ln_tau: f64| single_at(ln_tau.exp(), &s.t, &s.y).map_or(f64::INFINITY, |r| r.2);
+        let best = (0..GRID).min_by(|&i, &j| rss_at(at(i)).total_cmp(&rss_at(at(j))))?;
+        let (mut x0, mut x1) = (at(best.saturating_sub(1)), at((best + 1).min(GRID - 1)));
+        let g = (5f64.sqrt() - 1.0) / 2.0;
+        for _ in 0..80 {
+            let (m0, m1) = (x1 - g * (x1 - x0), x0 + g * (x1 - x0));
+            if rss_at(m0) <= rss_at(m1) {
+                x1 = m1;
+            } else {
+                x0 = m0;
+            }
+        }
+        let ln_tau = (x0 + x1) / 2.0;
+        let (a, c, _) = single_at(ln_tau.exp(), &s.t, &s.y)?;
+        let (a, tau, c) = (a * s.ys, ln_tau.exp() * s.span, c * s.ys + s.ym);
+        let rss = t
+            .iter()
+            .zip(y)
+            .map(|(&ti, &yi)| (yi - a * (-ti / tau).exp() - c).powi(2))
+            .sum();
+        let mut fit = quality(SINGLE_EXP, vec![("a", a), ("τ", tau), ("c", c)], y, rss, 3);
+        let res = Resolution::of(t, y);
+        fit.unidentifiable = res
+            .tau_problem("τ", tau)
+            .or_else(|| res.amplitude_problem(&[("a", a)], "a level the data never approach"));
+        Some(fit)
+    }
+
+    /// Every fit, compared by AIC among the identifiable ones.
     pub fn compare(t: &[f64], y: &[f64]) -> Comparison {
         let linear = linear(t, y);
         let double_exp = double_exp(t, y);
-        let better = match &double_exp {
-            Some(d) if d.aic < linear.aic => DOUBLE_EXP,
-            _ => LINEAR,
-        };
+        let single_exp = single_exp(t, y);
+        let better = double_exp
+            .iter()
+            .chain(single_exp.iter())
+            .chain(std::iter::once(&linear))
+            .filter(|f| f.unidentifiable.is_none())
+            .min_by(|a, b| a.aic.total_cmp(&b.aic))
+            .map_or(LINEAR, |f| f.model);
         Comparison {
             double_exp,
+            single_exp,
             linear,
             better,
         }
@@ -609,6 +838,21 @@ fn memory_series(r: &RunFile) -> Option<(&'static str, Vec<f64>, Vec<f64>)> {
         }
     }
     None
+}
+
+/// The preferred fit of a long run's memory series, sampled for the memory figure.
+fn fitted_curve(r: &RunFile) -> Option<figures::FittedCurve> {
+    let (series, t, y) = memory_series(r)?;
+    let best = fit::compare(&t, &y).best().clone();
+    let (t0, t1) = (*t.first()?, *t.last()?);
+    const STEPS: usize = 200;
+    let points = (0..=STEPS)
+        .map(|i| {
+            let ts = t0 + (t1 - t0) * i as f64 / STEPS as f64;
+            (ts * 1e3, best.predict(ts) / 1048576.0)
+        })
+        .collect();
+    Some(figures::FittedCurve { series, points })
 }
 
 fn md_escape(s: &str) -> String {
@@ -1086,12 +1330,15 @@ impl<'a> Page<'a> {
                 .filter(|r| r.start.workload == wl && memory_series(r).is_some())
                 .collect();
             let memory_runs = if long.is_empty() { &featured } else { &long };
+            let fits: Vec<figures::FittedCurve> =
+                long.iter().filter_map(|r| fitted_curve(r)).collect();
             let name = format!("memory-{wl}.svg");
             figures::memory_over_time(
                 &fig_dir.join(&name),
                 &format!("{wl}: memory over time"),
                 &self.palette,
                 memory_runs,
+                &fits,
             )?;
             emit(w, name, format!("{wl}: RSS and live heap over time"))?;
         }
@@ -1125,8 +1372,13 @@ impl<'a> Page<'a> {
         writeln!(
             w,
             "Fitted by least squares to each long run's live heap (else RSS): the article's \
-             double exponential y = {} and the simpler line y = {}; the lower AIC wins.\n",
+             double exponential y = {}, one exponential stage y = {} and a line y = {}. A fit \
+             whose parameters the data cannot determine (terms cancelling each other, a time \
+             constant longer than the run or shorter than the sampling interval, two stages \
+             that are one) is marked not identifiable and never preferred; among the others \
+             the lowest AIC wins, and the memory figures draw it over the series it fits.\n",
             fit::DOUBLE_EXP,
+            fit::SINGLE_EXP,
             fit::LINEAR
         )?;
         let long: Vec<(&RunFile, &str, Vec<f64>, Vec<f64>)> = self
@@ -1148,11 +1400,11 @@ impl<'a> Page<'a> {
         }
         writeln!(
             w,
-            "| run | series | model | parameters (bytes, s) | R² | RMSE bytes | AIC | better |\n|---|---|---|---|--:|--:|--:|---|"
+            "| run | series | model | parameters (bytes, s) | R² | RMSE bytes | AIC | verdict |\n|---|---|---|---|--:|--:|--:|---|"
         )?;
         for (r, what, t, y) in long {
             let cmp = fit::compare(&t, &y);
-            for f in cmp.double_exp.iter().chain(std::iter::once(&cmp.linear)) {
+            for f in cmp.all() {
                 let params: Vec<String> = f
                     .params
                     .iter()
@@ -1167,7 +1419,11 @@ impl<'a> Page<'a> {
                     f.r2,
                     fmt_sig(f.rmse),
                     f.aic,
-                    if f.model == cmp.better { "✓" } else { "" }
+                    match (&f.unidentifiable, f.model == cmp.better) {
+                        (Some(why), _) => format!("not identifiable: {}", md_escape(why)),
+                        (None, true) => "✓ lowest AIC".into(),
+                        (None, false) => String::new(),
+                    }
                 )?;
             }
         }

@@ -273,6 +273,69 @@ fn param(f: &fit::Fit, name: &str) -> f64 {
 }
 
 #[test]
+fn a_flat_noisy_curve_has_no_identifiable_decay() {
+    // A churn run at steady state: 200 MB ± 1 MB, sampled every second for 60 s. The
+    // double exponential can always lower the RSS a little with two huge opposite terms
+    // or a time constant longer than the run; it must be marked, and the line preferred.
+    let t: Vec<f64> = (1..=60).map(f64::from).collect();
+    let y: Vec<f64> = (0..60).map(|i| 200e6 + 1e6 * noise(i + 7)).collect();
+    let c = fit::compare(&t, &y);
+    let d = c.double_exp.as_ref().expect("the fit runs");
+    assert!(
+        d.unidentifiable.is_some(),
+        "a decay was reported identifiable on flat noise: {d:?}"
+    );
+    assert_eq!(c.better, fit::LINEAR, "{c:?}");
+    assert!(c.best().unidentifiable.is_none());
+    // The best fit's curve is the level of the data.
+    assert!((c.best().predict(30.0) - 200e6).abs() < 1e6);
+}
+
+#[test]
+fn one_exponential_stage_is_recovered_and_preferred_over_two() {
+    // 150 MB falling onto 100 MB with τ = 8 s, sampled every 0.5 s for 60 s.
+    let t: Vec<f64> = (0..120).map(|i| f64::from(i) * 0.5).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| 50e6 * (-t / 8.0).exp() + 100e6 + 0.1e6 * noise(i))
+        .collect();
+    let c = fit::compare(&t, &y);
+    let s = c.single_exp.as_ref().expect("the single exponential fits");
+    assert!(s.unidentifiable.is_none(), "{s:?}");
+    assert!((param(s, "τ") - 8.0).abs() < 0.4, "τ = {}", param(s, "τ"));
+    assert!((param(s, "a") - 50e6).abs() < 2e6, "a = {}", param(s, "a"));
+    assert!((param(s, "c") - 100e6).abs() < 1e6, "c = {}", param(s, "c"));
+    assert_ne!(c.better, fit::LINEAR, "{c:?}");
+    assert!(s.aic < c.linear.aic);
+    // Whichever exponential model wins, its curve follows the data.
+    let best = c.best();
+    for (&ti, &yi) in t.iter().zip(&y).step_by(10) {
+        assert!(
+            (best.predict(ti) - yi).abs() < 1e6,
+            "at t = {ti}: {} vs {yi}",
+            best.predict(ti)
+        );
+    }
+}
+
+#[test]
+fn a_decay_slower_than_the_run_is_not_identifiable() {
+    // τ = 600 s watched for 60 s: the data show a nearly straight slope.
+    let t: Vec<f64> = (1..=60).map(f64::from).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| 100e6 * (-t / 600.0).exp() + 50e6 + 0.05e6 * noise(i))
+        .collect();
+    let c = fit::compare(&t, &y);
+    let s = c.single_exp.as_ref().unwrap();
+    let why = s.unidentifiable.as_deref().unwrap_or("");
+    assert!(why.contains("longer than the run"), "{s:?}");
+    assert_eq!(c.better, fit::LINEAR, "{c:?}");
+}
+
+#[test]
 fn the_fit_recovers_a_double_exponential_and_prefers_it() {
     // 300 MB settling in two stages onto 100 MB, sampled every 0.5 s for 120 s.
     let t: Vec<f64> = (0..240).map(|i| f64::from(i) * 0.5).collect();
@@ -301,8 +364,10 @@ fn the_fit_recovers_a_double_exponential_and_prefers_it() {
     close(param(d, "c"), 100e6, 0.02);
     assert!(d.r2 > 0.999, "R² {}", d.r2);
     assert!(d.rmse < 0.3e6, "RMSE {}", d.rmse);
+    assert!(d.unidentifiable.is_none(), "{d:?}");
     assert_eq!(c.better, fit::DOUBLE_EXP);
     assert!(d.aic < c.linear.aic);
+    assert!(d.aic < c.single_exp.as_ref().unwrap().aic);
 }
 
 #[test]
