@@ -639,7 +639,8 @@ pub struct CompareValidateOptions {
     pub out: PathBuf,
     /// Overrides the suite's repeat count (0 = the suite's).
     pub repeats: Option<u32>,
-    /// The injected delay; default: POWER_SLOWDOWN of the A runs' per-thread ns/op.
+    /// One injected delay for every map; default: per map, POWER_SLOWDOWN of that
+    /// map's per-thread ns/op in the first A1 repeat.
     pub delay_ns: Option<u64>,
     pub rust_runner: Option<PathBuf>,
     pub go_runner: Option<PathBuf>,
@@ -649,12 +650,29 @@ pub struct CompareValidateOptions {
     pub alpha: f64,
 }
 
+/// The delay the power series injects into one map's runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapDelay {
+    pub lang: Lang,
+    pub map: String,
+    /// Median per-thread ns per op of the map's first A1 repeat.
+    pub per_thread_ns: f64,
+    pub delay_ns: u64,
+}
+
+impl MapDelay {
+    /// The throughput change the delay would cause if it simply added to every op.
+    pub fn expected_change(&self) -> f64 {
+        let d = self.delay_ns as f64;
+        -d / (self.per_thread_ns + d)
+    }
+}
+
 /// What compare-validate found.
 pub struct CompareValidation {
     pub aa: Comparison,
     pub power: Comparison,
-    pub delay_ns: u64,
-    pub per_thread_ns_per_op: f64,
+    pub delays: Vec<MapDelay>,
     /// The runners' clock-read cost (median `timer_overhead_ns` of the A1 runs): the
     /// spin behind `--op-delay-ns` reads the clock, so it cannot add much less than this.
     pub timer_overhead_ns: Option<f64>,
@@ -686,24 +704,86 @@ fn suite_with(text: &str, overrides: &[(&str, u64)], file: &Path) -> anyhow::Res
     Ok(out)
 }
 
-/// Per-thread nanoseconds per op of the ok runs (elapsed × threads ÷ ops): what one
-/// worker spends on an op, which `--op-delay-ns` adds to; and the runners' measured
-/// clock-read cost. Medians over the runs.
-fn per_op_costs(dir: &Path) -> Result<(f64, Option<f64>), Failure> {
+/// Per map, per-thread nanoseconds per op of the ok runs (elapsed × threads ÷ ops):
+/// what one worker spends on an op, which `--op-delay-ns` adds to, as a median over the
+/// map's runs; and the runners' measured clock-read cost.
+type PerMap = BTreeMap<(Lang, String), f64>;
+
+fn per_map_costs(dir: &Path) -> Result<(PerMap, Option<f64>), Failure> {
     let d = load(dir)?;
-    let v: Vec<f64> = d
-        .runs
-        .iter()
-        .filter_map(|r| r.ns_per_op().map(|ns| ns * f64::from(r.start.threads)))
-        .collect();
+    let mut per_map: BTreeMap<(Lang, String), Vec<f64>> = BTreeMap::new();
+    for r in &d.runs {
+        if let Some(ns) = r.ns_per_op() {
+            per_map
+                .entry((r.start.lang, r.start.map.clone()))
+                .or_default()
+                .push(ns * f64::from(r.start.threads));
+        }
+    }
     let timer: Vec<f64> = d
         .runs
         .iter()
         .filter_map(|r| r.start.latency.timer_overhead_ns)
         .collect();
-    let ns = stats::median(&v)
-        .ok_or_else(|| Failure::Failed(anyhow!("{}: no run ended ok", dir.display())))?;
-    Ok((ns, stats::median(&timer)))
+    let medians: PerMap = per_map
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, stats::median(&v)?)))
+        .collect();
+    if medians.is_empty() {
+        return Err(Failure::Failed(anyhow!(
+            "{}: no run ended ok",
+            dir.display()
+        )));
+    }
+    Ok((medians, stats::median(&timer)))
+}
+
+/// The suite with every group split into one group per map, each carrying that map's
+/// `op_delay_ns` (the suite format allows per-group settings; run ids do not change).
+fn suite_with_delays(text: &str, delays: &[MapDelay], file: &Path) -> anyhow::Result<String> {
+    let mut doc: toml::Table =
+        toml::from_str(text).with_context(|| format!("{}: not a suite", file.display()))?;
+    let groups = match doc.remove("group") {
+        Some(toml::Value::Array(g)) => g,
+        _ => return Err(anyhow!("{}: expected [[group]] tables", file.display())),
+    };
+    let mut split = Vec::new();
+    for g in groups {
+        let toml::Value::Table(g) = g else {
+            return Err(anyhow!("{}: a [[group]] is not a table", file.display()));
+        };
+        for lang in Lang::ALL {
+            let maps = match g.get(lang.name()) {
+                Some(toml::Value::Array(m)) => m.clone(),
+                _ => continue,
+            };
+            for map in maps {
+                let name = map.as_str().unwrap_or_default();
+                let d = delays
+                    .iter()
+                    .find(|d| d.lang == lang && d.map == name)
+                    .ok_or_else(|| {
+                        anyhow!("{}: no A1 run of {lang} {name} ended ok", file.display())
+                    })?;
+                let mut one = g.clone();
+                for other in Lang::ALL {
+                    let list = if other == lang {
+                        vec![map.clone()]
+                    } else {
+                        vec![]
+                    };
+                    one.insert(other.name().into(), toml::Value::Array(list));
+                }
+                one.insert(
+                    "op_delay_ns".into(),
+                    toml::Value::Integer(d.delay_ns as i64),
+                );
+                split.push(toml::Value::Table(one));
+            }
+        }
+    }
+    doc.insert("group".into(), toml::Value::Array(split));
+    Ok(toml::to_string(&doc)?)
 }
 
 fn run_one_suite(
@@ -810,24 +890,34 @@ pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidati
     // Repeat by repeat, the three series take turns (A1 A2 B, then A2 B A1, then B A1
     // A2, …) so that drift of the machine's speed during the session falls on all three
     // alike; each chunk is its own results directory, merged per series afterwards.
-    let mut delay: Option<(u64, f64, Option<f64>)> = None;
+    let mut delay: Option<(Vec<MapDelay>, Option<f64>)> = None;
     let mut suite_b = PathBuf::new();
     for k in 1..=repeats {
         let filter = format!("-r{k}");
         for i in 0..3 {
             let series = (i + k as usize - 1) % 3;
             if series == 2 && delay.is_none() {
-                // B needs its delay: from the A1 runs so far.
-                let (ns, timer) = per_op_costs(&chunk_dir(&a1, k))?;
-                let d = opts
-                    .delay_ns
-                    .unwrap_or_else(|| (ns * POWER_SLOWDOWN).round().max(1.0) as u64);
-                let mut delayed = base_overrides.clone();
-                delayed.push(("op_delay_ns", d));
+                // B needs its delays: per map, from the A1 runs so far.
+                let (costs, timer) = per_map_costs(&chunk_dir(&a1, k))?;
+                let delays: Vec<MapDelay> = costs
+                    .into_iter()
+                    .map(|((lang, map), ns)| MapDelay {
+                        lang,
+                        map,
+                        per_thread_ns: ns,
+                        delay_ns: opts
+                            .delay_ns
+                            .unwrap_or_else(|| (ns * POWER_SLOWDOWN).round().max(1.0) as u64),
+                    })
+                    .collect();
+                let base = suite_with(&text, &base_overrides, &spec).map_err(bad)?;
                 suite_b = runs.join(format!("{VALIDATION_SUITE}-delay.toml"));
-                write_file(&suite_b, &suite_with(&text, &delayed, &spec).map_err(bad)?)
-                    .map_err(Failure::Failed)?;
-                delay = Some((d, ns, timer));
+                write_file(
+                    &suite_b,
+                    &suite_with_delays(&base, &delays, &spec).map_err(bad)?,
+                )
+                .map_err(Failure::Failed)?;
+                delay = Some((delays, timer));
             }
             let (dir, file) = match series {
                 0 => (&a1, &suite_a),
@@ -840,14 +930,13 @@ pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidati
     for dir in [&a1, &a2, &b] {
         merge_chunks(dir, repeats).map_err(Failure::Failed)?;
     }
-    let (delay_ns, ns, timer_overhead_ns) = delay.expect("B ran");
+    let (delays, timer_overhead_ns) = delay.expect("B ran");
     let aa = compare_dirs(&a1, &a2, Metric::Throughput, opts.alpha)?;
     let power = compare_dirs(&a1, &b, Metric::Throughput, opts.alpha)?;
     let v = CompareValidation {
         aa,
         power,
-        delay_ns,
-        per_thread_ns_per_op: ns,
+        delays,
         timer_overhead_ns,
         seconds: started.elapsed().as_secs_f64(),
     };
@@ -898,33 +987,53 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
     let _ = writeln!(
         s,
         "Suite `{VALIDATION_SUITE}` run as three series from one build: A1, A2 (the \
-         same) and B with `op_delay_ns = {}` (the runners spin that long after every op: \
-         {:.0}% of the median per-thread time per op of A1's first repeat, {:.1} ns). The \
-         series take turns repeat by repeat (A1 A2 B, then A2 B A1, then B A1 A2, …), so \
-         drift of the machine's speed falls on all three alike. Throughput, alpha {}. Whole \
-         run: {:.0} s.\n",
-        v.delay_ns,
+         same) and B, in which the runners spin for `op_delay_ns` after every op. Each map \
+         gets its own delay, {:.0}% of its median per-thread time per op in A1's first \
+         repeat, so that every cell is slowed by about the same share. The series take turns \
+         repeat by repeat (A1 A2 B, then A2 B A1, then B A1 A2, …), so drift of the \
+         machine's speed falls on all three alike. Throughput, alpha {}. Whole run: {:.0} s.\n",
         POWER_SLOWDOWN * 100.0,
-        v.per_thread_ns_per_op,
         v.aa.alpha,
         v.seconds
     );
-    let d = v.delay_ns as f64;
     let _ = writeln!(
         s,
-        "If the delay added exactly {} ns to that median op, throughput would change by \
-         {:+.1}%. The runners spin a dependent multiply-add chain whose step cost they \
-         calibrate once, single-threaded, at start-up (recorded in each run's \
-         `op_delay_steps` and `op_delay_ns_per_step`); with both threads busy, a step can cost \
-         more than in calibration (two vCPUs may share a core), and the same nanoseconds are a \
-         larger share of a fast map's op than of a slow one's. For reference, a clock read \
-         costs about {} ns here (the runs' `timer_overhead_ns`). The power table's changes \
-         are what was really injected.\n",
-        v.delay_ns,
-        -100.0 * d / (v.per_thread_ns_per_op + d),
+        "The delay is a dependent multiply-add chain whose step cost each runner calibrates \
+         once, single-threaded, at start-up (each run records `op_delay_steps` and \
+         `op_delay_ns_per_step`). \"If it simply added\" is the change a delay of that \
+         length would make if it only lengthened every op; the measured change is what it \
+         really did. They differ when the delay changes how the threads interact: with a \
+         lock, a thread that relocks at once tends to keep the lock and its cache line, and \
+         a pause between ops turns that into a hand-off between cores; and two busy vCPUs \
+         that share a core slow each other's spin. For reference, a clock read costs about \
+         {} ns here (the runs' `timer_overhead_ns`).\n",
         v.timer_overhead_ns
             .map_or("an unknown number of".to_owned(), |t| format!("{t:.0}"))
     );
+    let _ = writeln!(
+        s,
+        "| map | lang | A1 per-thread ns/op | delay ns | change if it simply added | measured change |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+    for d in &v.delays {
+        let measured = v
+            .power
+            .rows
+            .iter()
+            .find(|r| r.cell.lang == d.lang && r.cell.map == d.map)
+            .and_then(|r| r.change)
+            .map_or("—".into(), |c| format!("{:+.1}%", c * 100.0));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} | {} | {:+.1}% | {measured} |",
+            d.map,
+            d.lang,
+            d.per_thread_ns,
+            d.delay_ns,
+            d.expected_change() * 100.0
+        );
+    }
+    let _ = writeln!(s);
     let _ = writeln!(
         s,
         "| test | compared | cells flagged (p < alpha) | ↓ slower | ↑ faster | median change | expected |"
@@ -954,11 +1063,7 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
     }
     let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
     s.push_str(&render_tables(&v.aa));
-    let _ = writeln!(
-        s,
-        "##### Power: A1 (base) vs B, `op_delay_ns = {}` (new)\n",
-        v.delay_ns
-    );
+    let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
     s.push_str(&render_tables(&v.power));
     s
 }
@@ -982,6 +1087,55 @@ mod tests {
         );
         let err = suite_with("name = \"x\"\n", &[], Path::new("s.toml")).unwrap_err();
         assert!(err.to_string().contains("s.toml"));
+    }
+
+    #[test]
+    fn the_delayed_suite_has_one_group_per_map_with_its_delay() {
+        let text = "name = \"x\"\n[defaults]\nrepeats = 2\n\n[[group]]\nname = \"g\"\n\
+                    workloads = [\"w\"]\nthreads = [2]\nrust = [\"a\", \"b\"]\ngo = [\"c\"]\n";
+        let d = |lang, map: &str, delay_ns| MapDelay {
+            lang,
+            map: map.into(),
+            per_thread_ns: 100.0,
+            delay_ns,
+        };
+        let delays = [
+            d(Lang::Rust, "a", 10),
+            d(Lang::Rust, "b", 20),
+            d(Lang::Go, "c", 30),
+        ];
+        let out = suite_with_delays(text, &delays, Path::new("s.toml")).unwrap();
+        let doc: toml::Table = toml::from_str(&out).unwrap();
+        let groups = doc["group"].as_array().unwrap();
+        let got: Vec<(String, String, i64)> = groups
+            .iter()
+            .map(|g| {
+                let (lang, maps) = if g["rust"].as_array().unwrap().is_empty() {
+                    ("go", g["go"].as_array().unwrap())
+                } else {
+                    ("rust", g["rust"].as_array().unwrap())
+                };
+                assert_eq!(maps.len(), 1);
+                (
+                    lang.to_owned(),
+                    maps[0].as_str().unwrap().to_owned(),
+                    g["op_delay_ns"].as_integer().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rust".into(), "a".into(), 10),
+                ("rust".into(), "b".into(), 20),
+                ("go".into(), "c".into(), 30)
+            ]
+        );
+        assert_eq!(doc["defaults"]["repeats"].as_integer(), Some(2));
+        assert!((delays[0].expected_change() + 10.0 / 110.0).abs() < 1e-12);
+        // A map without an A1 measurement is an error naming the file.
+        let err = suite_with_delays(text, &delays[..2], Path::new("s.toml")).unwrap_err();
+        assert!(err.to_string().contains("s.toml") && err.to_string().contains("go c"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! mapbench report RESULTS_DIR --out DIR [--title TEXT]
 //! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.05] [--metric throughput|p99]
 //! mapbench compare-validate --out DIR [--repeats N] [--delay-ns D]
+//! mapbench cachesim-figure CSV --out DIR
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
 //!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
 //! ```
@@ -176,13 +177,22 @@ enum Command {
         /// Runs per cell [default: the suite's].
         #[arg(long, value_name = "N")]
         repeats: Option<u32>,
-        /// Delay per op for the power run [default: 10% of the A runs' per-thread ns/op].
+        /// One delay per op for every map in the power run [default: per map, 10% of its
+        /// per-thread ns/op in the first A1 repeat].
         #[arg(long, value_name = "D")]
         delay_ns: Option<u64>,
         #[command(flatten)]
         runners: RunnerArgs,
         #[arg(long, value_name = "DIR")]
         trace_cache: Option<PathBuf>,
+    },
+    /// Chapter 4.4's figure from the CSV of `cargo run -p chapters --example ch4_cachesim
+    /// -- cachegrind`: writes DIR/cachesim.svg. Exit 2 for a malformed CSV.
+    CachesimFigure {
+        #[arg(value_name = "CSV")]
+        csv: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -287,6 +297,7 @@ fn main() -> ExitCode {
             alpha: 0.05,
         })
         .map(|_| ExitCode::SUCCESS),
+        Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
     };
     match result {
         Ok(code) => code,
@@ -299,6 +310,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_cachesim_figure(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
+    let rows = mapbench::cachesim::read_csv(csv).map_err(Failure::BadInput)?;
+    let path = mapbench::cachesim::write_figure(&rows, out).map_err(Failure::Failed)?;
+    eprintln!("mapbench: wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn workloads_dir() -> PathBuf {
