@@ -1402,8 +1402,16 @@ impl<'a> Page<'a> {
             w,
             "| run | series | model | parameters (bytes, s) | R² | RMSE bytes | AIC | verdict |\n|---|---|---|---|--:|--:|--:|---|"
         )?;
+        // Per model: (identifiable, preferred), for the summary under the table.
+        let mut tally: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+        let runs = long.len();
         for (r, what, t, y) in long {
             let cmp = fit::compare(&t, &y);
+            for f in cmp.all() {
+                let e = tally.entry(f.model).or_default();
+                e.0 += usize::from(f.unidentifiable.is_none());
+                e.1 += usize::from(f.model == cmp.better);
+            }
             for f in cmp.all() {
                 let params: Vec<String> = f
                     .params
@@ -1428,6 +1436,19 @@ impl<'a> Page<'a> {
             }
         }
         writeln!(w)?;
+        let count = |model| tally.get(model).copied().unwrap_or_default();
+        let (d, s1, l) = (
+            count(fit::DOUBLE_EXP),
+            count(fit::SINGLE_EXP),
+            count(fit::LINEAR),
+        );
+        writeln!(
+            w,
+            "Of {runs} long runs, the double exponential was identifiable in {} and preferred in \
+             {}; one exponential stage identifiable in {} and preferred in {}; the line \
+             preferred in {}.\n",
+            d.0, d.1, s1.0, s1.1, l.1
+        )?;
         Ok(())
     }
 }

@@ -25,6 +25,7 @@ const (
 	mHeapObjects = iota
 	mAllocBytes
 	mAllocObjects
+	mTinyAllocObjects
 	mGCCycles
 	mGCCPU
 	mGCPauses
@@ -33,13 +34,17 @@ const (
 )
 
 var metricNames = [numMetrics]string{
-	mHeapObjects:    "/memory/classes/heap/objects:bytes",
-	mAllocBytes:     "/gc/heap/allocs:bytes",
-	mAllocObjects:   "/gc/heap/allocs:objects",
-	mGCCycles:       "/gc/cycles/total:gc-cycles",
-	mGCCPU:          "/cpu/classes/gc/total:cpu-seconds",
-	mGCPauses:       "/sched/pauses/total/gc:seconds",
-	mSchedLatencies: "/sched/latencies:seconds",
+	mHeapObjects:  "/memory/classes/heap/objects:bytes",
+	mAllocBytes:   "/gc/heap/allocs:bytes",
+	mAllocObjects: "/gc/heap/allocs:objects",
+	// allocs:objects counts a tiny-allocator block once, not the small
+	// pointer-free objects packed into it; those are counted here. Their sum
+	// is what MemStats.Mallocs and testing.B's allocs/op count.
+	mTinyAllocObjects: "/gc/heap/tiny/allocs:objects",
+	mGCCycles:         "/gc/cycles/total:gc-cycles",
+	mGCCPU:            "/cpu/classes/gc/total:cpu-seconds",
+	mGCPauses:         "/sched/pauses/total/gc:seconds",
+	mSchedLatencies:   "/sched/latencies:seconds",
 }
 
 // procSnapshot is one reading of everything, cumulative values as read.
@@ -95,7 +100,7 @@ func (p *procSampler) read(s *procSnapshot, atNs int64) {
 	s.atNs = atNs
 	s.heapObjects = p.samples[mHeapObjects].Value.Uint64()
 	s.allocBytes = p.samples[mAllocBytes].Value.Uint64()
-	s.allocObjects = p.samples[mAllocObjects].Value.Uint64()
+	s.allocObjects = p.samples[mAllocObjects].Value.Uint64() + p.samples[mTinyAllocObjects].Value.Uint64()
 	s.cycles = p.samples[mGCCycles].Value.Uint64()
 	s.gcCPUSeconds = p.samples[mGCCPU].Value.Float64()
 	s.pauses = append(s.pauses[:0], p.samples[mGCPauses].Value.Float64Histogram().Counts...)
