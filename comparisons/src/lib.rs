@@ -17,6 +17,7 @@
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
 
+pub mod cachesim;
 pub mod check;
 pub mod compare;
 pub mod figures;
