@@ -1,0 +1,388 @@
+//! Chapter 3.1: the cost that Go's old `sync.Map` design (Go 1.9 to 1.23,
+//! and 1.24-1.25 with `GOEXPERIMENT=nosynchashtriemap`) paid for its
+//! lock-free reads, measured on the port in `cmap-maps` (`GoSyncMap`).
+//!
+//! New keys go into the mutex-guarded dirty map. Loads of such a key miss
+//! the read map and take the lock; after `len(dirty)` such misses the dirty
+//! map becomes the read map and the dirty map is dropped. The next store of
+//! a new key then rebuilds the dirty map by copying every entry of the read
+//! map, under the lock: one store that costs O(n).
+//!
+//! This program repeats one cycle on maps of several sizes: store a new
+//! key (timed, bytes allocated counted), store another (the same), then
+//! load the first key `len(dirty)` times, which promotes the dirty map. The
+//! Go program `go-reference/cmd/ch3-sync-map` runs the same cycle on Go
+//! 1.26's `sync.Map`.
+//!
+//! Run: `cargo run --release -p chapters --example ch3_sync_map_design -- --out book/src/generated/ch03`
+//! (without `--out` it prints the table; `--sizes 1000,10000 --repeats 5`
+//! change the shape).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
+
+/// The system allocator, counting the bytes each thread allocates (per
+/// thread, so that tests running in parallel do not see each other).
+struct CountingAlloc;
+
+thread_local! {
+    // const-initialised and without Drop: safe to touch from the allocator.
+    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every method forwards to `System` with the same arguments; the
+// counter is only bookkeeping. `realloc` is the default (alloc + copy +
+// dealloc), so growth is counted through `alloc`.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATED.try_with(|c| c.set(c.get() + layout.size() as u64));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn allocated() -> u64 {
+    ALLOCATED.with(Cell::get)
+}
+
+/// The least a copy of `n` entries allocates: the new hash table holds a
+/// `(u64, Arc<Entry>)`, 16 bytes, per entry (plus control bytes and slack).
+/// A store that allocates this much has copied the map.
+const fn copy_floor(n: usize) -> u64 {
+    16 * n as u64
+}
+
+/// One store: how long it took and how many bytes it allocated.
+#[derive(Debug, Clone, Copy)]
+struct StoreCost {
+    nanos: u64,
+    bytes: u64,
+}
+
+fn timed_store(h: &mut impl MapHandle, key: u64) -> StoreCost {
+    let before = allocated();
+    let start = Instant::now();
+    let added = h.insert(key, key);
+    let nanos = start.elapsed().as_nanos() as u64;
+    let bytes = allocated() - before;
+    assert!(added, "key {key} was meant to be new");
+    StoreCost { nanos, bytes }
+}
+
+// ANCHOR: cycle
+/// A `GoSyncMap` of `n` keys whose dirty map has just been promoted.
+struct Promoted {
+    map: GoSyncMapFoldhash,
+    /// Keys in the map; also the number of misses the next promotion needs.
+    len: u64,
+}
+
+impl Promoted {
+    fn new(n: u64) -> Self {
+        let map = GoSyncMapFoldhash::with_capacity(0);
+        {
+            let mut h = map.handle();
+            for key in 0..n {
+                h.insert(key, key); // all but the first go straight to dirty
+            }
+            for _ in 0..n {
+                h.get(0); // n misses = len(dirty): promote
+            }
+        }
+        Self { map, len: n }
+    }
+
+    /// Store two new keys, then load the first until the dirty map is
+    /// promoted again. Returns the cost of each store.
+    fn cycle(&mut self) -> (StoreCost, StoreCost) {
+        let mut h = self.map.handle();
+        let (first, second) = (self.len, self.len + 1);
+        // read is complete, dirty is nil: this store copies read into a
+        // new dirty map (dirtyLocked), then adds the key.
+        let copying = timed_store(&mut h, first);
+        // dirty exists: this store only adds to it.
+        let plain = timed_store(&mut h, second);
+        self.len += 2;
+        // `first` is only in dirty: every load misses and takes the lock;
+        // the len(dirty)-th miss promotes dirty to read (missLocked).
+        for _ in 0..self.len {
+            h.get(first);
+        }
+        (copying, plain)
+    }
+}
+// ANCHOR_END: cycle
+
+/// The measurements for one map size.
+struct SizeResult {
+    n: u64,
+    copying: Vec<StoreCost>,
+    plain: Vec<StoreCost>,
+}
+
+fn measure(n: u64, repeats: usize) -> SizeResult {
+    let mut m = Promoted::new(n);
+    let (mut copying, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        let (c, p) = m.cycle();
+        copying.push(c);
+        plain.push(p);
+    }
+    SizeResult { n, copying, plain }
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn nanos_summary(costs: &[StoreCost]) -> (u64, String) {
+    let v: Vec<u64> = costs.iter().map(|c| c.nanos).collect();
+    let (min, max) = (*v.iter().min().unwrap(), *v.iter().max().unwrap());
+    let med = median(v);
+    (
+        med,
+        format!("{} ({}–{})", fmt_ns(med), fmt_ns(min), fmt_ns(max)),
+    )
+}
+
+fn fmt_ns(ns: u64) -> String {
+    match ns {
+        0..10_000 => format!("{ns} ns"),
+        10_000..10_000_000 => format!("{:.0} µs", ns as f64 / 1e3),
+        _ => format!("{:.1} ms", ns as f64 / 1e6),
+    }
+}
+
+fn fmt_bytes(b: u64) -> String {
+    match b {
+        0..10_240 => format!("{b} B"),
+        10_240..10_485_760 => format!("{:.0} KiB", b as f64 / 1024.0),
+        _ => format!("{:.1} MiB", b as f64 / 1_048_576.0),
+    }
+}
+
+const REGENERATE: &str = "cargo run --release -p chapters --example ch3_sync_map_design -- --out book/src/generated/ch03";
+
+fn render(results: &[SizeResult], repeats: usize) -> String {
+    let mut out = format!(
+        "<!-- Generated by rust-impl/chapters/examples/ch3_sync_map_design.rs; do not edit. Regenerate with:\n     {REGENERATE} -->\n\n"
+    );
+    writeln!(
+        out,
+        "Rust port of the old design (`cmap_maps::GoSyncMap`), {} build. Each row: {repeats} cycles; \
+         time is the median (min–max) of one store, measured with `Instant` (its own cost included); \
+         bytes are those the storing thread allocated.\n",
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    )
+    .unwrap();
+    out.push_str("| keys | first new key after a promotion | next new key | ratio of medians | bytes allocated (first / next, median) | stores that copied the map (first / next) |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|\n");
+    for r in results {
+        let (cm, cs) = nanos_summary(&r.copying);
+        let (pm, ps) = nanos_summary(&r.plain);
+        let copied = |v: &[StoreCost]| {
+            v.iter()
+                .filter(|c| c.bytes >= copy_floor(r.n as usize))
+                .count()
+        };
+        writeln!(
+            out,
+            "| {} | {cs} | {ps} | {:.0}× | {} / {} | {} of {} / {} of {} |",
+            r.n,
+            cm as f64 / pm.max(1) as f64,
+            fmt_bytes(median(r.copying.iter().map(|c| c.bytes).collect())),
+            fmt_bytes(median(r.plain.iter().map(|c| c.bytes).collect())),
+            copied(&r.copying),
+            r.copying.len(),
+            copied(&r.plain),
+            r.plain.len(),
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// Writes `contents` to `path` atomically (a temporary file, then rename).
+fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("md.tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+struct Options {
+    sizes: Vec<u64>,
+    repeats: usize,
+    out: Option<PathBuf>,
+}
+
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        sizes: vec![1_000, 10_000, 100_000, 1_000_000],
+        repeats: 7,
+        out: None,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{flag} needs a value"))
+                .cloned()
+        };
+        match flag.as_str() {
+            "--sizes" => {
+                let v = value()?;
+                o.sizes = v
+                    .split(',')
+                    .map(|s| s.trim().parse::<u64>().ok().filter(|&n| n >= 1))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        format!(
+                            "--sizes {v}: want comma-separated key counts >= 1, e.g. 1000,10000"
+                        )
+                    })?;
+            }
+            "--repeats" => {
+                let v = value()?;
+                o.repeats = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| format!("--repeats {v}: want a whole number >= 1"))?;
+            }
+            "--out" => {
+                let v = PathBuf::from(value()?);
+                if !v.is_dir() {
+                    return Err(format!("--out {}: want an existing directory", v.display()));
+                }
+                o.out = Some(v);
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}: want --sizes, --repeats or --out"
+                ));
+            }
+        }
+    }
+    Ok(o)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opt = parse_args(&args).unwrap_or_else(|e| {
+        eprintln!("ch3_sync_map_design: {e}");
+        eprintln!("usage: ch3_sync_map_design [--sizes N,N,...] [--repeats N] [--out DIR]");
+        std::process::exit(2);
+    });
+    let mut results = Vec::new();
+    for &n in &opt.sizes {
+        let start = Instant::now();
+        results.push(measure(n, opt.repeats));
+        eprintln!(
+            "ch3_sync_map_design: {n} keys: {} cycles in {:.1?}",
+            opt.repeats,
+            start.elapsed()
+        );
+    }
+    let md = render(&results, opt.repeats);
+    match opt.out {
+        None => print!("{md}"),
+        Some(dir) => {
+            let path = dir.join("sync-map-rust.md");
+            if let Err(e) = write_atomic(&path, &md) {
+                eprintln!("ch3_sync_map_design: writing {}: {e}", path.display());
+                std::process::exit(1);
+            }
+            eprintln!("ch3_sync_map_design: wrote {}", path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // ANCHOR: tests
+    /// The first new key after a promotion copies the whole read map; the
+    /// next new key does not. Counted in bytes allocated, not in time.
+    #[test]
+    fn first_store_after_promotion_copies_the_map() {
+        for n in [1_000, 20_000] {
+            let r = measure(n, 3);
+            for (c, p) in r.copying.iter().zip(&r.plain) {
+                assert!(
+                    c.bytes >= copy_floor(n as usize),
+                    "{n} keys: the first store allocated {} bytes, want a copy (>= {})",
+                    c.bytes,
+                    copy_floor(n as usize)
+                );
+                assert!(
+                    p.bytes < 4096,
+                    "{n} keys: the next store allocated {} bytes, want no copy",
+                    p.bytes
+                );
+            }
+        }
+    }
+
+    /// Promotion waits for exactly len(dirty) misses: one miss short, the
+    /// dirty map is still there and a new key is cheap; one more miss
+    /// promotes it, and the next new key copies again.
+    #[test]
+    fn promotion_needs_len_dirty_misses() {
+        let n = 5_000;
+        let m = Promoted::new(n);
+        let mut h = m.map.handle();
+        let copied = |c: StoreCost, len: u64| c.bytes >= copy_floor(len as usize);
+
+        let first = timed_store(&mut h, n); // dirty: n + 1 keys
+        assert!(copied(first, n));
+        for _ in 0..n {
+            h.get(n); // n misses < n + 1: no promotion
+        }
+        let second = timed_store(&mut h, n + 1); // dirty: n + 2 keys
+        assert!(!copied(second, n), "dirty still existed: no copy expected");
+        h.get(n); // miss n + 1 < n + 2
+        let third = timed_store(&mut h, n + 2); // dirty: n + 3 keys
+        assert!(
+            !copied(third, n),
+            "one miss short of promotion: no copy expected"
+        );
+        for _ in 0..2 {
+            h.get(n); // misses n + 2, n + 3 = len(dirty): promoted
+        }
+        let fourth = timed_store(&mut h, n + 3);
+        assert!(
+            copied(fourth, n + 3),
+            "after promotion the next new key copies"
+        );
+        assert_eq!(h.get(n + 3), Some(n + 3));
+    }
+
+    #[test]
+    fn bad_arguments_name_the_flag() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (a, flag) in [
+            (args(&["--sizes", "10,x"]), "--sizes"),
+            (args(&["--sizes", "0"]), "--sizes"),
+            (args(&["--repeats", "0"]), "--repeats"),
+            (args(&["--out", "/nonexistent-dir"]), "--out"),
+            (args(&["--repeats"]), "--repeats"),
+            (args(&["--bogus"]), "--bogus"),
+        ] {
+            let err = parse_args(&a).err().expect("want an error");
+            assert!(err.contains(flag), "{a:?}: {err}");
+        }
+    }
+    // ANCHOR_END: tests
+}
