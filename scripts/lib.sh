@@ -57,3 +57,22 @@ steps_summary() {
   echo "${#STEPS_PASSED[@]} passed, ${#STEPS_FAILED[@]} failed"
   [ ${#STEPS_FAILED[@]} -eq 0 ]
 }
+
+# apt_install_if_missing CMD PACKAGE: installs the Debian PACKAGE when CMD is
+# not on PATH (as root, with apt-get); otherwise says what to run. Status 0 if
+# CMD is available afterwards.
+apt_install_if_missing() {
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "$cmd is missing; install the Debian package as root: apt-get install -y $pkg" >&2
+    return 1
+  fi
+  echo "installing Debian $pkg (apt-get)" >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg"; } >&2 || {
+    echo "apt-get install $pkg failed" >&2
+    return 1
+  }
+  command -v "$cmd" >/dev/null
+}

@@ -904,11 +904,15 @@ mod tests {
     /// Runs this test binary's `--list` under cachegrind with the pinned
     /// caches: the installed valgrind must accept the flags and write a file
     /// the parser reads, echoing the caches asked for. Skips only when
-    /// valgrind is not installed.
+    /// valgrind is not installed, and never under CI=true.
     #[test]
     fn the_installed_cachegrind_simulates_the_pinned_caches() {
         match valgrind_version() {
             Ok(Some(_)) => {}
+            // scripts/test installs valgrind first: in CI a missing one is a failure.
+            Ok(None) if std::env::var_os("CI").is_some_and(|v| v == "true") => {
+                panic!("CI=true but valgrind is not installed (scripts/test installs it)")
+            }
             Ok(None) => {
                 eprintln!("SKIPPED: valgrind is not installed (apt-get install valgrind)");
                 return;

@@ -39,6 +39,7 @@ static COUNTERS: Counters = Counters {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAlloc;
 
+// ANCHOR: count
 #[inline]
 fn note_alloc(size: usize) {
     COUNTERS.live.fetch_add(size as i64, Relaxed);
@@ -58,6 +59,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         p
     }
 
+    // ANCHOR_END: count
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded contract.
         let p = unsafe { System.alloc_zeroed(layout) };
