@@ -10,6 +10,8 @@
 //! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.05] [--metric throughput|p99]
 //! mapbench compare-validate --out DIR [--repeats N] [--delay-ns D]
 //! mapbench cachesim-figure CSV --out DIR
+//! mapbench tails RESULTS_DIR... --out DIR
+//! mapbench http-knee CSV --out DIR
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
 //!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
 //! ```
@@ -194,6 +196,25 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Chapter 4.3: per-interval latency tails against GC pauses, GC cycles, scheduling
+    /// latency and steal, from results of the `tails` suite (one or more directories, e.g.
+    /// the run with GC on and the Go run with GOGC=off): writes DIR/tails.md and
+    /// DIR/figures/tails.svg. Exit 2 for a missing, truncated or malformed results file.
+    Tails {
+        #[arg(value_name = "RESULTS_DIR", required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Chapter 4.1's knee table and figure from the CSV of `go-reference/cmd/ch4-load`
+    /// (scripts/ch4_http_knee.sh): writes DIR/http-knee.md and DIR/figures/http-knee.svg.
+    /// Exit 2 for a malformed CSV.
+    HttpKnee {
+        #[arg(value_name = "CSV")]
+        csv: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Runner binaries to use instead of building them.
@@ -298,6 +319,8 @@ fn main() -> ExitCode {
         })
         .map(|_| ExitCode::SUCCESS),
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
+        Command::Tails { dirs, out } => run_tails(&dirs, &out),
+        Command::HttpKnee { csv, out } => run_http_knee(&csv, &out),
     };
     match result {
         Ok(code) => code,
@@ -310,6 +333,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
+    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let (md, svg) = mapbench::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
+    eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_tails(dirs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
+    let runs = mapbench::tails::load(dirs).map_err(Failure::BadInput)?;
+    let header = mapbench::tails::header(dirs, out);
+    let paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    for p in paths {
+        eprintln!("mapbench: wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_cachesim_figure(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {

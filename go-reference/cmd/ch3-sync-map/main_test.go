@@ -14,15 +14,18 @@ const pkg = "concurrentmaps/cmd/ch3-sync-map"
 
 // ANCHOR: test
 // The old design's first new key after a promotion copied every entry:
-// at least 8 bytes (a pointer) per key. Go 1.26's sync.Map allocates the
-// same few bytes for it whatever the size of the map.
+// at least 8 bytes (a pointer) per key. Go 1.26's sync.Map allocates a
+// few hundred bytes for it whatever the size of the map. The bound leaves
+// room for what else the process allocates meanwhile (more under -race)
+// and stays far below a copy of either map.
 func TestNewKeyAfterLoadsCopiesNothing(t *testing.T) {
-	for _, n := range []int{1_000, 200_000} {
+	const bound = 64 << 10
+	for _, n := range []int{50_000, 200_000} {
 		r := measure(n, 5)
 		for i, c := range append(r.first, r.next...) {
-			if c.bytes >= 4096 {
-				t.Errorf("%d keys, store %d: allocated %d bytes, want a few hundred at most (a copy would be >= %d)",
-					n, i, c.bytes, 8*n)
+			if c.bytes >= bound {
+				t.Errorf("%d keys, store %d: allocated %d bytes, want under %d (a copy would be >= %d)",
+					n, i, c.bytes, bound, 8*n)
 			}
 		}
 	}

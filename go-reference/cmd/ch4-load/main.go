@@ -1,0 +1,380 @@
+// Command ch4-load is chapter 4.1's load generator: one closed-loop HTTP
+// client that drives either cache server (go-reference/cmd/ch4-cache-server
+// or the Rust example ch4_cache_server) with the keys of mapbench traces, so
+// both servers receive the same requests in the same order per connection.
+//
+//	go run ./cmd/ch4-load -url http://127.0.0.1:PORT -lang go -map rwmutex-map \
+//	    -trace http-uniform.trace,http-hotkey.trace -out sweep.csv
+//
+// First it PUTs every trace's prefill keys (a warm cache), then for each
+// trace, for each repeat, for each step of -conns: it opens exactly that many
+// keep-alive connections, and connection i sends trace thread i's ops one
+// after another, each as soon as the previous answer arrived (get: GET
+// /k/{key}; insert and update: PUT /k/{key}). After -warmup it counts
+// requests and records their latency for -duration, then closes the
+// connections. Each step appends one row to -out as soon as it is measured,
+// so a sweep stopped by Ctrl-C keeps the finished rows (exit status 130).
+//
+// Exit status: 2 for a bad flag or trace (the message names it), 1 if a
+// request failed, 0 otherwise.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"concurrentmaps/trace"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// csvHeader is the columns of -out; comparisons/src/httpknee.rs reads them.
+const csvHeader = "lang,map,distribution,conns,repeat,requests,errors,misses,seconds,rps,p50_us,p90_us,p99_us,p999_us,max_us"
+
+// prefillConns is how many connections PUT the prefill: enough to keep both
+// CPUs busy, so it takes about a second for the chapter's 20,000 keys.
+const prefillConns = 8
+
+type config struct {
+	base             string
+	lang, mapName    string
+	traces           []*trace.Trace
+	conns            []int
+	warmup, duration time.Duration
+	repeats          int
+	prefill          bool
+	out              string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+}
+
+// errUsage marks an error that is the caller's input (exit status 2).
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("ch4-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "", "the server's base URL, e.g. http://127.0.0.1:8080 (required)")
+	lang := fs.String("lang", "", "the server's language, go or rust (a label for the rows; required)")
+	mapName := fs.String("map", "", "the server's map (a label for the rows; required)")
+	traces := fs.String("trace", "", "comma-separated mapbench trace files, one per key distribution (required)")
+	conns := fs.String("conns", "1,2,4,8,16,32", "comma-separated connection counts, one step each")
+	warmup := fs.Duration("warmup", 250*time.Millisecond, "per step: load sent before measuring")
+	duration := fs.Duration("duration", time.Second, "per step: how long to measure")
+	repeats := fs.Int("repeats", 2, "sweeps per trace (each repeat runs every step)")
+	prefill := fs.Bool("prefill", true, "PUT every trace's prefill keys before the first step")
+	out := fs.String("out", "", "CSV file to append the rows to (the header is added if it has none; required)")
+	var c config
+	if err := fs.Parse(args); err != nil {
+		return c, usageErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return c, usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	for _, r := range []struct{ name, v string }{{"-url", *url}, {"-lang", *lang}, {"-map", *mapName}, {"-trace", *traces}, {"-out", *out}} {
+		if r.v == "" {
+			return c, usageErr("flag %s is required", r.name)
+		}
+	}
+	if !strings.HasPrefix(*url, "http://") {
+		return c, usageErr("flag -url: want http://HOST:PORT, got %q", *url)
+	}
+	if *lang != "go" && *lang != "rust" {
+		return c, usageErr("flag -lang: want go or rust, got %q", *lang)
+	}
+	if strings.ContainsAny(*mapName, ",\n\"") {
+		return c, usageErr("flag -map: a CSV label cannot contain a comma, quote or newline: %q", *mapName)
+	}
+	if *warmup < 0 || *duration <= 0 || *repeats < 1 {
+		return c, usageErr("flags -warmup, -duration, -repeats: want warmup >= 0, duration > 0, repeats >= 1")
+	}
+	c = config{base: strings.TrimSuffix(*url, "/"), lang: *lang, mapName: *mapName, warmup: *warmup,
+		duration: *duration, repeats: *repeats, prefill: *prefill, out: *out}
+	for _, s := range strings.Split(*conns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return c, usageErr("flag -conns: want positive integers separated by commas, got %q", s)
+		}
+		c.conns = append(c.conns, n)
+	}
+	for _, path := range strings.Split(*traces, ",") {
+		t, err := trace.Open(path)
+		if err != nil {
+			return c, usageErr("flag -trace: %v", err)
+		}
+		h := t.Header()
+		if h.Mix.Remove > 0 {
+			return c, usageErr("flag -trace: %s: the mix has removes, which the cache servers do not serve (want get, insert, update only)", path)
+		}
+		for _, n := range c.conns {
+			if n > int(h.Threads) {
+				return c, usageErr("flag -conns: step %d needs %d op streams but %s has %d threads", n, n, path, h.Threads)
+			}
+		}
+		c.traces = append(c.traces, t)
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ch4-load: %v\n", strings.TrimPrefix(err.Error(), "usage: "))
+		return 2
+	}
+	if err := sweep(ctx, c, stderr); err != nil {
+		fmt.Fprintf(stderr, "ch4-load: %v\n", err)
+		if ctx.Err() != nil {
+			return 130
+		}
+		return 1
+	}
+	return 0
+}
+
+// result is one measured step.
+type result struct {
+	requests, errors, misses int64
+	seconds                  float64
+	hist                     *hdrhistogram.Histogram
+	firstErr                 error
+}
+
+func sweep(ctx context.Context, c config, stderr io.Writer) error {
+	f, err := os.OpenFile(c.out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	defer f.Close()
+	// The header goes in once, before the first row; comment lines a driver
+	// wrote first (the machine, the command) may precede it.
+	existing, err := os.ReadFile(c.out)
+	if err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	if !slices.Contains(strings.Split(string(existing), "\n"), csvHeader) {
+		fmt.Fprintln(f, csvHeader)
+	}
+	about, err := fetchAbout(ctx, c.base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "# server: %s\n", about)
+	if c.prefill {
+		start := time.Now()
+		n, err := prefill(ctx, c.base, c.traces)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "ch4-load: %s %s: prefilled %d keys in %.1f s\n", c.lang, c.mapName, n, time.Since(start).Seconds())
+	}
+	cursors := make(map[*trace.Trace][]int)
+	failed := int64(0)
+	for _, t := range c.traces {
+		cursors[t] = make([]int, t.Header().Threads)
+	}
+	for _, t := range c.traces {
+		dist := t.Header().Name
+		for rep := 1; rep <= c.repeats; rep++ {
+			for _, n := range c.conns {
+				r, err := runStep(ctx, c.base, t, n, cursors[t], c.warmup, c.duration)
+				if err != nil {
+					return err
+				}
+				rps := float64(r.requests) / r.seconds
+				q := func(p float64) float64 { return float64(r.hist.ValueAtQuantile(p)) / 1e3 }
+				fmt.Fprintf(f, "%s,%s,%s,%d,%d,%d,%d,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
+					c.lang, c.mapName, dist, n, rep, r.requests, r.errors, r.misses, r.seconds, rps,
+					q(50), q(90), q(99), q(99.9), float64(r.hist.Max())/1e3)
+				fmt.Fprintf(stderr, "ch4-load: %s %s %s repeat %d/%d, %2d conns: %8.0f req/s, p99 %7.1f µs\n",
+					c.lang, c.mapName, dist, rep, c.repeats, n, rps, q(99))
+				if r.errors > 0 {
+					failed += r.errors
+					fmt.Fprintf(stderr, "ch4-load: %d failed requests, the first: %v\n", r.errors, r.firstErr)
+				}
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d requests failed (the rows count them in `errors`)", failed)
+	}
+	return nil
+}
+
+func fetchAbout(ctx context.Context, base string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/about", nil)
+	if err != nil {
+		return "", fmt.Errorf("-url: %w", err)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("-url: the server does not answer: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("-url: GET /about: status %d", resp.StatusCode)
+	}
+	return strings.Join(strings.Fields(string(body)), " "), nil
+}
+
+// newClient returns a client that keeps exactly conns connections open.
+func newClient(conns int) (*http.Client, *http.Transport) {
+	tr := &http.Transport{
+		MaxConnsPerHost:     conns,
+		MaxIdleConnsPerHost: conns,
+		MaxIdleConns:        conns,
+		DisableCompression:  true,
+		IdleConnTimeout:     time.Minute,
+	}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}, tr
+}
+
+// ANCHOR: request
+// send makes op's request and reads the whole answer, so the connection goes
+// back to the pool for the next one. A GET may hit (200) or miss (404, and the
+// server fills the key); a PUT must answer 204.
+func send(ctx context.Context, client *http.Client, base string, op trace.Op) (miss bool, err error) {
+	url := base + "/k/" + strconv.FormatUint(op.Key, 10)
+	var req *http.Request
+	if op.Kind == trace.Get {
+		req, err = http.NewRequestWithContext(ctx, "GET", url, nil)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, "PUT", url, strings.NewReader(strconv.FormatUint(op.Value, 10)))
+	}
+	if err != nil {
+		return false, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return false, err
+	case op.Kind == trace.Get && resp.StatusCode == http.StatusNotFound:
+		return true, nil
+	case op.Kind == trace.Get && resp.StatusCode == http.StatusOK,
+		op.Kind != trace.Get && resp.StatusCode == http.StatusNoContent:
+		return false, nil
+	}
+	return false, fmt.Errorf("%s %s: status %d", req.Method, url, resp.StatusCode)
+}
+
+// ANCHOR_END: request
+
+// ANCHOR: step
+// runStep drives conns connections in a closed loop: connection i sends trace
+// thread i's ops from cursors[i] on, wrapping around. Only requests that start
+// after the warm-up and end before the window closes are counted, so the
+// rate is requests completed per second of the window.
+func runStep(ctx context.Context, base string, t *trace.Trace, conns int, cursors []int,
+	warmup, duration time.Duration) (result, error) {
+	client, transport := newClient(conns)
+	defer transport.CloseIdleConnections()
+	start := time.Now().Add(warmup)
+	end := start.Add(duration)
+	parts := make([]result, conns)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			ops := t.Thread(i)
+			p := &parts[i]
+			p.hist = hdrhistogram.New(1, int64(10*time.Second), 3)
+			for {
+				t0 := time.Now()
+				if !t0.Before(end) || ctx.Err() != nil {
+					return
+				}
+				op := ops.At(cursors[i])
+				cursors[i] = (cursors[i] + 1) % ops.Len()
+				miss, err := send(ctx, client, base, op)
+				t1 := time.Now()
+				if t0.Before(start) || t1.After(end) {
+					continue // warm-up, or straddles the end of the window
+				}
+				p.requests++
+				switch {
+				case err != nil:
+					p.errors++
+					if p.firstErr == nil {
+						p.firstErr = err
+					}
+				case miss:
+					p.misses++
+				}
+				p.hist.RecordValue(t1.Sub(t0).Nanoseconds())
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return result{}, fmt.Errorf("interrupted; the finished rows are kept: %w", err)
+	}
+	total := result{seconds: duration.Seconds(), hist: hdrhistogram.New(1, int64(10*time.Second), 3)}
+	for _, p := range parts {
+		total.requests += p.requests
+		total.errors += p.errors
+		total.misses += p.misses
+		total.hist.Merge(p.hist)
+		if total.firstErr == nil {
+			total.firstErr = p.firstErr
+		}
+	}
+	return total, nil
+}
+
+// ANCHOR_END: step
+
+// prefill PUTs each trace's prefill keys (once per key) over prefillConns
+// connections and returns how many it sent.
+func prefill(ctx context.Context, base string, traces []*trace.Trace) (int, error) {
+	seen := make(map[uint64]bool)
+	var ops []trace.Op
+	for _, t := range traces {
+		for i := range t.PrefillLen() {
+			if op := t.Prefill(i); !seen[op.Key] {
+				seen[op.Key] = true
+				ops = append(ops, op)
+			}
+		}
+	}
+	client, transport := newClient(prefillConns)
+	defer transport.CloseIdleConnections()
+	errs := make([]error, prefillConns)
+	var wg sync.WaitGroup
+	for w := range prefillConns {
+		wg.Go(func() {
+			for i := w; i < len(ops) && errs[w] == nil; i += prefillConns {
+				_, errs[w] = send(ctx, client, base, ops[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, fmt.Errorf("prefill: %w", err)
+	}
+	return len(ops), nil
+}
