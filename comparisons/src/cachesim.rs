@@ -11,14 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, register_font};
 
-use crate::figures::fmt_num;
+use crate::figures::{FAMILY, fmt_num};
 
-/// The same bundled font and family name as `figures.rs` (registering the same bytes
-/// twice is harmless: plotters keeps one font per family and style).
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
 /// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
 const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 const WIDTH: u32 = 900;
@@ -179,14 +174,7 @@ fn colour(lang: &str, size_index: usize, sizes: usize) -> RGBColor {
 
 /// Draws the figure as an SVG document.
 pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let registered = register_font(FAMILY, FontStyle::Normal, FONT);
-        assert!(
-            registered.is_ok(),
-            "the bundled DejaVu Sans is a valid TrueType font"
-        );
-    });
+    crate::figures::register_bundled_font();
     // Groups (one per map) in the CSV's order; sizes ascending.
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in rows {

@@ -24,7 +24,8 @@ use crate::results::{Lang, RunFile};
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/DejaVuSans.LICENSE.txt`).
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+/// The family every figure of the crate draws its text in (the bundled font).
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// Mid grey: about 3.5:1 against white and 5:1 against mdBook's dark themes.
 const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
@@ -38,7 +39,8 @@ const LEGEND_WIDTH: u32 = 250;
 /// Legend row height: the 13 px font plus spacing.
 const LEGEND_ROW: u32 = 18;
 
-fn register_bundled_font() {
+/// Registers the bundled font as [`FAMILY`]; every module that draws calls this first.
+pub(crate) fn register_bundled_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let registered = register_font(FAMILY, FontStyle::Normal, FONT);

@@ -13,13 +13,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 
-use crate::figures::fmt_num;
+use crate::figures::{FAMILY, fmt_num};
 use crate::report::{self, KNEE_GAIN_FRACTION, Knee};
 
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
 /// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
 const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 const WIDTH: u32 = 900;
@@ -419,14 +416,7 @@ fn font(size: u32) -> TextStyle<'static> {
 /// The figure: one panel per server (language and map), one line per key distribution,
 /// x = connections on a log₂ axis, y = median requests per second; the knee is a ring.
 pub fn render_svg(sweep: &Sweep) -> Result<String> {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let registered = register_font(FAMILY, FontStyle::Normal, FONT);
-        assert!(
-            registered.is_ok(),
-            "the bundled DejaVu Sans is a valid TrueType font"
-        );
-    });
+    crate::figures::register_bundled_font();
     let series = summarise(&sweep.rows);
     let mut servers: Vec<(&str, &str)> = Vec::new();
     let mut dists: Vec<&str> = Vec::new();

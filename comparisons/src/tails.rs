@@ -30,18 +30,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, register_font};
 
-use crate::figures::{fmt_ns, fmt_num};
+use crate::figures::{FAMILY, fmt_ns, fmt_num};
 use crate::results::{self, Interval, Lang, LatencySummary, Outcome, RunFile};
 
 /// The share of a run's intervals counted as its slowest. 5%: a 20-second run in 50 ms
 /// intervals has 400, and 1% of that (4 intervals) is too few for a share to mean much.
 pub const SLOWEST_SHARE: f64 = 0.05;
 
-/// The same bundled font and family name as `figures.rs` (see `cachesim.rs`).
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
 /// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
 const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Intervals during a GC cycle, and the rest.
@@ -661,14 +657,7 @@ fn jitter(i: u64) -> f64 {
 /// column of points per run; an interval inside a GC cycle is orange, the rest blue, and
 /// a ring marks an interval that held a GC pause.
 pub fn render_svg(runs: &[RunTails]) -> Result<String> {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let registered = register_font(FAMILY, FontStyle::Normal, FONT);
-        assert!(
-            registered.is_ok(),
-            "the bundled DejaVu Sans is a valid TrueType font"
-        );
-    });
+    crate::figures::register_bundled_font();
     if runs.is_empty() {
         bail!("no runs to draw");
     }
