@@ -16,15 +16,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // regenerate is the exact command that rebuilds the generated files; the
@@ -41,23 +39,13 @@ type options struct {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+	cmdline.Main(parseFlags, run)
 }
 
 // parseFlags parses and checks args; on error it has already printed the
 // problem (naming the flag) and the usage to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch1-detection", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch1-detection", stderr)
 	var o options
 	fs.IntVar(&o.runs, "runs", 50, "runs of the normal binary per configuration (>= 1)")
 	fs.IntVar(&o.raceRuns, "race-runs", 3, "runs of the -race binary per GOMAXPROCS value (>= 0; 0 skips the -race build)")
@@ -67,15 +55,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch1-detection: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	switch {
-	case fs.NArg() > 0:
-		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	case o.runs < 1:
 		return bad("-runs must be >= 1, got %d", o.runs)
 	case o.raceRuns < 0:

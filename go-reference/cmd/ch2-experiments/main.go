@@ -22,14 +22,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // regenerate is the exact command that rebuilds the generated files.
@@ -47,23 +45,13 @@ type options struct {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+	cmdline.Main(parseFlags, run)
 }
 
 // parseFlags parses and checks args; on error it has already printed the
 // problem (naming the flag) and the usage to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch2-experiments", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch2-experiments", stderr)
 	var o options
 	fs.IntVar(&o.runs, "runs", 5, "runs of each ch2-map-fatal operation until the runtime stops it (>= 1)")
 	fs.DurationVar(&o.tornDuration, "torn-duration", time.Second, "how long each ch2-torn-reads value runs (> 0)")
@@ -75,15 +63,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch2-experiments: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	switch {
-	case fs.NArg() > 0:
-		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	case o.runs < 1:
 		return bad("-runs must be >= 1, got %d", o.runs)
 	case o.tornDuration <= 0:

@@ -22,20 +22,17 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -331,23 +328,13 @@ type options struct {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+	cmdline.Main(parseFlags, run)
 }
 
 // parseFlags parses and checks args; on error it has already printed the
 // problem (naming the flag) and the usage to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch3-contention", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch3-contention", stderr)
 	var o options
 	fs.DurationVar(&o.duration, "duration", 100*time.Millisecond, "time per case, thread count and repeat (> 0)")
 	fs.IntVar(&o.repeats, "repeats", 7, "interleaved repeats of every case (>= 1)")
@@ -355,15 +342,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch3-contention: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	switch {
-	case fs.NArg() > 0:
-		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	case o.duration <= 0:
 		return bad("-duration must be > 0, got %v", o.duration)
 	case o.repeats < 1:

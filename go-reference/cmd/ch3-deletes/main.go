@@ -21,8 +21,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +32,7 @@ import (
 	"sync"
 	"weak"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -60,8 +59,7 @@ type options struct {
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch3-deletes", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch3-deletes", stderr)
 	var o options
 	fs.IntVar(&o.n, "n", 20000, "keys stored then deleted per map (1..1000000)")
 	fs.IntVar(&o.repeats, "repeats", 3, "runs per map for the byte counts (1..50)")
@@ -92,13 +90,7 @@ func usageError(stderr io.Writer, format string, a ...any) error {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
+	opt := cmdline.MustParse(parseFlags(os.Args[1:], os.Stderr))
 	md := report(opt.n, opt.repeats, os.Stderr)
 	if opt.outDir == "" {
 		fmt.Print(md)

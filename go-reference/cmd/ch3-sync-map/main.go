@@ -20,21 +20,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -47,21 +44,11 @@ type options struct {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, opt, os.Stdout, os.Stderr))
+	cmdline.Main(parseFlags, run)
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch3-sync-map", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch3-sync-map", stderr)
 	var o options
 	sizes := fs.String("sizes", "1000,10000,100000,1000000", "comma-separated map sizes (keys, each >= 1)")
 	fs.IntVar(&o.repeats, "repeats", 7, "cycles per size (>= 1)")
@@ -69,12 +56,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch3-sync-map: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	}

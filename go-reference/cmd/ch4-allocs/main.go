@@ -14,8 +14,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"sync"
 	"testing"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -175,23 +174,15 @@ type options struct {
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch4-allocs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch4-allocs", stderr)
 	var o options
 	fs.IntVar(&o.n, "n", 1_000_000, "operations per measured run (>= 1000)")
 	fs.StringVar(&o.out, "out", "", "directory for allocs.md (empty: print to stdout)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch4-allocs: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	switch {
-	case fs.NArg() > 0:
-		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	case o.n < 1000:
 		return bad("-n must be >= 1000, got %d", o.n)
 	}
@@ -199,13 +190,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 func main() {
-	o, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
+	o := cmdline.MustParse(parseFlags(os.Args[1:], os.Stderr))
 	page := render(o.n, run(o.n, os.Stderr))
 	if o.out == "" {
 		fmt.Print(page)

@@ -20,8 +20,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +28,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // keySpaces are the sizes the chapter compares, chosen against the cache
@@ -53,13 +53,7 @@ type options struct {
 }
 
 func main() {
-	opt, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
+	opt := cmdline.MustParse(parseFlags(os.Args[1:], os.Stderr))
 	// One P: the experiment is about one thread's caches, and cachegrind
 	// runs every thread on one simulated cache anyway.
 	runtime.GOMAXPROCS(1)
@@ -74,8 +68,7 @@ func main() {
 // parseFlags parses and checks args; on error it has already printed the
 // problem (naming the flag) and the usage to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("ch4-cachesim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch4-cachesim", stderr)
 	var mapName string
 	var keys int
 	var o options
@@ -86,15 +79,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	bad := func(format string, a ...any) (options, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "ch4-cachesim: %v\n", err)
-		fs.Usage()
-		return o, err
-	}
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
 	switch {
-	case fs.NArg() > 0:
-		return bad("unexpected argument %q: all options are flags", fs.Arg(0))
 	case mapName != "all" && !slices.Contains(mapNames, mapName):
 		return bad("-map %q: want one of %s, or all", mapName, strings.Join(mapNames, ", "))
 	case keys < 0:

@@ -1,0 +1,80 @@
+// Package cmdline is the scaffolding the experiment commands share: flag
+// errors that name the flag, print the usage and exit with status 2, and a
+// run that SIGINT or SIGTERM cancels through its context, so that the
+// command can write what finished before it exits.
+package cmdline
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Flags is a flag set whose errors are usage errors: each is printed as
+// "name: problem", followed by the usage.
+type Flags struct {
+	*flag.FlagSet
+	name   string
+	stderr io.Writer
+}
+
+// New returns an empty flag set for the command called name, writing its
+// errors and usage to stderr.
+func New(name string, stderr io.Writer) *Flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &Flags{FlagSet: fs, name: name, stderr: stderr}
+}
+
+// Parse parses args; the commands take flags only, so a positional
+// argument is an error too.
+func (f *Flags) Parse(args []string) error {
+	if err := f.FlagSet.Parse(args); err != nil {
+		return err // the flag package has printed it with the usage
+	}
+	if f.NArg() > 0 {
+		return f.Bad("unexpected argument %q: all options are flags", f.Arg(0))
+	}
+	return nil
+}
+
+// Bad prints the problem and the usage, and returns the problem as an error.
+func (f *Flags) Bad(format string, a ...any) error {
+	err := fmt.Errorf(format, a...)
+	fmt.Fprintf(f.stderr, "%s: %v\n", f.name, err)
+	f.Usage()
+	return err
+}
+
+// Status is the exit status for the error a flag parser returned: 0 when
+// the user asked for -h (the usage is the answer), 2 otherwise.
+func Status(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// MustParse returns the options, or exits with Status(err) when parsing
+// failed (the parser has printed why).
+func MustParse[O any](o O, err error) O {
+	if err != nil {
+		os.Exit(Status(err))
+	}
+	return o
+}
+
+// Main parses the process's arguments with parse and runs run with a
+// context that SIGINT and SIGTERM cancel; it exits with run's status.
+func Main[O any](parse func(args []string, stderr io.Writer) (O, error), run func(ctx context.Context, o O, stdout, stderr io.Writer) int) {
+	o := MustParse(parse(os.Args[1:], os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	status := run(ctx, o, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
+}

@@ -1,0 +1,40 @@
+package cmdline
+
+import (
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestErrorsNameTheCommandAndPrintUsage(t *testing.T) {
+	var out strings.Builder
+	f := New("demo", &out)
+	n := f.Int("n", 1, "how many")
+	if err := f.Parse([]string{"-n", "3", "stray"}); err == nil || !strings.Contains(err.Error(), `"stray"`) {
+		t.Fatalf("a positional argument was accepted: %v", err)
+	}
+	if *n != 3 {
+		t.Errorf("-n = %d, want 3", *n)
+	}
+	if s := out.String(); !strings.Contains(s, `demo: unexpected argument "stray"`) || !strings.Contains(s, "-n int") {
+		t.Errorf("want the problem and the usage, got:\n%s", s)
+	}
+	out.Reset()
+	if err := f.Bad("-n must be >= 5, got %d", *n); err == nil || !strings.HasPrefix(out.String(), "demo: -n must be >= 5, got 3\n") {
+		t.Errorf("Bad printed %q, returned %v", out.String(), err)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	var out strings.Builder
+	f := New("demo", &out)
+	if got := Status(f.Parse([]string{"-h"})); got != 0 {
+		t.Errorf("-h: status %d, want 0", got)
+	}
+	if got := Status(f.Parse([]string{"-nope"})); got != 2 {
+		t.Errorf("unknown flag: status %d, want 2", got)
+	}
+	if got := Status(flag.ErrHelp); got != 0 {
+		t.Errorf("ErrHelp: status %d, want 0", got)
+	}
+}
