@@ -218,6 +218,7 @@ func (p *procSampler) delta(a, b *procSnapshot) intervalMetrics {
 		d := b.steal - a.steal
 		m.StealTicks = &d
 	}
+	// ANCHOR: gc-pauses
 	gc := &gcInterval{Cycles: b.cycles - a.cycles, CPUSeconds: b.gcCPUSeconds - a.gcCPUSeconds, PausesNs: []int64{}}
 	for i := range b.pauses {
 		d := b.pauses[i] - a.pauses[i]
@@ -231,6 +232,7 @@ func (p *procSampler) delta(a, b *procSnapshot) intervalMetrics {
 		}
 	}
 	gc.SchedLatencyP99Ns = histDeltaQuantileUpperNs(a.sched, b.sched, p.schedBuckets, 0.99)
+	// ANCHOR_END: gc-pauses
 	m.GC = gc
 	return m
 }

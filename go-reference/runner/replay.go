@@ -130,6 +130,7 @@ func (w *worker) replay(count uint64) {
 		key := trace.KeyForID(word & trace.KeyIDMask)
 		value := valueHigh | (pos + 1) // trace.OpValue(thread, pos)
 
+		// ANCHOR: timed-op
 		// The timed region is the map call alone: decoding before it,
 		// counting after it.
 		timed := until == 0
@@ -155,6 +156,7 @@ func (w *worker) replay(count uint64) {
 		} else {
 			until--
 		}
+		// ANCHOR_END: timed-op
 
 		if kind == kindGet {
 			x := uint64(missMarker)

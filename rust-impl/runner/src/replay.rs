@@ -449,6 +449,7 @@ fn worker_body<M: ConcurrentMap>(
         let end = (pos + CLOCK_CHECK_OPS).min(n);
         for (i, &word) in words[pos..end].iter().enumerate() {
             let index = (pos + i) as u64;
+            // ANCHOR: timed-op
             if measured == next_sample {
                 let (kind, key, value) = decode_op(word, tag, index);
                 let started = Instant::now();
@@ -462,6 +463,7 @@ fn worker_body<M: ConcurrentMap>(
             } else {
                 apply_op(&mut handle, word, tag, index, &mut tally, &mut checksum);
             }
+            // ANCHOR_END: timed-op
             measured += 1;
             if let Some(delay) = plan.op_delay {
                 delay.spin();
