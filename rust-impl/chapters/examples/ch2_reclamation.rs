@@ -13,37 +13,12 @@
 //! Run: `cargo run --release -p chapters --example ch2_reclamation -- --out book/src/generated/ch02`
 //! (without `--out` it prints the table).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
-// ANCHOR: allocator
-/// The system allocator, counting the bytes currently allocated.
-struct CountingAlloc;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the same arguments; the
-// counter is only bookkeeping.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
-// ANCHOR_END: allocator
+static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;
 
 /// The shape of one experiment: `keys` values of `value_bytes` each,
 /// replaced `rounds` times in each phase.
@@ -125,7 +100,7 @@ fn measure(map: &impl Deferred, p: Params, base: usize) -> Vec<Sample> {
         for k in 0..p.keys {
             map.replace(k, vec![round as u8; p.value_bytes]);
         }
-        let live = LIVE_BYTES.load(Ordering::Relaxed).saturating_sub(base);
+        let live = chapters::live_bytes().saturating_sub(base);
         samples.push(Sample {
             phase,
             round,
@@ -154,12 +129,12 @@ fn measure(map: &impl Deferred, p: Params, base: usize) -> Vec<Sample> {
 
 /// Runs the experiment on both maps; returns (map name, samples).
 fn run_all(p: Params) -> Vec<(&'static str, Vec<Sample>)> {
-    let base = LIVE_BYTES.load(Ordering::Relaxed);
+    let base = chapters::live_bytes();
     let papaya_samples = {
         let map = papaya::HashMap::new();
         measure(&map, p, base)
     };
-    let base = LIVE_BYTES.load(Ordering::Relaxed);
+    let base = chapters::live_bytes();
     let flurry_samples = {
         let map = flurry::HashMap::new();
         measure(&map, p, base)

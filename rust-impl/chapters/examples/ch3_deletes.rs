@@ -14,7 +14,6 @@
 //! Run: `cargo run --release -p chapters --example ch3_deletes -- --out book/src/generated/ch03`
 //! (without `--out` it prints the table; `--n N` and `--repeats R` change the size).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,30 +22,8 @@ use std::thread;
 
 use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
 
-/// The system allocator, counting the bytes currently allocated.
-struct CountingAlloc;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the same arguments; the
-// counter is only bookkeeping. The default `realloc` goes through `alloc`
-// and `dealloc` here, so it is counted too.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
+static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;
 
 // ANCHOR: payload
 /// Bytes of heap each value owns.
@@ -101,14 +78,14 @@ impl Recorder {
         let rows = Vec::with_capacity(16);
         Self {
             map,
-            base_live: LIVE_BYTES.load(Ordering::Relaxed),
+            base_live: chapters::live_bytes(),
             base_drops: DROPS.load(Ordering::Relaxed),
             counts_drops,
             rows,
         }
     }
     fn at(&mut self, stage: &'static str, capacity: Option<usize>) {
-        let live = LIVE_BYTES.load(Ordering::Relaxed) as isize - self.base_live as isize;
+        let live = chapters::live_bytes() as isize - self.base_live as isize;
         let dropped = self
             .counts_drops
             .then(|| DROPS.load(Ordering::Relaxed) - self.base_drops);
@@ -290,11 +267,11 @@ const GO_DROPPED: &str = "after dropping the map";
 /// Runs crossbeam-epoch's collector until the live heap stops falling:
 /// each `quiesce` re-pins and flushes, which frees a few expired bags.
 fn reclaim(h: &mut impl MapHandle) {
-    let mut last = LIVE_BYTES.load(Ordering::Relaxed);
+    let mut last = chapters::live_bytes();
     let mut unchanged = 0;
     for _ in 0..100_000 {
         h.quiesce();
-        let now = LIVE_BYTES.load(Ordering::Relaxed);
+        let now = chapters::live_bytes();
         unchanged = if now == last { unchanged + 1 } else { 0 };
         last = now;
         if unchanged == 8 {
