@@ -16,10 +16,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // minKeys is the smallest -keys we accept. A map of at most 8 entries
@@ -111,7 +112,5 @@ func readWhileOverwriting(keys, readers int, stop *atomic.Bool) int {
 // ANCHOR_END: readers
 
 func usageError(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ch1-one-writer-readers: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
+	cmdline.UsageError("ch1-one-writer-readers", format, args...)
 }

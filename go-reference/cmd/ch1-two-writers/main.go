@@ -18,10 +18,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // writers is the number of goroutines writing the map.
@@ -90,7 +91,5 @@ func writeConcurrently(writes int, stop *atomic.Bool) map[int]int {
 // ANCHOR_END: racy-writers
 
 func usageError(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ch1-two-writers: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
+	cmdline.UsageError("ch1-two-writers", format, args...)
 }

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
@@ -176,7 +178,5 @@ func counterNames() []string {
 }
 
 func usageError(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ch2-lost-updates: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
+	cmdline.UsageError("ch2-lost-updates", format, args...)
 }

@@ -22,12 +22,13 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // minKeys keeps the map a full table: a map of at most 8 entries is a single
@@ -169,7 +170,5 @@ func opNames() []string {
 }
 
 func usageError(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ch2-map-fatal: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
+	cmdline.UsageError("ch2-map-fatal", format, args...)
 }

@@ -30,6 +30,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
@@ -243,7 +245,5 @@ func valueNames() []string {
 }
 
 func usageError(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "ch2-torn-reads: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
+	cmdline.UsageError("ch2-torn-reads", format, args...)
 }

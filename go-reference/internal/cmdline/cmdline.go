@@ -78,3 +78,11 @@ func Main[O any](parse func(args []string, stderr io.Writer) (O, error), run fun
 	stop()
 	os.Exit(status)
 }
+
+// UsageError is for the small demo programs that use the global flag set:
+// it prints "name: problem" and the usage to stderr, and exits with status 2.
+func UsageError(name, format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "%s: %s\n", name, fmt.Sprintf(format, a...))
+	flag.Usage()
+	os.Exit(2)
+}
