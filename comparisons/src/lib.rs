@@ -18,6 +18,7 @@
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
 
 pub mod cachesim;
+pub mod chapter_figures;
 pub mod check;
 pub mod compare;
 pub mod figures;

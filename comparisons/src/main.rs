@@ -10,6 +10,7 @@
 //! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.05] [--metric throughput|p99]
 //! mapbench compare-validate --out DIR [--repeats N] [--delay-ns D]
 //! mapbench cachesim-figure CSV --out DIR
+//! mapbench chapter-figure NAME INPUT... --out DIR
 //! mapbench tails RESULTS_DIR... --out DIR
 //! mapbench http-knee CSV --out DIR
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
@@ -196,6 +197,18 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// A figure of chapters 2-3 from files their generators write: reclamation
+    /// (ch02/reclamation.csv), resize-latency (ch02/resize-latency.md), false-sharing
+    /// (ch03/contention-go.md ch03/contention-rust.md), deletes (ch03/deletes-go.md
+    /// ch03/deletes-rust.md). Writes DIR/NAME.svg. Exit 2 for bad input.
+    ChapterFigure {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(value_name = "INPUT", required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Chapter 4.3: per-interval latency tails against GC pauses, GC cycles, scheduling
     /// latency and steal, from results of the `tails` suite (one or more directories, e.g.
     /// the run with GC on and the Go run with GOGC=off): writes DIR/tails.md and
@@ -319,6 +332,7 @@ fn main() -> ExitCode {
         })
         .map(|_| ExitCode::SUCCESS),
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
+        Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
         Command::Tails { dirs, out } => run_tails(&dirs, &out),
         Command::HttpKnee { csv, out } => run_http_knee(&csv, &out),
     };
@@ -349,6 +363,15 @@ fn run_tails(dirs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
     for p in paths {
         eprintln!("mapbench: wrote {}", p.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_chapter_figure(name: &str, inputs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
+    // Read and draw first: bad input is exit 2 and writes nothing.
+    mapbench::chapter_figures::render(name, inputs).map_err(Failure::BadInput)?;
+    let path =
+        mapbench::chapter_figures::write_figure(name, inputs, out).map_err(Failure::Failed)?;
+    eprintln!("mapbench: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
