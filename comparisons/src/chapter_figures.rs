@@ -469,7 +469,7 @@ fn hbars(
         }
         let top = |r: usize| (rows - r) as f64;
         let mut chart = ChartBuilder::on(&body)
-            .margin_left(250)
+            .margin_left(280)
             .margin_right(20)
             .x_label_area_size(40)
             .build_cartesian_2d(lo..hi, 0.0..rows as f64)
@@ -513,7 +513,7 @@ fn hbars(
         let mut done: Vec<&str> = Vec::new();
         for &(i, r) in &slot {
             let b = &bars[i];
-            let (_, y) = chart.backend_coord(&(lo, top(r) - 0.5));
+            let (x0, y) = chart.backend_coord(&(lo, top(r) - 0.5));
             let first = !done.contains(&b.group.as_str());
             if first {
                 done.push(&b.group);
@@ -525,7 +525,7 @@ fn hbars(
             };
             root.draw(&Text::new(
                 text,
-                (255, y),
+                (x0 - 6, y),
                 font(11).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(err)?;
