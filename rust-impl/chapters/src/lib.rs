@@ -49,6 +49,12 @@ pub mod ch1 {}
 /// ```compile_fail,E0502
 #[doc = include_str!("../tests/ui/ch2_racy_pair.rs")]
 /// ```
+///
+/// Chapter 2.5: Go's racy worker pool, every worker writing one plain map (E0499).
+///
+/// ```compile_fail,E0499
+#[doc = include_str!("../tests/ui/ch2_worker_pool_plain_map.rs")]
+/// ```
 pub mod ch2 {}
 
 // ANCHOR: allocator
@@ -85,3 +91,37 @@ pub fn live_bytes() -> usize {
     LIVE_BYTES.load(Ordering::Relaxed)
 }
 // ANCHOR_END: allocator
+
+/// The `--out DIR` convention of the chapter examples that write generated files.
+pub mod out {
+    use std::path::{Path, PathBuf};
+
+    /// `None` with no arguments, `Some(DIR)` with `--out DIR`; anything else prints
+    /// the usage and exits with status 2.
+    pub fn dir_from_args(prog: &str) -> Option<PathBuf> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match args.as_slice() {
+            [] => None,
+            [flag, dir] if flag == "--out" => Some(PathBuf::from(dir)),
+            _ => {
+                eprintln!("usage: {prog} [--out DIR]  (got: {})", args.join(" "));
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// Writes each `(name, contents)` into `dir` (a temporary file, then a rename, so
+    /// an interrupted run leaves the previous file whole); exits with status 1 naming
+    /// the file on failure.
+    pub fn write_all(prog: &str, dir: &Path, files: &[(&str, String)]) {
+        for (name, body) in files {
+            let path = dir.join(name);
+            let tmp = dir.join(format!(".{name}.tmp"));
+            if let Err(e) = std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &path)) {
+                eprintln!("{prog}: writing {}: {e}", path.display());
+                std::process::exit(1);
+            }
+            eprintln!("{prog}: wrote {}", path.display());
+        }
+    }
+}
