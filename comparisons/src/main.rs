@@ -325,14 +325,35 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::BadInput(e)) => {
-            eprintln!("mapbench: error: {e:#}");
+            eprintln!("mapbench: error: {}", error_text(&e));
             ExitCode::from(2)
         }
         Err(Failure::Failed(e)) => {
-            eprintln!("mapbench: error: {e:#}");
+            eprintln!("mapbench: error: {}", error_text(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: an error whose message already
+/// quotes its source (`x: cannot read: Not a directory`) does not repeat it.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        let part = part.trim();
+        if part.is_empty() || text.contains(part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(part);
+    }
+    if text.is_empty() {
+        text.push_str("failed, with no message (a bug: please report the command)");
+    }
+    text
 }
 
 fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
@@ -390,12 +411,17 @@ fn run_check(dir: &Path) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     for p in &report.problems {
-        eprintln!("mapbench: {p}");
+        eprintln!("mapbench: problem: {p}");
     }
+    // The last line stands on its own: the directory, the count, and the first problem.
+    let first = report.problems[0].trim();
+    let more = match report.problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more, listed above)", n - 1),
+    };
     Err(Failure::BadInput(anyhow!(
-        "{}: {} problem(s) in the results (listed above)",
-        dir.display(),
-        report.problems.len()
+        "{}: malformed results: {first}{more}",
+        dir.display()
     )))
 }
 
