@@ -133,6 +133,22 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
             dir.display()
         )));
     }
+    // The same checks as `mapbench check`: a report never averages malformed files.
+    let checked = crate::check::check_dir(dir).map_err(bad)?;
+    if let Some(first) = checked.problems.first() {
+        let more = match checked.problems.len() {
+            1 => String::new(),
+            n => format!(
+                " (and {} more: `mapbench check {}` lists them)",
+                n - 1,
+                dir.display()
+            ),
+        };
+        return Err(bad(anyhow!(
+            "{}: malformed results, no report written: {first}{more}",
+            dir.display()
+        )));
+    }
     let mut ok_runs = Vec::new();
     let mut not_ok = Vec::new();
     for file in loaded.runs {
