@@ -106,6 +106,9 @@ pub struct CheckReport {
     pub cells: Vec<CellSummary>,
     /// Each names its file; any problem makes the directory malformed.
     pub problems: Vec<String>,
+    /// For a suite whose manifest says it has not ended: how far it got
+    /// ([`crate::manifest::SuiteProgress::describe`]).
+    pub suite_progress: Option<String>,
 }
 
 /// Checks every run file of `dir`. Only an unreadable directory is an `Err`; everything
@@ -134,9 +137,12 @@ pub fn check_dir(dir: &Path) -> Result<CheckReport, results::ResultsError> {
     let manifest_path = dir.join(MANIFEST_FILE);
     if manifest_path.is_file() {
         match Manifest::read(&manifest_path) {
-            Ok(m) => report
-                .problems
-                .extend(check_manifest(&m, &manifest_path, &runs)),
+            Ok(m) => {
+                report.suite_progress = m.progress().map(|p| p.describe());
+                report
+                    .problems
+                    .extend(check_manifest(&m, &manifest_path, &runs));
+            }
             Err(e) => report.problems.push(format!("{e:#}")),
         }
     }
@@ -474,6 +480,9 @@ pub fn render(report: &CheckReport, dir: &Path) -> String {
     } else {
         String::new()
     };
+    if let Some(p) = &report.suite_progress {
+        out.push_str(&format!("{}: the suite {p}\n", dir.display()));
+    }
     out.push_str(&format!(
         "{}: {} cells, {} run files: {ok} ok, {failed} failed, {killed} killed{interrupted}; {}\n",
         dir.display(),

@@ -141,6 +141,42 @@ pub struct Manifest {
     pub runners: BTreeMap<String, RunnerRecord>,
     pub traces: Vec<TraceRecord>,
     pub runs: Vec<ManifestRun>,
+    /// The process id of the `mapbench run` that writes this manifest, so a reader can
+    /// tell a suite still running from one whose orchestrator was killed (absent in
+    /// manifests written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orchestrator_pid: Option<u32>,
+}
+
+/// How far a suite got, from its manifest: what `check` and `report` say about a suite
+/// that has not ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteProgress {
+    /// Runs that ended (any state but pending).
+    pub finished: usize,
+    pub total: usize,
+    /// Cells with a run that never ended: `lang map workload tN (k of n runs missing)`.
+    pub missing_cells: Vec<String>,
+    /// Whether the orchestrator is still alive: `Some(false)` when the manifest names a
+    /// process on this host that is gone (or is not mapbench), `None` when it cannot tell.
+    pub orchestrator_alive: Option<bool>,
+}
+
+impl SuiteProgress {
+    /// One line: `stopped early: 3 of 10 runs finished; missing cells: …`.
+    pub fn describe(&self) -> String {
+        let head = match self.orchestrator_alive {
+            Some(true) => "still running",
+            Some(false) => "stopped early",
+            None => "not finished (still running, or stopped early)",
+        };
+        let mut line = format!("{head}: {} of {} runs finished", self.finished, self.total);
+        if !self.missing_cells.is_empty() {
+            line.push_str("; missing cells: ");
+            line.push_str(&self.missing_cells.join(", "));
+        }
+        line
+    }
 }
 
 impl Manifest {
@@ -168,6 +204,59 @@ impl Manifest {
         std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
         std::fs::rename(&tmp, &path)
             .with_context(|| format!("{}: cannot rename to {}", tmp.display(), path.display()))
+    }
+
+    /// `Some` when the suite has not ended (status `running`): how many runs finished,
+    /// which cells are missing, and whether the orchestrator is still alive.
+    pub fn progress(&self) -> Option<SuiteProgress> {
+        if self.status != SuiteStatus::Running {
+            return None;
+        }
+        type Cell<'a> = (&'a str, &'a str, &'a str, u32);
+        let mut cells: BTreeMap<Cell<'_>, (usize, usize)> = BTreeMap::new();
+        for r in &self.runs {
+            let c = cells
+                .entry((r.lang.name(), &r.map, &r.workload, r.threads))
+                .or_default();
+            c.1 += 1;
+            if r.status == RunState::Pending {
+                c.0 += 1;
+            }
+        }
+        let missing_cells = cells
+            .iter()
+            .filter(|(_, (missing, _))| *missing > 0)
+            .map(|((lang, map, workload, threads), (missing, of))| {
+                format!("{lang} {map} {workload} t{threads} ({missing} of {of} runs missing)")
+            })
+            .collect();
+        Some(SuiteProgress {
+            finished: self
+                .runs
+                .iter()
+                .filter(|r| r.status != RunState::Pending)
+                .count(),
+            total: self.runs.len(),
+            missing_cells,
+            orchestrator_alive: self.orchestrator_alive(),
+        })
+    }
+
+    /// Is the orchestrator that wrote this manifest alive? Only answerable on the host that
+    /// ran it, with a recorded pid: `/proc/<pid>/cmdline` must exist and name mapbench.
+    fn orchestrator_alive(&self) -> Option<bool> {
+        let pid = self.orchestrator_pid?;
+        let here = crate::host::Host::current().hostname;
+        if here.is_none() || here != self.host.hostname {
+            return None;
+        }
+        if !Path::new("/proc/self/cmdline").exists() {
+            return None;
+        }
+        Some(
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("mapbench")),
+        )
     }
 
     /// Counts of runs by state.

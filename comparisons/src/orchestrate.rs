@@ -220,6 +220,7 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
             .collect(),
         traces: Vec::new(),
         runs: Vec::new(),
+        orchestrator_pid: Some(std::process::id()),
     };
     let failed = |e: anyhow::Error| Failure::Failed(e);
     manifest.write(out).map_err(failed)?;

@@ -133,6 +133,22 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
             dir.display()
         )));
     }
+    // The same checks as `mapbench check`: a report never averages malformed files.
+    let checked = crate::check::check_dir(dir).map_err(bad)?;
+    if let Some(first) = checked.problems.first() {
+        let more = match checked.problems.len() {
+            1 => String::new(),
+            n => format!(
+                " (and {} more: `mapbench check {}` lists them)",
+                n - 1,
+                dir.display()
+            ),
+        };
+        return Err(bad(anyhow!(
+            "{}: malformed results, no report written: {first}{more}",
+            dir.display()
+        )));
+    }
     let mut ok_runs = Vec::new();
     let mut not_ok = Vec::new();
     for file in loaded.runs {
@@ -164,12 +180,15 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
     let built = (|| -> anyhow::Result<Vec<String>> {
         std::fs::create_dir_all(tmp.join("figures"))
             .with_context(|| format!("{}: cannot create", tmp.display()))?;
-        let page = Page::new(opts, loaded.manifest.as_ref(), &ok_runs, &not_ok);
+        let mut page = Page::new(opts, loaded.manifest.as_ref(), &ok_runs, &not_ok);
+        page.has_bench = bench.is_some();
         let (markdown, figs) = page.render(&tmp.join("figures"))?;
         std::fs::write(tmp.join("report.md"), markdown)
             .with_context(|| format!("{}: cannot write", tmp.join("report.md").display()))?;
-        std::fs::write(tmp.join("bench.txt"), &bench)
-            .with_context(|| format!("{}: cannot write", tmp.join("bench.txt").display()))?;
+        if let Some(bench) = &bench {
+            std::fs::write(tmp.join("bench.txt"), bench)
+                .with_context(|| format!("{}: cannot write", tmp.join("bench.txt").display()))?;
+        }
         Ok(figs)
     })();
     let figs = match built {
@@ -195,15 +214,19 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
     })
 }
 
-/// The results' `bench.txt`, which must exist (the orchestrator writes it).
-fn read_bench(dir: &Path) -> anyhow::Result<String> {
+/// The results' `bench.txt` (the orchestrator writes it), or None when there is none: a
+/// directory of runner files run by hand is reported without one.
+fn read_bench(dir: &Path) -> anyhow::Result<Option<String>> {
     let path = dir.join("bench.txt");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "{}: cannot read (a results directory from `mapbench run` has one)",
-            path.display()
-        )
-    })?;
+    let text = match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        other => other.with_context(|| {
+            format!(
+                "{}: cannot read (expected Go benchmark format text, as `mapbench run` writes)",
+                path.display()
+            )
+        })?,
+    };
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("Benchmark") && line.split('\t').count() < 3 {
             return Err(anyhow!(
@@ -213,7 +236,7 @@ fn read_bench(dir: &Path) -> anyhow::Result<String> {
             ));
         }
     }
-    Ok(text)
+    Ok(Some(text))
 }
 
 /// Groups `ok` runs into cells, sorted.
@@ -887,6 +910,8 @@ struct Page<'a> {
     not_ok: &'a [RunFile],
     cells: Vec<CellStats>,
     palette: Palette,
+    /// The results directory has a `bench.txt` (copied beside the page).
+    has_bench: bool,
 }
 
 impl<'a> Page<'a> {
@@ -906,6 +931,7 @@ impl<'a> Page<'a> {
             not_ok,
             cells,
             palette,
+            has_bench: true,
         }
     }
 
@@ -927,6 +953,20 @@ impl<'a> Page<'a> {
             self.opts.command
         )?;
         writeln!(w, "# {title}\n")?;
+        if let Some(p) = self.manifest.and_then(|m| m.progress()) {
+            writeln!(
+                w,
+                "**The suite has not ended: {}.** The tables below hold the runs that finished.\n",
+                p.describe()
+            )?;
+        }
+        if self.manifest.is_none() {
+            writeln!(
+                w,
+                "The results directory has no `manifest.json`: the runs below are what its run \
+                 files say, without the suite, the commands or the planned runs.\n"
+            )?;
+        }
         self.environment(w)?;
         let workloads: BTreeSet<&str> =
             self.cells.iter().map(|c| c.key.workload.as_str()).collect();
@@ -951,12 +991,22 @@ impl<'a> Page<'a> {
             }
             writeln!(w)?;
         }
-        writeln!(
-            w,
-            "## bench.txt\n\n`bench.txt` beside this page is the results' own, in Go benchmark \
-             format (one line per run, with the config header): compare two of them with \
-             `benchstat` or `mapbench compare`.\n"
-        )?;
+        if self.has_bench {
+            writeln!(
+                w,
+                "## bench.txt\n\n`bench.txt` beside this page is the results' own, in Go benchmark \
+                 format (one line per run, with the config header): compare two of them with \
+                 `benchstat` or `mapbench compare`.\n"
+            )?;
+        } else {
+            writeln!(
+                w,
+                "## bench.txt\n\nThe results directory has no `bench.txt` (runner files not written \
+                 by `mapbench run`), so there is none beside this page. For one, with the Go \
+                 benchmark lines `benchstat` reads and the manifest of how the runs were made, \
+                 run the suite with `mapbench run --suite NAME --out DIR`.\n"
+            )?;
+        }
         Ok((md, figs))
     }
 
@@ -984,13 +1034,21 @@ impl<'a> Page<'a> {
                 m.suite.name,
                 md_escape(&m.suite.description)
             )?;
-            writeln!(
-                w,
-                "| suite status | {:?}, {} → {} |",
-                m.status,
-                m.started_at,
-                m.ended_at.as_deref().unwrap_or("–")
-            )?;
+            match m.progress() {
+                Some(p) => writeln!(
+                    w,
+                    "| suite status | {}, started {} |",
+                    md_escape(&p.describe()),
+                    m.started_at
+                )?,
+                None => writeln!(
+                    w,
+                    "| suite status | {:?}, {} → {} |",
+                    m.status,
+                    m.started_at,
+                    m.ended_at.as_deref().unwrap_or("–")
+                )?,
+            }
         }
         let host_cpu = self
             .manifest

@@ -13,6 +13,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -493,6 +494,41 @@ pub enum TraceError {
         expected: String,
         found: String,
     },
+    #[error(
+        "{path}: sha256 does not match {sidecar}: expected {expected}, found {found} (the file changed after `mapbench trace` wrote it; regenerate it)"
+    )]
+    ChecksumMismatch {
+        path: String,
+        sidecar: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{sidecar}: checksum file of {path}: expected `<64 hex digits>  <file name>` (sha256sum format), found {found}"
+    )]
+    BadSidecar {
+        path: String,
+        sidecar: String,
+        found: String,
+    },
+}
+
+/// What [`Trace::open_verified`] found beside the trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sidecar {
+    /// `PATH.sha256` exists and records the file's SHA-256.
+    Matched,
+    /// There is no `PATH.sha256` (a trace not written by `mapbench trace`): the bytes
+    /// passed the format's checks, but nothing says they are the bytes that were written.
+    Missing(PathBuf),
+}
+
+/// The digest recorded in a `sha256sum`-format line: the first field, 64 hex digits.
+fn parse_sidecar(text: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(text).ok()?;
+    let digest = text.split_whitespace().next()?;
+    (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| digest.to_ascii_lowercase())
 }
 
 /// A validated trace in memory. The file is read once into an 8-byte-aligned buffer;
@@ -505,9 +541,51 @@ pub struct Trace {
     header: TraceHeader,
     prefill_start: usize,
     ops_start: usize,
+    /// The file's SHA-256, computed once.
+    sha256: OnceLock<String>,
 }
 
 impl Trace {
+    /// [`Trace::open`], then the check against `PATH.sha256`: a sidecar that records
+    /// another digest (a byte flipped or cut since `mapbench trace` wrote the file) or that
+    /// is not in `sha256sum` format is an error; a missing one is reported as
+    /// [`Sidecar::Missing`]. The hash is computed once and kept for [`Trace::sha256`].
+    pub fn open_verified(path: &Path) -> Result<(Trace, Sidecar), TraceError> {
+        let trace = Trace::open(path)?;
+        let sidecar = sha256_path(path);
+        let sidecar_label = sidecar.display().to_string();
+        let text = match std::fs::read(&sidecar) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((trace, Sidecar::Missing(sidecar)));
+            }
+            Err(source) => {
+                return Err(TraceError::Io {
+                    path: sidecar_label,
+                    source,
+                });
+            }
+        };
+        let Some(expected) = parse_sidecar(&text) else {
+            let shown: String = String::from_utf8_lossy(&text).chars().take(80).collect();
+            return Err(TraceError::BadSidecar {
+                path: trace.label.clone(),
+                sidecar: sidecar_label,
+                found: format!("{shown:?}"),
+            });
+        };
+        let found = trace.sha256();
+        if found != expected {
+            return Err(TraceError::ChecksumMismatch {
+                path: trace.label.clone(),
+                sidecar: sidecar_label,
+                expected,
+                found,
+            });
+        }
+        Ok((trace, Sidecar::Matched))
+    }
+
     /// Reads and validates the trace at `path` (header, length, every prefill key and op).
     pub fn open(path: &Path) -> Result<Trace, TraceError> {
         let label = path.display().to_string();
@@ -548,6 +626,7 @@ impl Trace {
             header,
             prefill_start,
             ops_start,
+            sha256: OnceLock::new(),
         };
         trace.validate_body()?;
         Ok(trace)
@@ -613,9 +692,11 @@ impl Trace {
         &bytemuck::cast_slice::<u64, u8>(&self.words)[..self.len]
     }
 
-    /// SHA-256 of the file, lower-case hex.
+    /// SHA-256 of the file, lower-case hex (computed on first use, then kept).
     pub fn sha256(&self) -> String {
-        sha256_hex(self.as_bytes())
+        self.sha256
+            .get_or_init(|| sha256_hex(self.as_bytes()))
+            .clone()
     }
 
     /// The prefill key ids as stored (little-endian words).
@@ -1257,6 +1338,58 @@ remove = 15
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing.trace: cannot read trace"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A copy of `b` whose body differs but still passes every format check: thread 0's
+    /// first op replaced by another op of the same trace.
+    fn valid_but_different(b: &[u8]) -> Vec<u8> {
+        let t = Trace::from_bytes(b, "x").unwrap();
+        let h = t.header();
+        let at = h.header_len as usize + 8 * h.prefill_count as usize;
+        let mut c = b.to_vec();
+        let other = (1..h.ops_per_thread as usize)
+            .map(|i| at + 8 * i)
+            .find(|&o| b[o..o + 8] != b[at..at + 8])
+            .expect("two different ops");
+        c.copy_within(other..other + 8, at);
+        Trace::from_bytes(&c, "x").expect("still a valid trace");
+        c
+    }
+
+    #[test]
+    fn open_verified_checks_the_sidecar() {
+        let dir = std::env::temp_dir().join(format!("mapbench-verify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v.trace");
+        let written = write_trace_file(&zipf(4), &path).unwrap();
+        let (t, side) = Trace::open_verified(&path).unwrap();
+        assert_eq!(side, Sidecar::Matched);
+        assert_eq!(t.sha256(), written.sha256);
+
+        // One op changed, still a well-formed trace: refused, naming both files.
+        let good = std::fs::read(&path).unwrap();
+        std::fs::write(&path, valid_but_different(&good)).unwrap();
+        assert!(Trace::open(&path).is_ok());
+        let e = Trace::open_verified(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("v.trace: sha256 does not match")
+                && e.contains("v.trace.sha256: expected")
+                && e.contains(&written.sha256),
+            "{e}"
+        );
+        // A sidecar that is not sha256sum output.
+        std::fs::write(&path, &good).unwrap();
+        std::fs::write(sha256_path(&path), "not a digest\n").unwrap();
+        let e = Trace::open_verified(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("v.trace.sha256: checksum file of") && e.contains("64 hex digits"),
+            "{e}"
+        );
+        // No sidecar: opened, and said so.
+        std::fs::remove_file(sha256_path(&path)).unwrap();
+        let (_, side) = Trace::open_verified(&path).unwrap();
+        assert_eq!(side, Sidecar::Missing(sha256_path(&path)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

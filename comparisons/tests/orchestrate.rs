@@ -243,6 +243,105 @@ fn failed_and_crashed_runs_are_recorded_and_the_suite_goes_on() {
 }
 
 #[test]
+fn a_killed_suite_says_it_stopped_early_and_which_cells_are_missing() {
+    let e = env("killed");
+    let suite = e.suite(SUITE);
+    let out = e.out("res");
+    // The third run SIGKILLs mapbench itself: no final manifest, no ended_at.
+    let o = e.run(
+        &suite,
+        &out,
+        &[],
+        &[(
+            "FAKE_RUNNER_KILL_PARENT",
+            "rust-dashmap-foldhash-read-heavy-t2-r1",
+        )],
+    );
+    use std::os::unix::process::ExitStatusExt as _;
+    assert_eq!(o.status.signal(), Some(9), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m.status, SuiteStatus::Running);
+    assert!(m.ended_at.is_none());
+    let p = m.progress().expect("a suite that has not ended");
+    assert_eq!((p.finished, p.total), (2, 11));
+    assert_eq!(p.orchestrator_alive, Some(false));
+    let want = "stopped early: 2 of 11 runs finished; missing cells: go mutex-map exchange t1 (1 of 1 runs missing)";
+    assert!(p.describe().starts_with(want), "{}", p.describe());
+    assert!(
+        p.describe()
+            .contains("rust dashmap-foldhash read-heavy t2 (2 of 2 runs missing)"),
+        "{}",
+        p.describe()
+    );
+
+    let c = e.mapbench(&["check", out.to_str().unwrap()], &[]);
+    assert!(c.status.success(), "{}{}", stdout(&c), stderr(&c));
+    assert!(
+        stdout(&c).contains("the suite stopped early: 2 of 11 runs finished; missing cells:"),
+        "{}",
+        stdout(&c)
+    );
+    let rep = e.out("report");
+    let r = e.mapbench(
+        &[
+            "report",
+            out.to_str().unwrap(),
+            "--out",
+            rep.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(r.status.success(), "{}", stderr(&r));
+    let page = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(
+        page.contains("**The suite has not ended: stopped early: 2 of 11 runs finished;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("| suite status | stopped early: 2 of 11 runs finished;"),
+        "{page}"
+    );
+    assert!(!page.contains("Running,"), "{page}");
+}
+
+#[test]
+fn bare_runner_files_without_bench_txt_are_reported() {
+    let e = env("bare");
+    let suite = e.suite(SUITE);
+    let out = e.out("res");
+    let o = e.run(&suite, &out, &["--filter", "read-heavy-t2-r1"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Only the runner files, as a runner run by hand leaves them.
+    let bare = e.out("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    for f in std::fs::read_dir(&out).unwrap().flatten() {
+        let name = f.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".jsonl") || name.ends_with(".hlog") {
+            std::fs::copy(f.path(), bare.join(&name)).unwrap();
+        }
+    }
+    let rep = e.out("report");
+    let r = e.mapbench(
+        &[
+            "report",
+            bare.to_str().unwrap(),
+            "--out",
+            rep.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(r.status.success(), "{}", stderr(&r));
+    let page = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(page.contains("has no `manifest.json`"), "{page}");
+    assert!(page.contains("has no `bench.txt`"), "{page}");
+    assert!(
+        page.contains("mapbench run --suite NAME --out DIR"),
+        "{page}"
+    );
+    assert!(!rep.join("bench.txt").exists());
+}
+
+#[test]
 fn ctrl_c_stops_the_suite_keeps_what_finished_and_exits_130() {
     let e = env("interrupt");
     let suite = e.suite(SUITE);

@@ -13,9 +13,12 @@
 package trace
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/bits"
 	"os"
@@ -241,6 +244,8 @@ var (
 	ErrLengthMismatch  = errors.New("op stream length mismatch")
 	ErrBadPrefill      = errors.New("bad prefill key")
 	ErrBadOp           = errors.New("bad op")
+	ErrChecksum        = errors.New("trace does not match its checksum file")
+	ErrBadSidecar      = errors.New("malformed checksum file")
 )
 
 const (
@@ -269,6 +274,68 @@ type Trace struct {
 	header     Header
 	prefillOff int
 	opsOff     int
+	sha256     string // lower-case hex, computed on first use
+}
+
+// SHA256 is the file's SHA-256 in lower-case hex, computed once.
+func (t *Trace) SHA256() string {
+	if t.sha256 == "" {
+		sum := sha256.Sum256(t.data)
+		t.sha256 = hex.EncodeToString(sum[:])
+	}
+	return t.sha256
+}
+
+// SidecarPath is where `mapbench trace` writes a trace's checksum: PATH.sha256.
+func SidecarPath(path string) string { return path + ".sha256" }
+
+// OpenVerified is [Open], then the check against PATH.sha256 (sha256sum
+// format): a sidecar recording another digest (the bytes changed since
+// `mapbench trace` wrote them) or one that is not sha256sum output is an
+// error. verified is false when there is no sidecar: the trace then passed the
+// format's checks only.
+func OpenVerified(path string) (t *Trace, verified bool, err error) {
+	t, err = Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	sidecar := SidecarPath(path)
+	text, err := os.ReadFile(sidecar)
+	if errors.Is(err, fs.ErrNotExist) {
+		return t, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: cannot read checksum file: %w", sidecar, err)
+	}
+	want, ok := parseSidecar(text)
+	if !ok {
+		shown := []rune(strings.ToValidUTF8(string(text), "\uFFFD"))
+		if len(shown) > 80 {
+			shown = shown[:80]
+		}
+		return nil, false, &Error{Path: sidecar, Kind: ErrBadSidecar, Detail: fmt.Sprintf(
+			"checksum file of %s: expected `<64 hex digits>  <file name>` (sha256sum format), found %q", path, string(shown))}
+	}
+	if got := t.SHA256(); got != want {
+		return nil, false, &Error{Path: path, Kind: ErrChecksum, Detail: fmt.Sprintf(
+			"sha256 does not match %s: expected %s, found %s (the file changed after `mapbench trace` wrote it; regenerate it)", sidecar, want, got)}
+	}
+	return t, true, nil
+}
+
+// parseSidecar returns the first field of a sha256sum line if it is 64 hex digits.
+func parseSidecar(text []byte) (string, bool) {
+	if !utf8.Valid(text) {
+		return "", false
+	}
+	fields := strings.Fields(string(text))
+	if len(fields) == 0 || len(fields[0]) != 64 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(fields[0]); err != nil {
+		return "", false
+	}
+	return strings.ToLower(fields[0]), true
 }
 
 // Open reads and validates the trace at path.

@@ -16,6 +16,8 @@
 //! * `FAKE_RUNNER_CRASH`: writes run_start and one interval, half a line, exits 3.
 //! * `FAKE_RUNNER_INTERRUPT`: sends SIGINT to its parent (the orchestrator, as Ctrl-C
 //!   would) and exits 130.
+//! * `FAKE_RUNNER_KILL_PARENT`: sends SIGKILL to its parent (the orchestrator dies
+//!   mid-suite), then runs normally.
 //! * `FAKE_RUNNER_LOG=PATH`: appends `<run_id>` to PATH for every run (the order runs
 //!   actually happened in).
 //! * `FAKE_RUNNER_NS_PER_OP=F`: the reported cost per op (default 10), so validate's
@@ -169,6 +171,10 @@ fn main() -> ExitCode {
         // SAFETY: kill(2) and getppid(2) have no memory-safety preconditions.
         unsafe { libc::kill(libc::getppid(), libc::SIGINT) };
         return ExitCode::from(130);
+    }
+    if matches("FAKE_RUNNER_KILL_PARENT", &run_id) {
+        // SAFETY: kill(2) and getppid(2) have no memory-safety preconditions.
+        unsafe { libc::kill(libc::getppid(), libc::SIGKILL) };
     }
     if matches("FAKE_RUNNER_FAIL", &run_id) {
         write(json!({"type": "run_end", "status": "error", "error": "fake failure"}));

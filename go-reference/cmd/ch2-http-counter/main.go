@@ -98,7 +98,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: h}
+	srv := newHTTPServer(h)
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	go srv.Serve(ln)
 
@@ -131,6 +131,12 @@ func main() {
 	if wrong > 0 || counted != total {
 		os.Exit(1)
 	}
+}
+
+// newHTTPServer serves h; a client that never finishes its headers is dropped
+// after 10 s instead of holding its connection forever.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 }
 
 func shutdown(srv *http.Server) {

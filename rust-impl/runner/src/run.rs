@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use cmap_maps::{ConcurrentMap, MapInfo, MapVisitor};
-use mapbench::trace::Trace;
+use mapbench::trace::{Sidecar, Trace};
 
 use crate::alloc;
 use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
@@ -122,7 +122,17 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Outcome, RunError> {
         ));
     }
     let info = resolve_map(&cfg.map).map_err(bad)?;
-    let trace = Trace::open(&cfg.trace).map_err(|e| bad(format!("--trace: {e}")))?;
+    // Checked against PATH.sha256 here, before anything is created or timed; the digest
+    // is kept for run_start.
+    let (trace, sidecar) =
+        Trace::open_verified(&cfg.trace).map_err(|e| bad(format!("--trace: {e}")))?;
+    if let Sidecar::Missing(path) = sidecar {
+        eprintln!(
+            "rust-runner: warning: {}: not found, so {} was checked against its format only, not against its SHA-256 (`mapbench trace` writes both)",
+            path.display(),
+            cfg.trace.display()
+        );
+    }
     let threads = trace.header().threads;
     if !info.supports_threads(threads as usize) {
         return Err(bad(format!(
