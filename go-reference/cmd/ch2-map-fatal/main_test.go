@@ -88,14 +88,22 @@ func TestRaceDetectorSeesAllButClone(t *testing.T) {
 // the cut-off lies, measured by cmd/ch2-experiments). If a future Go keeps
 // reporting it, this test fails and the book's text needs updating.
 func TestRaceDetectorLosesLongRuns(t *testing.T) {
+	// A preemption early in a pass (a loaded machine) can still interleave
+	// the writers inside the detector's window, so one clean run of three
+	// is required: a Go that always reports the long race fails all three.
 	bin := demo.BuildForTest(t, pkg, demo.BuildOptions{Race: true})
-	o := demo.RunForTest(t, demo.RunSpec{
-		Bin: bin, Args: []string{"-op", "write", "-rounds", "1000"},
-		Env: []string{"GOMAXPROCS=1"}, Timeout: runTimeout,
-	})
-	if o.DataRaces != 0 || !o.Exited || o.ExitStatus != 0 {
-		t.Errorf("want no race report after 1000 passes (exit 0), got %s", o)
+	var outcomes []string
+	for range 3 {
+		o := demo.RunForTest(t, demo.RunSpec{
+			Bin: bin, Args: []string{"-op", "write", "-rounds", "1000"},
+			Env: []string{"GOMAXPROCS=1"}, Timeout: runTimeout,
+		})
+		if o.DataRaces == 0 && o.Exited && o.ExitStatus == 0 {
+			return
+		}
+		outcomes = append(outcomes, o.String())
 	}
+	t.Errorf("want no race report after 1000 passes (exit 0) in at least one of 3 runs, got %s", strings.Join(outcomes, "; "))
 }
 
 func TestBadFlagsExit2(t *testing.T) {
