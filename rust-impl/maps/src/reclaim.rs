@@ -79,7 +79,7 @@ impl Counted {
     /// A new live value (counted as created).
     #[inline]
     pub fn new(value: u64) -> Counted {
-        with_counters(|c| bump(&c.created));
+        with_counters(|c| bump(c.created));
         Counted {
             value,
             stamp: AtomicU64::new(LIVE),
@@ -127,7 +127,7 @@ pub fn retire(value: &Counted) {
         .compare_exchange(LIVE, stamp, AcqRel, Relaxed)
         .is_ok()
     {
-        with_counters(|c| bump(&c.retired));
+        with_counters(|c| bump(c.retired));
     }
 }
 
@@ -136,9 +136,9 @@ impl Drop for Counted {
     fn drop(&mut self) {
         let stamp = *self.stamp.get_mut();
         let counted = with_counters(|c| {
-            bump(&c.dropped);
+            bump(c.dropped);
             if stamp != LIVE {
-                bump(&c.freed);
+                bump(c.freed);
                 c.local_frees.set(c.local_frees.get() + 1);
             }
         });
