@@ -610,8 +610,8 @@ fn warmup_ns(r: &RunFile) -> Option<f64> {
 /// Pauses on one time axis: Go's GC pauses (each interval's `gc.pauses_ns`, drawn at the
 /// interval's end since the log does not say when in the interval they happened) and
 /// every run's per-interval maximum op latency (which includes any pause a worker sat
-/// through; the Rust side has no collector, and reclamation events are drawn if a run
-/// records them as `reclaim.pauses_ns`).
+/// through; the Rust side has no collector: its reclamation stalls, `reclaim.stalls`
+/// from schema 2, are drawn at their start times).
 pub fn pause_timeline(
     path: &Path,
     title: &str,
@@ -638,16 +638,13 @@ pub fn pause_timeline(
             if let Some(gc) = &i.gc {
                 p.extend(gc.pauses_ns.iter().map(|&ns| (t, ns.max(1) as f64)));
             }
-            if let Some(ev) = i
-                .extra
-                .get("reclaim")
-                .and_then(|v| v.get("pauses_ns"))
-                .and_then(serde_json::Value::as_array)
-            {
+            // Rust (schema 2): ops that ran destructors of retired values, at their
+            // own start times.
+            if let Some(rc) = &i.reclaim {
                 p.extend(
-                    ev.iter()
-                        .filter_map(|v| v.as_f64())
-                        .map(|ns| (t, ns.max(1.0))),
+                    rc.stalls
+                        .iter()
+                        .map(|&[at, ns]| (at as f64 / 1e6, ns.max(1) as f64)),
                 );
             }
         }

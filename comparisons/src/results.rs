@@ -1,4 +1,4 @@
-//! The results both runners write (schema 1, `comparisons/RUNNER-SPEC.md`): one JSON Lines
+//! The results both runners write (schema 2, `comparisons/RUNNER-SPEC.md`): one JSON Lines
 //! file per run (`<run_id>.jsonl`: `run_start`, `interval`…, `run_end`) beside an
 //! HdrHistogram interval log (`<run_id>.hlog`).
 //!
@@ -12,7 +12,8 @@
 //! * [`load_dir`] loads every run of a results directory and its `manifest.json`.
 //!
 //! Unknown fields are allowed everywhere (the spec lets runners add fields) and kept in
-//! each record's `extra` map; a `schema` other than [`SCHEMA`] is rejected.
+//! each record's `extra` map; a `schema` outside [`OLDEST_SCHEMA`]`..=`[`SCHEMA`] is rejected.
+//! Schema 1 files read as schema 2 without reclamation (`reclaim` fields absent: `None`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,7 +31,9 @@ use serde_json::Value;
 use crate::manifest::Manifest;
 
 /// The results schema this code reads and writes.
-pub const SCHEMA: u64 = 1;
+pub const SCHEMA: u64 = 2;
+/// The oldest schema this code still reads (1 lacks the `reclaim` fields).
+pub const OLDEST_SCHEMA: u64 = 1;
 /// Latency histogram bounds both runners use (nanoseconds): lowest 1 ns, highest 60 s,
 /// 3 significant digits, so histograms from either side merge exactly.
 pub const HDR_LOWEST_NS: u64 = 1;
@@ -205,6 +208,48 @@ pub struct RunStart {
     pub started_at: Option<String>,
     #[serde(default)]
     pub argv: Option<Vec<String>>,
+    /// Schema 2: how the map's reclamation is observed (Rust; `null` for Go).
+    #[serde(default)]
+    pub reclaim: Option<ReclaimInfo>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// `run_start.reclaim` (schema 2, Rust runner).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReclaimInfo {
+    /// `counted`, `immediate` or `not_observed`.
+    pub mode: String,
+    #[serde(default)]
+    pub bytes_per_value: Option<u64>,
+    /// Why intervals carry no `reclaim` (null when counted).
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub delay_sample_every: Option<u64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// `interval.reclaim` (schema 2): deferred frees during one interval (Rust maps that
+/// count their values; `null` otherwise).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntervalReclaim {
+    pub backlog_values: u64,
+    pub backlog_bytes: u64,
+    #[serde(default)]
+    pub live_values: u64,
+    #[serde(default)]
+    pub retired: u64,
+    pub frees: u64,
+    #[serde(default)]
+    pub retire_to_free_ns: Option<LatNs>,
+    #[serde(default)]
+    pub stall_lat_ns: Option<LatNs>,
+    /// `[start ns since t0, duration ns]` of timed ops that ran destructors of retired
+    /// values (at most 256 listed per interval).
+    #[serde(default)]
+    pub stalls: Vec<[u64; 2]>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -249,6 +294,9 @@ pub struct Interval {
     pub gc: Option<IntervalGc>,
     #[serde(default)]
     pub steal_ticks: Option<u64>,
+    /// Schema 2: deferred reclamation (Rust maps that count their values).
+    #[serde(default)]
+    pub reclaim: Option<IntervalReclaim>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -478,14 +526,16 @@ impl RunFile {
             });
         }
         match first.value.get("schema") {
-            Some(Value::Number(n)) if n.as_u64() == Some(SCHEMA) => {}
+            Some(Value::Number(n))
+                if n.as_u64()
+                    .is_some_and(|v| (OLDEST_SCHEMA..=SCHEMA).contains(&v)) => {}
             Some(other) => {
                 return Err(err(
                     first.line,
                     "run_start",
                     Some("schema".into()),
                     format!(
-                        "expected schema {SCHEMA}, found {other}: this mapbench reads schema {SCHEMA} only"
+                        "expected schema {OLDEST_SCHEMA} to {SCHEMA}, found {other}: this mapbench reads schemas {OLDEST_SCHEMA} to {SCHEMA} only"
                     ),
                 ));
             }
@@ -935,12 +985,45 @@ mod tests {
     }
 
     #[test]
+    fn schema_2_reclamation_fields_round_trip_and_schema_1_reads_without_them() {
+        let old = parse(&format!("{START}\n{INTERVAL}\n{END}\n")).unwrap();
+        assert_eq!(old.start.reclaim, None);
+        assert_eq!(old.intervals[0].reclaim, None);
+        let start = START.replace("\"schema\":1", "\"schema\":2").replace(
+            "\"extra_field\"",
+            r#""reclaim":{"mode":"counted","bytes_per_value":24,"reason":null,"delay_sample_every":256},"extra_field""#,
+        );
+        let interval = INTERVAL.replace(
+            "\"new_thing\"",
+            r#""reclaim":{"backlog_values":5,"backlog_bytes":120,"live_values":9,"retired":7,"frees":2,"retire_to_free_ns":{"count":1,"p50":40,"max":40},"stall_lat_ns":{"count":1,"p50":900,"max":900},"stalls":[[30,900]]},"new_thing""#,
+        );
+        let new = parse(&format!("{start}\n{interval}\n{END}\n")).unwrap();
+        let info = new.start.reclaim.clone().unwrap();
+        assert_eq!(
+            (info.mode.as_str(), info.bytes_per_value),
+            ("counted", Some(24))
+        );
+        let r = new.intervals[0].reclaim.clone().unwrap();
+        assert_eq!((r.backlog_values, r.backlog_bytes, r.frees), (5, 120, 2));
+        assert_eq!(r.stalls, vec![[30, 900]]);
+        assert_eq!(r.stall_lat_ns.unwrap().max, Some(900));
+        // What the reader writes back reads the same.
+        let again: IntervalReclaim =
+            serde_json::from_value(serde_json::to_value(&new.intervals[0].reclaim).unwrap())
+                .unwrap();
+        assert_eq!(Some(again), new.intervals[0].reclaim);
+        let bad = interval.replace("\"backlog_values\":5", "\"backlog_values\":\"five\"");
+        let e = parse(&format!("{start}\n{bad}\n{END}\n")).unwrap_err();
+        assert!(e.to_string().contains("reclaim"), "{e}");
+    }
+
+    #[test]
     fn other_schemas_are_rejected() {
-        let e = parse(&START.replace("\"schema\":1", "\"schema\":2")).unwrap_err();
+        let e = parse(&START.replace("\"schema\":1", "\"schema\":3")).unwrap_err();
         let msg = e.to_string();
         assert!(
             msg.starts_with(
-                "res/r1.jsonl:1: run_start: field `schema`: expected schema 1, found 2"
+                "res/r1.jsonl:1: run_start: field `schema`: expected schema 1 to 2, found 3"
             ),
             "{msg}"
         );

@@ -518,13 +518,13 @@ fn check_rejects_malformed_files_naming_them() {
     );
     assert!(err.contains("≠ the sum of the intervals' ops"), "{err}");
 
-    // A schema-2 file.
-    std::fs::write(&victim, text.replacen("\"schema\":1", "\"schema\":2", 1)).unwrap();
+    // A schema-3 file.
+    std::fs::write(&victim, text.replacen("\"schema\":2", "\"schema\":3", 1)).unwrap();
     let c = e.mapbench(&["check", out.to_str().unwrap()], &[]);
     assert_eq!(c.status.code(), Some(2));
     assert!(
         stderr(&c).contains(&format!(
-            "{}:1: run_start: field `schema`: expected schema 1, found 2",
+            "{}:1: run_start: field `schema`: expected schema 1 to 2, found 3",
             victim.display()
         )),
         "{}",

@@ -192,13 +192,13 @@ func mustUnmarshal(t testing.TB, b []byte, v any) {
 	}
 }
 
-// The keys RUNNER-SPEC.md lists for each record (schema 1).
+// The keys RUNNER-SPEC.md lists for each record (schema 2).
 var specKeys = map[string][]string{
 	"run_start": {"type", "schema", "run_id", "lang", "impl", "impl_info", "workload", "trace_path", "trace_sha256",
 		"key_space", "threads", "ops_per_thread", "prefill", "presize", "duration_ms", "warmup_ops", "interval_ms",
-		"op_delay_ns", "latency", "toolchain", "runtime", "host", "git_commit", "started_at", "argv"},
+		"op_delay_ns", "latency", "toolchain", "runtime", "host", "git_commit", "started_at", "argv", "reclaim"},
 	"interval": {"type", "index", "t_start_ns", "t_end_ns", "ops", "hits", "lat_ns", "rss_bytes", "heap_live_bytes",
-		"alloc_bytes", "alloc_objects", "gc", "steal_ticks"},
+		"alloc_bytes", "alloc_objects", "gc", "steal_ticks", "reclaim"},
 	"run_end": {"type", "status", "error", "elapsed_ns", "prefill_ns", "ops", "throughput_ops_per_s", "lat_ns",
 		"checksum", "final_len", "gc"},
 }

@@ -10,11 +10,13 @@ import (
 	"concurrentmaps/trace"
 )
 
-// The JSONL records (RUNNER-SPEC.md, "Files", schema 1). Field order follows
+// The JSONL records (RUNNER-SPEC.md, "Files", schema 2). Field order follows
 // the spec; fields it does not list are additions (allowed without a schema
 // bump) and are marked "extra".
 
-const schemaVersion = 1
+// Schema 2 added the "reclaim" fields of run_start and interval; Go's
+// collector is reported in "gc", so the Go runner writes them as null.
+const schemaVersion = 2
 
 type runStartRecord struct {
 	Type         string   `json:"type"` // "run_start"
@@ -49,6 +51,9 @@ type runStartRecord struct {
 	GitCommit        *string    `json:"git_commit"`
 	StartedAt        string     `json:"started_at"`
 	Argv             []string   `json:"argv"`
+	// Schema 2: the Rust runner's reclamation instrumentation; always null
+	// here (Go's reclamation is the GC, reported in "gc").
+	Reclaim *struct{} `json:"reclaim"`
 }
 
 // implInfo describes the map; --list-maps prints the same fields with a name.
@@ -170,6 +175,8 @@ type intervalRecord struct {
 	Hits     hitsJSON `json:"hits"`
 	LatNs    latJSON  `json:"lat_ns"`
 	intervalMetrics
+	// Schema 2: null on the Go side (see runStartRecord.Reclaim).
+	Reclaim *struct{} `json:"reclaim"`
 }
 
 type runEndRecord struct {

@@ -155,7 +155,7 @@ fn main() -> ExitCode {
         out.flush().expect("flush run file");
     };
     write(json!({
-        "type": "run_start", "schema": 1, "run_id": run_id, "lang": lang, "impl": map,
+        "type": "run_start", "schema": 2, "run_id": run_id, "lang": lang, "impl": map,
         "impl_info": {"crate_or_package": "fake", "version": "0.0.0", "hasher": "none", "notes": "", "go_counterpart": null},
         "workload": h.name, "trace_path": trace_path.display().to_string(), "trace_sha256": trace.sha256(),
         "key_space": h.key_space, "threads": h.threads, "ops_per_thread": h.ops_per_thread,
@@ -166,6 +166,7 @@ fn main() -> ExitCode {
                     "hdr_lowest_ns": 1, "hdr_highest_ns": 60_000_000_000u64, "hdr_sigfigs": 3},
         "toolchain": "fake 0.0", "runtime": {}, "host": {"cpu_model": "fake", "vcpus": 2, "kernel": "fake", "hostname": "fake"},
         "git_commit": null, "started_at": "2026-01-01T00:00:00Z", "argv": std::env::args().collect::<Vec<_>>(),
+        "reclaim": if go { Value::Null } else { json!({"mode": "immediate", "bytes_per_value": null, "reason": "the fake runner has no map", "delay_sample_every": null}) },
     }));
     if matches("FAKE_RUNNER_INTERRUPT", &run_id) {
         // SAFETY: kill(2) and getppid(2) have no memory-safety preconditions.
@@ -244,6 +245,7 @@ fn main() -> ExitCode {
             "rss_bytes": 1 << 20, "heap_live_bytes": 1 << 19, "alloc_bytes": 0, "alloc_objects": 0,
             "gc": if go { json!({"cycles": 0, "pauses_ns": [], "pause_total_ns": 0, "cpu_seconds": 0.0, "sched_latency_p99_ns": 0}) } else { Value::Null },
             "steal_ticks": 0,
+            "reclaim": Value::Null,
         }));
         log.write_histogram(
             &hist,

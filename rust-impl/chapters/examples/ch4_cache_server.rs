@@ -157,6 +157,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 async fn start(app: Router, addr: SocketAddr) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    // TCP_NODELAY on every accepted connection, as Go's net/http sets by default:
+    // without it Nagle's algorithm can hold a small response back for the client's
+    // delayed ACK, which a latency test would charge to the map.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            eprintln!("TCP_NODELAY: {e}");
+        }
+    });
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(bound)
 }

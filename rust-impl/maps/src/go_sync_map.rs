@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
+use crate::reclaim::{self, Counted, Reclamation};
 use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
 
 /// Tag on a null `p` that marks an entry expunged (see the module docs).
@@ -41,7 +42,7 @@ const EXPUNGED: usize = 1;
 /// One key's slot, shared by `read.m` and `dirty` (Go's `*entry`).
 struct Entry {
     /// Points to an immutable boxed value, or is nil / expunged.
-    p: Atomic<u64>,
+    p: Atomic<Counted>,
 }
 
 /// What the lock-free readers load (Go's `readOnly`). Immutable once
@@ -74,18 +75,18 @@ pub struct GoSyncMap<S> {
 /// [`GoSyncMap`] with foldhash (Go's runtime hash is a fast AES hash too).
 pub type GoSyncMapFoldhash = GoSyncMap<FoldState>;
 
-fn is_expunged(p: Shared<'_, u64>) -> bool {
+fn is_expunged(p: Shared<'_, Counted>) -> bool {
     p.is_null() && p.tag() == EXPUNGED
 }
 
-fn is_nil(p: Shared<'_, u64>) -> bool {
+fn is_nil(p: Shared<'_, Counted>) -> bool {
     p.is_null() && p.tag() == 0
 }
 
 impl Entry {
     fn new(value: u64) -> Self {
         Self {
-            p: Atomic::new(value),
+            p: Atomic::new(Counted::new(value)),
         }
     }
 
@@ -93,13 +94,13 @@ impl Entry {
     fn load(&self, guard: &Guard) -> Option<u64> {
         // SAFETY: a non-null `p` was loaded under `guard`; values are retired
         // with `defer_destroy`, so it stays allocated while `guard` is pinned.
-        unsafe { self.p.load(Acquire, guard).as_ref() }.copied()
+        unsafe { self.p.load(Acquire, guard).as_ref() }.map(Counted::get)
     }
 
     /// Stores `value` unless the entry is expunged (Go's `trySwap`). Returns
     /// the previous value, or `Err(())` if expunged.
     fn try_swap(&self, value: u64, guard: &Guard) -> Result<Option<u64>, ()> {
-        let mut new = Owned::new(value);
+        let mut new = Owned::new(Counted::new(value));
         let mut current = self.p.load(Acquire, guard);
         loop {
             if is_expunged(current) {
@@ -121,7 +122,7 @@ impl Entry {
     /// Replaces a live value; `false` if nil or expunged (absent). The
     /// `CompareAndSwap` pattern of Go with "any old value".
     fn try_replace(&self, value: u64, guard: &Guard) -> bool {
-        let mut new = Owned::new(value);
+        let mut new = Owned::new(Counted::new(value));
         let mut current = self.p.load(Acquire, guard);
         loop {
             if current.is_null() {
@@ -170,7 +171,7 @@ impl Entry {
 
     /// Unconditional store; caller holds `mu` and the entry is not expunged.
     fn swap_locked(&self, value: u64, guard: &Guard) -> Option<u64> {
-        let old = self.p.swap(Owned::new(value), AcqRel, guard);
+        let old = self.p.swap(Owned::new(Counted::new(value)), AcqRel, guard);
         retire(old, guard)
     }
 
@@ -193,12 +194,15 @@ impl Entry {
 }
 
 /// Reads a value just unlinked from an entry and schedules its free.
-fn retire(old: Shared<'_, u64>, guard: &Guard) -> Option<u64> {
+fn retire(old: Shared<'_, Counted>, guard: &Guard) -> Option<u64> {
     // SAFETY: `old` was loaded under `guard` and has just been unlinked by
     // our successful CAS/swap, so no later reader can reach it; earlier
     // readers are pinned and `defer_destroy` waits for them.
     unsafe {
-        let value = old.as_ref().copied();
+        let value = old.as_ref().map(|v| {
+            reclaim::retire(v);
+            v.get()
+        });
         if value.is_some() {
             guard.defer_destroy(old);
         }
@@ -478,6 +482,14 @@ impl ConcurrentMap for GoSyncMapFoldhash {
             map: self,
             guard: epoch::pin(),
             clock: RepinClock::default(),
+        }
+    }
+
+    fn reclamation() -> Reclamation {
+        // Boxed values are counted; retired read maps (whole hash maps of
+        // entry pointers, after a promotion) are not.
+        Reclamation::Counted {
+            bytes_per_value: std::mem::size_of::<Counted>() as u64,
         }
     }
 

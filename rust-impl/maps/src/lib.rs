@@ -65,6 +65,7 @@
 mod adapters;
 mod go_sync_map;
 mod locked;
+pub mod reclaim;
 mod registry;
 mod sharded;
 mod unsync;
@@ -118,6 +119,15 @@ pub trait ConcurrentMap: Send + Sync + 'static {
 
     /// Static metadata: the stable name, crate and resolved version, hasher.
     fn describe() -> MapInfo;
+
+    /// Whether replaced and removed values are freed at once or later, and
+    /// how the runner can observe it (see [`reclaim`]). A map that defers
+    /// frees must override this.
+    fn reclamation() -> reclaim::Reclamation {
+        reclaim::Reclamation::Immediate(
+            "replaced and removed values are freed inside the operation that unlinks them",
+        )
+    }
 }
 
 /// The four operations, made through one thread's handle.

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::alloc::{self, AllocSnapshot};
 use crate::hlog::{HlogWriter, new_latency_histogram};
+use crate::reclaim::ReclaimTracker;
 use crate::records::{HitsJson, IntervalRecord, LatJson, OpsJson};
 use crate::replay::{Contribution, Tally, WorkerEnd};
 use crate::sys;
@@ -185,6 +186,7 @@ pub(crate) struct Collector<'f> {
     empty: Option<Histogram<u64>>,
     io_error: Option<String>,
     written: u64,
+    reclaim: Option<ReclaimTracker>,
 }
 
 impl<'f> Collector<'f> {
@@ -230,12 +232,18 @@ impl<'f> Collector<'f> {
             empty: sampling.then(new_latency_histogram),
             io_error,
             written: 0,
+            reclaim: None,
         }
     }
 
     /// The process at t0 (what the first interval's deltas are taken from).
     pub(crate) fn set_baseline(&mut self, baseline: ProcSample) {
         self.prev_sample = baseline;
+    }
+
+    /// Per-interval reclamation records (maps that count their values).
+    pub(crate) fn set_reclaim(&mut self, tracker: Option<ReclaimTracker>) {
+        self.reclaim = tracker;
     }
 
     fn all_done(&self) -> bool {
@@ -407,6 +415,10 @@ impl<'f> Collector<'f> {
                 .steal
                 .zip(prev.steal)
                 .map(|(now, before)| now.saturating_sub(before)),
+            reclaim: self
+                .reclaim
+                .as_mut()
+                .map(|r| r.interval(Duration::from_nanos(t_end_ns))),
         };
         if self.io_error.is_none()
             && let Err(e) = self.files.write_record(&record)

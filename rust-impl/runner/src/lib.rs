@@ -27,6 +27,7 @@ pub mod collect;
 pub mod fixture;
 pub mod hlog;
 pub mod noop;
+pub mod reclaim;
 pub mod records;
 pub mod replay;
 pub mod run;

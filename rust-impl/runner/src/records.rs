@@ -1,4 +1,4 @@
-//! The JSONL records (`run_start`, `interval`, `run_end`; RUNNER-SPEC.md, schema 1) and the
+//! The JSONL records (`run_start`, `interval`, `run_end`; RUNNER-SPEC.md, schema 2) and the
 //! `bench.txt` line. Field order is declaration order, as the spec lists them; fields the
 //! spec does not list are additions (allowed by the spec) and are marked so.
 
@@ -9,7 +9,7 @@ use crate::replay::{GET, INSERT, REMOVE, Tally, UPDATE};
 use crate::sys::HostInfo;
 
 /// The results format version.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// `ops`: completed ops per kind and in all.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -191,6 +191,8 @@ pub struct RunStart<'a> {
     pub mix_bp: &'a mapbench::workload::Mix,
     /// See `mix_bp`.
     pub distribution: &'a mapbench::workload::Distribution,
+    /// Schema 2: how the map's reclamation is observed.
+    pub reclaim: crate::reclaim::ReclaimInfo,
 }
 
 /// Unused process metrics: Rust has no GC (`"gc": null`).
@@ -213,6 +215,9 @@ pub struct IntervalRecord {
     pub alloc_objects: Option<u64>,
     pub gc: NoGc,
     pub steal_ticks: Option<u64>,
+    /// Schema 2: backlog, frees, delays and stalls (null unless `run_start.reclaim.mode`
+    /// is `counted`).
+    pub reclaim: Option<crate::reclaim::IntervalReclaim>,
 }
 
 /// How a run ended.

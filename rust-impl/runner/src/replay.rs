@@ -452,9 +452,11 @@ fn worker_body<M: ConcurrentMap>(
             // ANCHOR: timed-op
             if measured == next_sample {
                 let (kind, key, value) = decode_op(word, tag, index);
+                let frees = crate::reclaim::before_op();
                 let started = Instant::now();
                 let (hit, got) = call_map(&mut handle, kind, key, value);
                 let took = Instant::now().duration_since(started);
+                crate::reclaim::after_op(frees, started, took);
                 count_op(kind, hit, got, &mut tally, &mut checksum);
                 if let Some(h) = hist.as_mut() {
                     h.saturating_record(took.as_nanos() as u64);

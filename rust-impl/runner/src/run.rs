@@ -243,6 +243,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
         argv: &cfg.argv,
         capacity,
         key_id_bound: header.key_id_bound,
+        reclaim: crate::reclaim::ReclaimInfo::of(M::reclamation()),
         mix_bp: &header.mix_bp,
         distribution: &header.distribution,
     };
@@ -313,6 +314,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
                     }
                 }
                 drop(to_collector);
+                let reclaim = crate::reclaim::ReclaimTracker::prepare(M::reclamation());
                 let Some(t0) = gate.open_when_ready(threads, stop) else {
                     warmup_ns = warmup_started.elapsed().as_nanos() as u64;
                     // Workers that never started report only panics.
@@ -337,6 +339,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
                 let baseline = ProcSample::now();
                 let baseline_alloc = baseline.alloc;
                 collector.set_baseline(baseline);
+                collector.set_reclaim(reclaim.map(|r| r.started(t0)));
                 let mut collected = collector.collect(from_workers, stop);
                 // Measured-phase allocation deltas, relative to t0.
                 collected.end_alloc = collected.end_alloc.map(|end| alloc::AllocSnapshot {

@@ -3,17 +3,18 @@
 
 use ::flurry::{Guard, HashMap};
 
+use crate::reclaim::{self, Counted, Reclamation};
 use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
 
-/// `flurry::HashMap<u64, u64>` with its default hasher (ahash).
-pub struct FlurryAhash(HashMap<u64, u64>);
+/// `flurry::HashMap<u64, Counted>` with its default hasher (ahash).
+pub struct FlurryAhash(HashMap<u64, Counted>);
 
 /// A thread's handle: one seize guard, pinned for [`GUARD_REPIN_OPS`]
 /// operations at a time.
 ///
 /// [`GUARD_REPIN_OPS`]: crate::GUARD_REPIN_OPS
 pub struct FlurryHandle<'a> {
-    map: &'a HashMap<u64, u64>,
+    map: &'a HashMap<u64, Counted>,
     guard: Guard<'a>,
     clock: RepinClock,
 }
@@ -29,25 +30,36 @@ impl FlurryHandle<'_> {
 
 impl MapHandle for FlurryHandle<'_> {
     fn get(&mut self, key: u64) -> Option<u64> {
-        let value = self.map.get(&key, &self.guard).copied();
+        let value = self.map.get(&key, &self.guard).map(Counted::get);
         self.tick();
         value
     }
     fn insert(&mut self, key: u64, value: u64) -> bool {
-        let new = self.map.insert(key, value, &self.guard).is_none();
+        let old = self.map.insert(key, Counted::new(value), &self.guard);
+        old.inspect(|v| reclaim::retire(v));
+        let new = old.is_none();
         self.tick();
         new
     }
     fn update(&mut self, key: u64, value: u64) -> bool {
         let existed = self
             .map
-            .compute_if_present(&key, |_, _| Some(value), &self.guard)
+            .compute_if_present(
+                &key,
+                |_, old| {
+                    reclaim::retire(old);
+                    Some(Counted::new(value))
+                },
+                &self.guard,
+            )
             .is_some();
         self.tick();
         existed
     }
     fn remove(&mut self, key: u64) -> bool {
-        let existed = self.map.remove(&key, &self.guard).is_some();
+        let old = self.map.remove(&key, &self.guard);
+        old.inspect(|v| reclaim::retire(v));
+        let existed = old.is_some();
         self.tick();
         existed
     }
@@ -67,6 +79,13 @@ impl ConcurrentMap for FlurryAhash {
             map: &self.0,
             guard: self.0.guard(),
             clock: RepinClock::default(),
+        }
+    }
+    fn reclamation() -> Reclamation {
+        // An overwrite retires the value box; a remove retires the node too
+        // (not counted in the bytes).
+        Reclamation::Counted {
+            bytes_per_value: std::mem::size_of::<Counted>() as u64,
         }
     }
     fn describe() -> MapInfo {

@@ -3,31 +3,32 @@
 
 use ::papaya::{Guard as _, HashMap, LocalGuard, ResizeMode};
 
+use crate::reclaim::{self, Counted, Reclamation};
 use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
 
 /// Chunk of entries each writer copies per step of an incremental resize:
 /// papaya's own default (`ResizeMode::Incremental(64)`).
 const INCREMENTAL_CHUNK: usize = 64;
 
-/// `papaya::HashMap<u64, u64>` in `ResizeMode::Blocking`: a resize stops
+/// `papaya::HashMap<u64, Counted>` in `ResizeMode::Blocking`: a resize stops
 /// writers until all threads that join in have copied the table.
-pub struct PapayaBlocking(HashMap<u64, u64>);
-/// `papaya::HashMap<u64, u64>` in `ResizeMode::Incremental(64)`: each writer
+pub struct PapayaBlocking(HashMap<u64, Counted>);
+/// `papaya::HashMap<u64, Counted>` in `ResizeMode::Incremental(64)`: each writer
 /// copies 64 entries per operation while a resize is in progress.
-pub struct PapayaIncremental(HashMap<u64, u64>);
+pub struct PapayaIncremental(HashMap<u64, Counted>);
 
 /// A thread's handle: one seize guard, pinned for [`GUARD_REPIN_OPS`]
 /// operations at a time.
 ///
 /// [`GUARD_REPIN_OPS`]: crate::GUARD_REPIN_OPS
 pub struct PapayaHandle<'a> {
-    map: &'a HashMap<u64, u64>,
+    map: &'a HashMap<u64, Counted>,
     guard: LocalGuard<'a>,
     clock: RepinClock,
 }
 
 impl PapayaHandle<'_> {
-    fn new(map: &HashMap<u64, u64>) -> PapayaHandle<'_> {
+    fn new(map: &HashMap<u64, Counted>) -> PapayaHandle<'_> {
         PapayaHandle {
             map,
             guard: map.guard(),
@@ -45,22 +46,38 @@ impl PapayaHandle<'_> {
 
 impl MapHandle for PapayaHandle<'_> {
     fn get(&mut self, key: u64) -> Option<u64> {
-        let value = self.map.get(&key, &self.guard).copied();
+        let value = self.map.get(&key, &self.guard).map(Counted::get);
         self.tick();
         value
     }
     fn insert(&mut self, key: u64, value: u64) -> bool {
-        let new = self.map.insert(key, value, &self.guard).is_none();
+        let old = self.map.insert(key, Counted::new(value), &self.guard);
+        old.inspect(|v| reclaim::retire(v));
+        let new = old.is_none();
         self.tick();
         new
     }
     fn update(&mut self, key: u64, value: u64) -> bool {
-        let existed = self.map.update(key, |_| value, &self.guard).is_some();
+        // The closure sees the value it replaces; a retry after a lost race
+        // sees a value someone else replaced (so retired) too.
+        let existed = self
+            .map
+            .update(
+                key,
+                |old| {
+                    reclaim::retire(old);
+                    Counted::new(value)
+                },
+                &self.guard,
+            )
+            .is_some();
         self.tick();
         existed
     }
     fn remove(&mut self, key: u64) -> bool {
-        let existed = self.map.remove(&key, &self.guard).is_some();
+        let old = self.map.remove(&key, &self.guard);
+        old.inspect(|v| reclaim::retire(v));
+        let existed = old.is_some();
         self.tick();
         existed
     }
@@ -70,7 +87,7 @@ impl MapHandle for PapayaHandle<'_> {
     }
 }
 
-fn build(capacity: usize, mode: ResizeMode) -> HashMap<u64, u64> {
+fn build(capacity: usize, mode: ResizeMode) -> HashMap<u64, Counted> {
     HashMap::builder()
         .capacity(capacity)
         .resize_mode(mode)
@@ -84,6 +101,11 @@ const PAPAYA_NOTES: &str = concat!(
      refreshed. Handles hold one guard and refresh it every 64 ops; a handle left idle without \
      quiesce() holds back reclamation."
 );
+
+/// An entry retires its key and value together.
+const PAPAYA_RECLAMATION: Reclamation = Reclamation::Counted {
+    bytes_per_value: std::mem::size_of::<(u64, Counted)>() as u64,
+};
 
 fn papaya_info() -> MapInfo {
     MapInfo {
@@ -107,6 +129,9 @@ impl ConcurrentMap for PapayaBlocking {
     fn handle(&self) -> Self::Handle<'_> {
         PapayaHandle::new(&self.0)
     }
+    fn reclamation() -> Reclamation {
+        PAPAYA_RECLAMATION
+    }
     fn describe() -> MapInfo {
         MapInfo {
             name: "papaya-blocking-sip",
@@ -124,6 +149,9 @@ impl ConcurrentMap for PapayaIncremental {
     }
     fn handle(&self) -> Self::Handle<'_> {
         PapayaHandle::new(&self.0)
+    }
+    fn reclamation() -> Reclamation {
+        PAPAYA_RECLAMATION
     }
     fn describe() -> MapInfo {
         MapInfo {

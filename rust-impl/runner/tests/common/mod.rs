@@ -110,7 +110,7 @@ pub fn sum_intervals(records: &[Value], object: &str, field: &str) -> u64 {
 pub fn check_sequence(records: &[Value], interval_ms: u64) -> (Vec<Value>, Value) {
     assert!(records.len() >= 2, "{records:?}");
     assert_eq!(records[0]["type"], "run_start");
-    assert_eq!(records[0]["schema"], 1);
+    assert_eq!(records[0]["schema"], 2);
     assert_eq!(records[0]["lang"], "rust");
     let end = records.last().unwrap().clone();
     assert_eq!(end["type"], "run_end", "{end}");

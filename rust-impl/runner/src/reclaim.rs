@@ -1,0 +1,201 @@
+//! Reclamation accounting for maps that defer frees (RUNNER-SPEC.md, schema 2,
+//! `interval.reclaim`): backlog and frees from `cmap_maps::reclaim`'s counters,
+//! sampled retire-to-free delays, and *stalls*: timed ops during which the
+//! calling thread dropped retired values, with their start times so they can
+//! be drawn on the same time axis as Go's GC pauses.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use cmap_maps::reclaim::{self, Reclamation, Totals};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::hlog::new_latency_histogram;
+use crate::records::LatJson;
+
+/// Stall events listed per interval at most (the histogram counts them all).
+pub const MAX_LISTED_STALLS: usize = 256;
+
+/// Whether the run's map is instrumented (set before the workers start).
+static ON: AtomicBool = AtomicBool::new(false);
+
+/// Stalls recorded by workers, not yet written: (start, duration).
+static STALLS: Mutex<Vec<(Instant, u64)>> = Mutex::new(Vec::new());
+
+/// Before a timed op: this thread's free count (0 when not instrumented).
+#[inline(always)]
+pub fn before_op() -> u64 {
+    if ON.load(Relaxed) {
+        reclaim::thread_frees()
+    } else {
+        0
+    }
+}
+
+/// After a timed op that started at `started` and took `took`: records a stall
+/// if this thread freed retired values meanwhile.
+#[inline(always)]
+pub fn after_op(frees_before: u64, started: Instant, took: Duration) {
+    if ON.load(Relaxed) && reclaim::thread_frees() != frees_before {
+        STALLS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((started, took.as_nanos() as u64));
+    }
+}
+
+/// `run_start.reclaim`: how this map's reclamation is observed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReclaimInfo {
+    /// `counted`, `immediate` or `not_observed`.
+    pub mode: &'static str,
+    /// Payload bytes per retired value (`counted` only).
+    pub bytes_per_value: Option<u64>,
+    /// Why there is no per-interval `reclaim` record (null when counted).
+    pub reason: Option<&'static str>,
+    /// One retirement in this many per thread is timed.
+    pub delay_sample_every: u32,
+}
+
+impl ReclaimInfo {
+    pub fn of(r: Reclamation) -> ReclaimInfo {
+        let (mode, bytes_per_value, reason) = match r {
+            Reclamation::Counted { bytes_per_value } => ("counted", Some(bytes_per_value), None),
+            Reclamation::Immediate(why) => ("immediate", None, Some(why)),
+            Reclamation::NotObserved(why) => ("not_observed", None, Some(why)),
+        };
+        ReclaimInfo {
+            mode,
+            bytes_per_value,
+            reason,
+            delay_sample_every: reclaim::DELAY_SAMPLE_EVERY,
+        }
+    }
+}
+
+/// `interval.reclaim` (null for maps that are not counted).
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalReclaim {
+    /// Values retired and not yet freed at the interval's end.
+    pub backlog_values: u64,
+    /// `backlog_values` times the payload bytes per value.
+    pub backlog_bytes: u64,
+    /// Values created and not dropped (map contents plus backlog).
+    pub live_values: u64,
+    /// Values retired in the interval.
+    pub retired: u64,
+    /// Retired values freed in the interval.
+    pub frees: u64,
+    /// Sampled retire-to-free delays of values freed in the interval.
+    pub retire_to_free_ns: LatJson,
+    /// Timed ops that ran destructors of retired values: their latencies.
+    pub stall_lat_ns: LatJson,
+    /// Up to [`MAX_LISTED_STALLS`] of them: `[start ns since t0, duration ns]`.
+    pub stalls: Vec<[u64; 2]>,
+}
+
+/// The collector's side: deltas between interval ends.
+pub struct ReclaimTracker {
+    bytes_per_value: u64,
+    prev: Totals,
+    t0: Instant,
+    delays: Histogram<u64>,
+    stalls: Histogram<u64>,
+}
+
+impl ReclaimTracker {
+    /// `Some` when the map is counted; turns stall detection on or off. Call it just
+    /// before the start gate opens (the counters' baseline: warm-up ops still in
+    /// flight count as the first interval's), then [`ReclaimTracker::started`].
+    pub fn prepare(r: Reclamation) -> Option<ReclaimTracker> {
+        let Reclamation::Counted { bytes_per_value } = r else {
+            ON.store(false, Relaxed);
+            return None;
+        };
+        // Delays and stalls before t0 (prefill, warm-up) are not the run's.
+        reclaim::take_delay_samples();
+        STALLS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        ON.store(true, Relaxed);
+        Some(ReclaimTracker {
+            bytes_per_value,
+            prev: reclaim::totals(),
+            t0: Instant::now(),
+            delays: new_latency_histogram(),
+            stalls: new_latency_histogram(),
+        })
+    }
+
+    /// Sets the measured phase's start.
+    pub fn started(mut self, t0: Instant) -> ReclaimTracker {
+        self.t0 = t0;
+        self
+    }
+
+    /// The record for the interval ending at `end` (since t0).
+    pub fn interval(&mut self, end: Duration) -> IntervalReclaim {
+        let now = reclaim::totals();
+        self.delays.reset();
+        for d in reclaim::take_delay_samples() {
+            self.delays.saturating_record(d);
+        }
+        let cut = self.t0 + end;
+        let mine: Vec<(Instant, u64)> = {
+            let mut all = STALLS.lock().unwrap_or_else(PoisonError::into_inner);
+            let (before, after): (Vec<_>, Vec<_>) = all.drain(..).partition(|(at, _)| *at < cut);
+            *all = after;
+            before
+        };
+        self.stalls.reset();
+        let mut stalls = Vec::new();
+        for &(at, ns) in &mine {
+            self.stalls.saturating_record(ns);
+            if stalls.len() < MAX_LISTED_STALLS {
+                stalls.push([at.saturating_duration_since(self.t0).as_nanos() as u64, ns]);
+            }
+        }
+        let record = IntervalReclaim {
+            backlog_values: now.backlog(),
+            backlog_bytes: now.backlog() * self.bytes_per_value,
+            live_values: now.live(),
+            retired: now.retired.saturating_sub(self.prev.retired),
+            frees: now.freed.saturating_sub(self.prev.freed),
+            retire_to_free_ns: LatJson::of(Some(&self.delays)),
+            stall_lat_ns: LatJson::of(Some(&self.stalls)),
+            stalls,
+        };
+        self.prev = now;
+        record
+    }
+}
+
+impl Drop for ReclaimTracker {
+    fn drop(&mut self) {
+        ON.store(false, Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_names_the_mode_and_keeps_the_reason() {
+        let i = ReclaimInfo::of(Reclamation::NotObserved("because"));
+        assert_eq!(
+            (i.mode, i.reason, i.bytes_per_value),
+            ("not_observed", Some("because"), None)
+        );
+        let c = ReclaimInfo::of(Reclamation::Counted {
+            bytes_per_value: 16,
+        });
+        assert_eq!(
+            (c.mode, c.reason, c.bytes_per_value),
+            ("counted", None, Some(16))
+        );
+    }
+}
