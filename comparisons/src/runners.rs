@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(
             a.join(" "),
             "--trace /t/x.trace --map sync-map --out-dir /out --run-id q-go-sync-map-x-t2-r1 \
-             --interval-ms 100 --latency-sample-every 16 --duration-ms 0 --warmup-ops 0 --op-delay-ns 0"
+             --interval-ms 100 --latency-sample-every 1024 --duration-ms 0 --warmup-ops 0 --op-delay-ns 0"
         );
     }
 }

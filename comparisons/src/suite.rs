@@ -149,7 +149,7 @@ impl Default for RunnerSettings {
         RunnerSettings {
             duration_ms: 0,
             interval_ms: 100,
-            latency_sample_every: 16,
+            latency_sample_every: 1024,
             warmup_ops: 0,
             op_delay_ns: 0,
         }

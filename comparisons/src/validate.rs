@@ -6,7 +6,7 @@
 //!
 //! 1. **Harness overhead per op**: the `noop` map, one thread, `get-sweep-100`. What a
 //!    run costs per op before any map is touched (trace decoding, counters, interval
-//!    clock reads, one timed op in 16).
+//!    clock reads, one timed op in 1024, the default).
 //! 2. **Runner vs micro-benchmark**, for one op (get on a prefilled map, one thread):
 //!    the runner's ns/op against the same op timed by the language's own benchmark tool.
 //!    Go: `go test -run '^$' -bench '^BenchmarkGet$/^mutex-map$' ./maps` in
@@ -335,7 +335,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
             .map(|((r, n), m)| (r - n) / m);
         let note = match lang {
             Lang::Go => format!(
-                "BenchmarkGet/{MICRO_MAP_GO} (go-reference/maps/bench_test.go) gets from a map prefilled with {MICRO_KEYS} keys, every get a hit, keys cycled in order; the runner replays {}: the same key count, all present, uniform random order, with latency sampling on (1 op in 16 timed), so the raw ratio includes the harness. get-sweep-100 does not match the benchmark (1M-key space, half the keys present, so half the gets miss, and a table 16x larger): its ns/op is shown for reference only.",
+                "BenchmarkGet/{MICRO_MAP_GO} (go-reference/maps/bench_test.go) gets from a map prefilled with {MICRO_KEYS} keys, every get a hit, keys cycled in order; the runner replays {}: the same key count, all present, uniform random order, with latency sampling on (1 op in 1024 timed, the default), so the raw ratio includes the harness. get-sweep-100 does not match the benchmark (1M-key space, half the keys present, so half the gets miss, and a table 16x larger): its ns/op is shown for reference only.",
                 matched.name
             ),
             Lang::Rust => format!(

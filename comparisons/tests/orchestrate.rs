@@ -116,7 +116,7 @@ fn a_suite_runs_interleaved_and_check_accepts_the_results() {
         r.argv
     );
     assert!(
-        r.argv.join(" ").contains("--latency-sample-every 16"),
+        r.argv.join(" ").contains("--latency-sample-every 1024"),
         "{:?}",
         r.argv
     );

@@ -45,7 +45,7 @@ func parseFlags(args []string, out io.Writer) (Config, error) {
 	fs.StringVar(&c.OutDir, "out-dir", "", "directory for <run-id>.jsonl and <run-id>.hlog (created if missing)")
 	fs.StringVar(&c.RunID, "run-id", "", "run identifier; the results files must not exist yet")
 	fs.Int64Var(&c.IntervalMs, "interval-ms", 100, "length of one results interval in milliseconds")
-	fs.Int64Var(&c.SampleEvery, "latency-sample-every", 16, "time every K-th op of each worker (0: no latency)")
+	fs.Int64Var(&c.SampleEvery, "latency-sample-every", 1024, "time every K-th op of each worker (0: no latency)")
 	fs.Int64Var(&c.DurationMs, "duration-ms", 0, "0: replay each stream once; > 0: replay in a loop for this long")
 	fs.Int64Var(&c.WarmupOps, "warmup-ops", 0, "ops each worker replays untimed before the measured phase")
 	fs.Int64Var(&c.OpDelayNs, "op-delay-ns", 0, "spin this many ns after every op")

@@ -30,13 +30,14 @@ import (
 // Unix seconds with milliseconds (as Java and Rust write them; the Go
 // library's own helpers drop the milliseconds), and each interval line's
 // start is relative to it, in seconds with microseconds. The max column is
-// in milliseconds (the library's default max value unit ratio, 1e6).
+// in nanoseconds, like the values and like the Rust runner's log (the
+// library's default would divide by 1e6 and write milliseconds).
 
 const (
 	hlogTag = "lat"
-	// maxValueUnitRatio divides an interval's max for the log's third column
-	// (hdrhistogram-go's default, MsToNsRatio: values in ns, column in ms).
-	maxValueUnitRatio = hdr.MsToNsRatio
+	// maxValueUnitRatio divides an interval's max for the log's third column:
+	// 1, so the column is in ns on both sides (RUNNER-SPEC.md, .hlog).
+	maxValueUnitRatio = 1.0
 
 	// V2 encoding cookies (hdrhistogram-go's encodingCookie and
 	// compressedEncodingCookie: the base cookie | 0x10).

@@ -119,25 +119,37 @@ func (w *worker) startMeasuring() {
 }
 
 // replay applies the next count ops of the stream (wrapping at its end).
-// This is the hot path: no allocation, no lock, no shared write; a clock read
-// pair only around every K-th op.
+// This is the hot path: no allocation, no lock, no shared write. Ops run in
+// plain un-timed stretches (replayUntimed) around the one op in sampleEvery
+// that is timed, so an un-timed op pays no per-op sampling test and
+// consecutive ops keep their cache misses overlapped (a clock read orders the
+// op against its neighbours).
 func (w *worker) replay(count uint64) {
+	for count > 0 {
+		stretch := min(count, w.untilSample)
+		if stretch > 0 {
+			w.replayUntimed(stretch)
+			count -= stretch
+			if w.untilSample != neverSample {
+				w.untilSample -= stretch
+			}
+			continue
+		}
+		w.replayTimed()
+		count--
+		w.untilSample = w.sampleEvery - 1
+	}
+}
+
+// replayUntimed applies the next count ops, none of them timed.
+func (w *worker) replayUntimed(count uint64) {
 	m, raw, n, pos := w.m, w.raw, w.n, w.pos
-	valueHigh, until, acc, c := w.valueHigh, w.untilSample, w.checksum, w.counts
+	valueHigh, acc, c, delaySteps := w.valueHigh, w.checksum, w.counts, w.delaySteps
 	for ; count > 0; count-- {
 		word := binary.LittleEndian.Uint64(raw[pos*8:])
 		kind := word >> 62 & 3
 		key := trace.KeyForID(word & trace.KeyIDMask)
 		value := valueHigh | (pos + 1) // trace.OpValue(thread, pos)
-
-		// ANCHOR: timed-op
-		// The timed region is the map call alone: decoding before it,
-		// counting after it.
-		timed := until == 0
-		var start time.Time
-		if timed {
-			start = time.Now()
-		}
 		var got uint64
 		var hit bool
 		switch kind {
@@ -150,14 +162,11 @@ func (w *worker) replay(count uint64) {
 		default:
 			hit = m.Remove(key)
 		}
-		if timed {
-			w.record(time.Since(start))
-			until = w.sampleEvery - 1
-		} else {
-			until--
+		if delaySteps > 0 {
+			// --op-delay-ns: inside the op, an additive cost as a slower
+			// map would have.
+			w.spinSink = spinSteps(delaySteps, w.spinSink)
 		}
-		// ANCHOR_END: timed-op
-
 		if kind == kindGet {
 			x := uint64(missMarker)
 			if hit {
@@ -172,11 +181,57 @@ func (w *worker) replay(count uint64) {
 		if pos++; pos == n {
 			pos = 0
 		}
-		if w.delaySteps > 0 {
-			w.spinSink = spinSteps(w.delaySteps, w.spinSink)
-		}
 	}
-	w.pos, w.untilSample, w.checksum, w.counts = pos, until, acc, c
+	w.pos, w.checksum, w.counts = pos, acc, c
+}
+
+// replayTimed applies the next op with its latency recorded.
+func (w *worker) replayTimed() {
+	m, pos := w.m, w.pos
+	word := binary.LittleEndian.Uint64(w.raw[pos*8:])
+	kind := word >> 62 & 3
+	key := trace.KeyForID(word & trace.KeyIDMask)
+	value := w.valueHigh | (pos + 1) // trace.OpValue(thread, pos)
+
+	// ANCHOR: timed-op
+	// The timed region is the map call alone (with --op-delay-ns's spin):
+	// decoding before it, counting after it.
+	start := time.Now()
+	var got uint64
+	var hit bool
+	switch kind {
+	case kindGet:
+		got, hit = m.Get(key)
+	case kindInsert:
+		hit = m.Insert(key, value)
+	case kindUpdate:
+		hit = m.Update(key, value)
+	default:
+		hit = m.Remove(key)
+	}
+	if w.delaySteps > 0 {
+		w.spinSink = spinSteps(w.delaySteps, w.spinSink)
+	}
+	w.record(time.Since(start))
+	// ANCHOR_END: timed-op
+	// (A per-op counter read, e.g. a drop count, goes next to the clock
+	// reads above: only sampled ops pay for it.)
+
+	if kind == kindGet {
+		x := uint64(missMarker)
+		if hit {
+			x = got
+		}
+		w.checksum = (w.checksum ^ x) * checksumPrime
+	}
+	w.counts.ops[kind]++
+	if hit {
+		w.counts.hits[kind]++
+	}
+	if pos++; pos == w.n {
+		pos = 0
+	}
+	w.pos = pos
 }
 
 // record adds one latency sample; values beyond the histogram's 60 s are

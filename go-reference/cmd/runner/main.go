@@ -3,7 +3,7 @@
 // specifies (the Rust runner, rust-impl/runner, implements the same contract):
 //
 //	runner --trace PATH --map NAME --out-dir DIR --run-id ID
-//	       [--interval-ms 100] [--latency-sample-every 16] [--duration-ms 0]
+//	       [--interval-ms 100] [--latency-sample-every 1024] [--duration-ms 0]
 //	       [--warmup-ops 0] [--op-delay-ns 0] [--list-maps]
 //
 // Exit status: 0 done, 1 the run failed, 2 bad input (nothing written),

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! rust-runner --trace PATH --map NAME --out-dir DIR --run-id ID
-//!             [--interval-ms 100] [--latency-sample-every 16] [--duration-ms 0]
+//!             [--interval-ms 100] [--latency-sample-every 1024] [--duration-ms 0]
 //!             [--warmup-ops 0] [--op-delay-ns 0] [--list-maps]
 //! ```
 //!

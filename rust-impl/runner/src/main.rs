@@ -38,7 +38,7 @@ struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     interval_ms: u64,
     /// Time op i of each worker's measured phase iff i % K == 0; 0 disables latency.
-    #[arg(long, value_name = "K", default_value_t = 16)]
+    #[arg(long, value_name = "K", default_value_t = 1024)]
     latency_sample_every: u64,
     /// 0: replay each stream once; > 0: loop the streams until this many ms have passed.
     #[arg(long, value_name = "MS", default_value_t = 0)]

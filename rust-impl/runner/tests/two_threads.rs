@@ -20,7 +20,7 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
         summary.threads.iter().map(pick).sum()
     };
     // Op i of each worker is timed iff i % 16 == 0.
-    let samples_per_thread = h.ops_per_thread.div_ceil(16);
+    let samples_per_thread = h.ops_per_thread.div_ceil(1024);
 
     let maps: Vec<&str> = cmap_maps::all()
         .iter()
@@ -36,7 +36,7 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
         assert_eq!(start["impl"], map);
         assert_eq!(start["threads"], 2);
         assert_eq!(start["trace_sha256"], trace.sha256());
-        assert_eq!(start["latency"]["sample_every"], 16);
+        assert_eq!(start["latency"]["sample_every"], 1024);
         num(&start["latency"], "timer_overhead_ns");
         assert_eq!(start["runtime"]["allocator"], "system (counting wrapper)");
         assert_eq!(end["status"], "ok", "{map}: {end}");
