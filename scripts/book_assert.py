@@ -134,7 +134,9 @@ def _md_tables(text: str) -> list[tuple[str, list[dict]]]:
     while i < len(lines):
         line = lines[i].strip()
         if line.startswith("|") and i + 1 < len(lines) and re.match(r"^\|?\s*:?-{3,}", lines[i + 1].strip()):
-            head = _cells(line)
+            head = []
+            for n, h in enumerate(_cells(line), 1):
+                head.append(h if h and h not in head else str(n))  # "| | |" -> "1", "2"
             rows = []
             i += 2
             while i < len(lines) and lines[i].strip().startswith("|"):
@@ -247,6 +249,17 @@ def col(table, name: str) -> list:
         raise CheckError(f"col: no column {name!r}") from None
 
 
+def iso_minutes(s) -> float:
+    """Minutes between the first two ISO-8601 UTC times in a text cell
+    ("2026-11-26T12:51:26Z → 2026-11-26T13:36:30Z" -> 45.07)."""
+    import datetime
+    found = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", str(s))
+    if len(found) < 2:
+        raise CheckError(f"iso_minutes({s!r}): expected two ISO-8601 UTC times")
+    a, b = (datetime.datetime.fromisoformat(x.replace("Z", "+00:00")) for x in found[:2])
+    return (b - a).total_seconds() / 60
+
+
 def ratio(a, b):
     if b == 0:
         raise CheckError("ratio: division by zero")
@@ -270,7 +283,7 @@ def functions(data: Data) -> dict:
         "contains": lambda rel, s: s in data.text(rel),
         "rows": rows, "cell": cell, "col": col, "num": num, "nums": nums,
         "median": _median, "min": min, "max": max, "sum": sum, "len": len, "abs": abs,
-        "all": all, "any": any, "ratio": ratio, "between": between, "round": round,
+        "all": all, "any": any, "ratio": ratio, "between": between, "iso_minutes": iso_minutes, "round": round,
         "sorted": sorted, "set": set, "list": list,
         "True": True, "False": False, "None": None,
     }
