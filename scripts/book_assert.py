@@ -157,7 +157,7 @@ def _cells(line: str) -> list[str]:
         line = line[1:]
     if line.endswith("|"):
         line = line[:-1]
-    return [c.strip().strip("`").strip("*").strip() for c in re.split(r"(?<!\\)\|", line)]
+    return [c.replace("`", "").strip().strip("*").strip() for c in re.split(r"(?<!\\)\|", line)]
 
 
 def _maybe_number(v):
@@ -192,7 +192,7 @@ def num(s):
         return s
     if not isinstance(s, str):
         raise CheckError(f"num({s!r}): not a number")
-    m = NUM_RE.match(s.replace("\u2212", "-"))
+    m = NUM_RE.match(s.replace("\u2212", "-").lstrip(" ≤≥<>~≈"))
     if not m:
         raise CheckError(f"num({s!r}): not a number")
     value = float(m.group(1).replace(",", "").replace("_", ""))
