@@ -882,6 +882,65 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The repository root the runners were built in: the Rust runner's build
+/// directory, else the parent of the Go runner's (`go-reference`).
+fn manifest_repo_root(m: &crate::manifest::Manifest) -> Option<PathBuf> {
+    let cwd = |side: &str| {
+        m.runners
+            .get(side)
+            .and_then(|r| r.build_cwd.as_deref())
+            .map(PathBuf::from)
+    };
+    cwd("rust").or_else(|| cwd("go").and_then(|p| p.parent().map(Path::to_path_buf)))
+}
+
+/// A recorded command as a reader can paste it from the repository root:
+/// paths under `root` become relative (to `cwd`, prefixed by `cd DIR && `
+/// when the command ran in a subdirectory), and an absolute toolchain binary
+/// (`/home/u/.rustup/.../cargo`) becomes its bare name.
+pub fn portable_command(argv: &[String], root: Option<&Path>, cwd: Option<&Path>) -> String {
+    let rel_cwd = match (root, cwd) {
+        (Some(r), Some(c)) => c.strip_prefix(r).ok().map(Path::to_path_buf),
+        _ => None,
+    };
+    let depth = rel_cwd.as_ref().map_or(0, |p| p.components().count());
+    let relative = |a: &str| -> Option<String> {
+        let r = root?;
+        let rest = Path::new(a).strip_prefix(r).ok()?;
+        let mut out = "../".repeat(depth);
+        out.push_str(&rest.to_string_lossy());
+        if out.is_empty() {
+            out.push('.');
+        }
+        Some(out.trim_end_matches('/').to_owned())
+    };
+    let args: Vec<String> = argv
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if let Some(r) = relative(a) {
+                return r;
+            }
+            if let Some((k, v)) = a.split_once('=')
+                && let Some(r) = relative(v)
+            {
+                return format!("{k}={r}");
+            }
+            if i == 0 && a.starts_with('/') {
+                return Path::new(a)
+                    .file_name()
+                    .map_or_else(|| a.clone(), |n| n.to_string_lossy().into_owned());
+            }
+            a.clone()
+        })
+        .collect();
+    let cmd = shell_join(&args);
+    match rel_cwd {
+        Some(d) if !d.as_os_str().is_empty() => format!("cd {} && {cmd}", d.display()),
+        _ => cmd,
+    }
+}
+
 pub fn shell_join(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
@@ -1103,21 +1162,22 @@ impl<'a> Page<'a> {
                 "The results:\n\n```sh\n{}\n```\n",
                 shell_join(&m.command)
             )?;
+            let root = manifest_repo_root(m);
             for (side, r) in &m.runners {
                 if let Some(b) = &r.build_command {
+                    let cwd = r.build_cwd.as_deref().map(Path::new);
                     writeln!(
                         w,
-                        "The {side} runner, built in `{}`:\n\n```sh\n{}\n```\n",
-                        r.build_cwd.as_deref().unwrap_or("."),
-                        shell_join(b)
+                        "The {side} runner, built from the repository root:\n\n```sh\n{}\n```\n",
+                        portable_command(b, root.as_deref(), cwd)
                     )?;
                 }
             }
             if let Some(run) = m.runs.first() {
                 writeln!(
                     w,
-                    "Each run's exact command line is in `manifest.json` (`runs[].argv`); the first:\n\n```sh\n{}\n```\n",
-                    shell_join(&run.argv)
+                    "Each run's exact command line is in `manifest.json` (`runs[].argv`); the first, from the repository root:\n\n```sh\n{}\n```\n",
+                    portable_command(&run.argv, root.as_deref(), root.as_deref())
                 )?;
             }
         } else {

@@ -538,7 +538,7 @@ fn rust_micro(repo: &Path, criterion_dir: &Path, skip: bool) -> Micro {
             micro.samples = vec![ns];
             micro.note = Some(format!(
                 "criterion's {which} point estimate, {}",
-                estimates.display()
+                estimates.strip_prefix(repo).unwrap_or(&estimates).display()
             ));
         }
         Err(e) => {
