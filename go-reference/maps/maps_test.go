@@ -234,7 +234,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v; want the registered entry", in.Name, got.Info, err)
 		}
 	}
-	if want := []string{"mutex-map", "rwmutex-map", "sync-map", "sharded-rwmutex-map", "xsync-map", "unsync-map"}; strings.Join(Names(), ",") != strings.Join(want, ",") {
+	if want := []string{"mutex-map", "rwmutex-map", "sync-map", "sharded-rwmutex-map", "xsync-map", "orcaman-concurrent-map", "haxmap", "unsync-map"}; strings.Join(Names(), ",") != strings.Join(want, ",") {
 		t.Errorf("Names() = %v, want %v (the order reports rely on)", Names(), want)
 	}
 }
@@ -268,6 +268,14 @@ func TestVersionInBuiltBinary(t *testing.T) {
 		case e.Info.Implementation == xsyncModule:
 			if !strings.HasPrefix(got, "v4.") {
 				t.Errorf("%s: version %q in a built binary, want a v4 module version", e.Info.Name, got)
+			}
+		case e.Info.Implementation == cmapModule:
+			if !strings.HasPrefix(got, "v2.") {
+				t.Errorf("%s: version %q in a built binary, want a v2 module version", e.Info.Name, got)
+			}
+		case e.Info.Implementation == haxmapModule:
+			if !strings.HasPrefix(got, "v1.4") {
+				t.Errorf("%s: version %q in a built binary, want a v1.4 module version", e.Info.Name, got)
 			}
 		case got != runtime.Version():
 			t.Errorf("%s: version %q in a built binary, want the Go version %q", e.Info.Name, got, runtime.Version())

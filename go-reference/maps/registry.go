@@ -42,6 +42,8 @@ var registry = []Entry{
 	{Info: syncMapInfo, New: newSyncMap},
 	{Info: shardedMapInfo, New: newShardedMap},
 	{Info: xsyncMapInfo, New: newXsyncMap},
+	{Info: concurrentMapInfo, New: newConcurrentMap},
+	{Info: haxMapInfo, New: newHaxMap},
 	{Info: unsyncMapInfo, New: newUnsyncMap},
 }
 

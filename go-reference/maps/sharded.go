@@ -19,6 +19,7 @@ const (
 	fibonacciMultiplier = 0x9E3779B97F4A7C15
 )
 
+// ANCHOR: shard
 // shard is one lock and the keys it guards.
 type shard struct {
 	mu sync.RWMutex
@@ -48,6 +49,8 @@ type shardedMap struct {
 	shards [shardCount]shard
 }
 
+// ANCHOR_END: shard
+
 var shardedMapInfo = Info{
 	Name:           "sharded-rwmutex-map",
 	Description:    "64 built-in maps, each behind its own cache-line-pair-padded RWMutex",
@@ -69,6 +72,7 @@ func newShardedMap(capacity int) Map {
 	return s
 }
 
+// ANCHOR: ops
 // shardIndex picks a key's shard from the top bits of a multiplicative mix.
 // Not the raw key (key % 64): real keys are often structured in their low
 // bits (sequential ids, multiples of 8 or 64, aligned addresses), and key % 64
@@ -111,3 +115,5 @@ func (s *shardedMap) Remove(key uint64) bool {
 	sh.mu.Unlock()
 	return existed
 }
+
+// ANCHOR_END: ops

@@ -28,6 +28,7 @@ pub const SHARDS: usize = 64;
 /// Knuth's multiplicative hashing constant, 2^64 / golden ratio, made odd.
 const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 
+// ANCHOR: core
 /// A map split into a power-of-two number of shards, each an
 /// `RwLock<HashMap<u64, u64, S>>`.
 ///
@@ -116,6 +117,7 @@ impl<S: BuildHasher> MapHandle for ShardedHandle<'_, S> {
         shard.remove(&key).is_some()
     }
 }
+// ANCHOR_END: core
 
 /// [`ShardedMap`] with std's SipHash.
 pub type ShardedRwLockSip = ShardedMap<SipState>;
