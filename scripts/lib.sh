@@ -76,3 +76,25 @@ apt_install_if_missing() {
   }
   command -v "$cmd" >/dev/null
 }
+
+# benchstat_check: installs benchstat (golang.org/x/perf, pinned) into
+# $CMAP_TOOLS_DIR/bin with go install, then checks it reads the committed
+# bench.txt files (scripts/check_benchstat.py, self-test first). If the install
+# fails it fails under CI=true and skips with a message otherwise.
+BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da
+benchstat_check() {
+  local bin="$CMAP_TOOLS_DIR/bin/benchstat"
+  if ! go version -m "$bin" 2>/dev/null | grep -q "golang.org/x/perf[[:space:]]*$BENCHSTAT_VERSION"; then
+    echo "installing benchstat $BENCHSTAT_VERSION into $CMAP_TOOLS_DIR/bin (go install)" >&2
+    GOBIN="$CMAP_TOOLS_DIR/bin" go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION" || {
+      if [ "${CI:-}" = true ]; then
+        echo "ERROR: go install golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION failed" >&2
+        return 1
+      fi
+      echo "SKIP: benchstat could not be installed (no Go proxy?); CI=true makes this a failure" >&2
+      return 0
+    }
+  fi
+  (cd "$ROOT" && python3 scripts/check_benchstat.py "$bin" --self-test &&
+    python3 scripts/check_benchstat.py "$bin" book/src/generated/results/bench.txt book/src/generated/long/bench.txt)
+}
