@@ -528,6 +528,9 @@ mod tests {
 
     #[test]
     fn new_keys_go_to_dirty_then_misses_promote_them() {
+        let _serial = reclaim::COUNTERS_TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let map = GoSyncMapFoldhash::with_capacity(0);
         let guard = epoch::pin();
         for key in 0..4 {
@@ -546,6 +549,9 @@ mod tests {
 
     #[test]
     fn deleted_entry_is_expunged_then_revived_through_dirty() {
+        let _serial = reclaim::COUNTERS_TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let map = GoSyncMapFoldhash::with_capacity(0);
         let guard = epoch::pin();
         map.swap(1, 10, &guard);

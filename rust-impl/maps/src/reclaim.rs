@@ -311,12 +311,19 @@ fn bump(counter: &AtomicU64) {
     counter.store(counter.load(Relaxed) + 1, Relaxed);
 }
 
+/// The counters are process-wide, and `cargo test` runs a crate's unit tests on parallel
+/// threads: every unit test that creates `Counted` values holds this lock, so one test's
+/// values never show up in another's before/after difference.
+#[cfg(test)]
+pub(crate) static COUNTERS_TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn retire_counts_once_and_drop_frees() {
+        let _serial = COUNTERS_TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let before = totals();
         let a = Counted::new(7);
         assert_eq!(a.get(), 7);
@@ -337,6 +344,7 @@ mod tests {
 
     #[test]
     fn a_sampled_retirement_records_its_delay() {
+        let _serial = COUNTERS_TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let values: Vec<Counted> = (0..u64::from(DELAY_SAMPLE_EVERY))
             .map(Counted::new)
             .collect();
