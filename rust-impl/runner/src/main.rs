@@ -58,12 +58,19 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let cli = Cli::parse(); // usage errors: clap prints them and exits 2
     if cli.list_maps {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         for info in cmap_maps::all() {
             let line = ListedMap {
                 name: info.name,
                 info: ImplInfo::of(info),
             };
-            println!("{}", serde_json::to_string(&line).expect("serializable"));
+            let json = serde_json::to_string(&line).expect("serializable");
+            // `--list-maps | head` closes the pipe early: that is the reader's choice,
+            // not an error worth a panic.
+            if writeln!(out, "{json}").is_err() {
+                return ExitCode::SUCCESS;
+            }
         }
         return ExitCode::SUCCESS;
     }
