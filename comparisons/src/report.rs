@@ -875,7 +875,11 @@ fn fitted_curve(r: &RunFile) -> Option<figures::FittedCurve> {
             (ts * 1e3, best.predict(ts) / 1048576.0)
         })
         .collect();
-    Some(figures::FittedCurve { series, points })
+    Some(figures::FittedCurve {
+        run_id: r.start.run_id.clone(),
+        series,
+        points,
+    })
 }
 
 fn md_escape(s: &str) -> String {

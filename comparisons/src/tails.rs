@@ -31,15 +31,14 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{FAMILY, fmt_ns, fmt_num};
+use crate::figures::{fmt_ns, fmt_num};
 use crate::results::{self, Interval, Lang, LatencySummary, Outcome, RunFile};
+use crate::theme::{self, err, font};
 
 /// The share of a run's intervals counted as its slowest. 5%: a 20-second run in 50 ms
 /// intervals has 400, and 1% of that (4 intervals) is too few for a share to mean much.
 pub const SLOWEST_SHARE: f64 = 0.05;
 
-/// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Intervals during a GC cycle, and the rest.
 const IN_CYCLE: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
 const OUTSIDE: RGBColor = RGBColor(0x31, 0x6f, 0xb0);
@@ -635,14 +634,6 @@ pub fn render_markdown(runs: &[RunTails], header: &str) -> String {
     md
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing: {e:?}")
-}
-
-fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&INK)
-}
-
 /// A fixed jitter in [-0.5, 0.5) for interval `i` (SplitMix64's finaliser), so the
 /// points of a run spread sideways the same way on every render.
 fn jitter(i: u64) -> f64 {
@@ -694,8 +685,7 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
                 .y_label_area_size(70)
                 .build_cartesian_2d(-0.5..runs.len() as f64 - 0.5, (lo..hi).log_scale())
                 .map_err(err)?;
-            chart
-                .configure_mesh()
+            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
                 .y_desc(match metric {
                     TailMetric::P999 => "interval p999 (µs)",
                     TailMetric::Max => "interval maximum (µs)",
@@ -703,11 +693,6 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
                 .y_label_formatter(&|v| fmt_num(*v))
                 .x_labels(0)
                 .disable_x_mesh()
-                .label_style(font(12))
-                .axis_desc_style(font(13))
-                .axis_style(INK)
-                .bold_line_style(INK.mix(0.25))
-                .light_line_style(INK.mix(0.08))
                 .draw()
                 .map_err(err)?;
             for (k, run) in runs.iter().enumerate() {
