@@ -937,55 +937,116 @@ fn best_of<'c>(cs: impl Iterator<Item = &'c CellStats>) -> Option<&'c CellStats>
     cs.max_by(|a, b| med(a).total_cmp(&med(b)).then(b.key.map.cmp(&a.key.map)))
 }
 
-fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
-    let top = top_cells(cells);
-    let mut clauses = Vec::new();
-    let (mut rust_ahead, mut both) = (0, 0);
-    for (wl, (t, cs)) in &top {
-        let mut parts = Vec::new();
-        let mut best_by_lang = BTreeMap::new();
+/// The fastest map of one side at a workload's highest thread count, and the runner-up
+/// when its min–max range reaches the winner's (the ranking is then not settled).
+pub struct Fastest {
+    pub workload: String,
+    pub threads: u32,
+    pub lang: Lang,
+    pub map: String,
+    pub median: f64,
+    pub tied_with: Option<String>,
+}
+
+/// Per workload and side, the fastest map at the workload's highest thread count.
+pub fn fastest(cells: &[CellStats]) -> Vec<Fastest> {
+    let mut out = Vec::new();
+    for (wl, (t, cs)) in &top_cells(cells) {
         for lang in [Lang::Go, Lang::Rust] {
             let side = || cs.iter().copied().filter(move |c| c.key.lang == lang);
             let Some(win) = best_of(side()) else { continue };
-            best_by_lang.insert(lang, med(win));
             let runner = best_of(side().filter(|c| c.key.map != win.key.map));
-            let tie = match runner {
-                Some(r)
-                    if r.throughputs.len() > 1
+            let tied_with = runner
+                .filter(|r| {
+                    r.throughputs.len() > 1
                         && win.throughputs.len() > 1
-                        && r.throughputs.last() >= win.throughputs.first() =>
-                {
-                    format!(", `{}` within its range", r.key.map)
-                }
-                _ => String::new(),
-            };
-            parts.push(format!(
-                "{} {:.2} Mops/s{tie}",
-                side_map(lang, &win.key.map),
-                med(win) / 1e6
-            ));
+                        && r.throughputs.last() >= win.throughputs.first()
+                })
+                .map(|r| r.key.map.clone());
+            out.push(Fastest {
+                workload: (*wl).to_owned(),
+                threads: *t,
+                lang,
+                map: win.key.map.clone(),
+                median: med(win),
+                tied_with,
+            });
         }
-        if let (Some(g), Some(r)) = (best_by_lang.get(&Lang::Go), best_by_lang.get(&Lang::Rust)) {
-            both += 1;
-            rust_ahead += usize::from(r > g);
-        }
-        clauses.push(format!("`{wl}` at {t} threads: {}", parts.join("; ")));
     }
-    if clauses.is_empty() {
+    out
+}
+
+fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
+    let f = fastest(cells);
+    if f.is_empty() {
         return None;
     }
-    let verdict = match (both, rust_ahead) {
-        (0, _) => String::new(),
-        (n, k) if k == n => {
-            format!(" Rust's fastest map is ahead of Go's in every workload ({n}).")
+    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, f64>> = BTreeMap::new();
+    for x in &f {
+        by_wl.entry(&x.workload).or_default().insert(x.lang, x.median);
+    }
+    let both: Vec<(f64, f64)> = by_wl
+        .values()
+        .filter_map(|m| Some((*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?)))
+        .collect();
+    let rust_ahead = both.iter().filter(|(g, r)| r > g).count();
+    let n = both.len();
+    let mut text = "**Fastest map per side** (the table below): ".to_owned();
+    match (n, rust_ahead) {
+        (0, _) => text.push_str("only one side was measured"),
+        (n, k) if k == n => write!(text, "Rust's fastest map is ahead of Go's in every workload ({n})").unwrap(),
+        (n, 0) => write!(text, "Go's fastest map is ahead of Rust's in every workload ({n})").unwrap(),
+        (n, k) => write!(text, "Rust's fastest map is ahead of Go's in {k} of {n} workloads").unwrap(),
+    }
+    let open = f.iter().filter(|x| x.tied_with.is_some()).count();
+    let repeated = cells.iter().any(|c| c.throughputs.len() > 1);
+    if repeated {
+        match open {
+            0 => text.push_str("; every winner's min–max range is clear of its runner-up's"),
+            k => write!(
+                text,
+                "; in {k} of {} workload–side pairs the runner-up's range reaches the \
+                 winner's, so the order there is not settled",
+                f.len()
+            )
+            .unwrap(),
         }
-        (n, 0) => format!(" Go's fastest map is ahead of Rust's in every workload ({n})."),
-        (n, k) => format!(" Rust's fastest map is ahead of Go's in {k} of {n} workloads."),
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// The table under the takeaways: the fastest map per workload and side.
+fn fastest_table(cells: &[CellStats]) -> Option<String> {
+    let f = fastest(cells);
+    if f.is_empty() {
+        return None;
+    }
+    let mut rows: BTreeMap<(&str, u32), BTreeMap<Lang, &Fastest>> = BTreeMap::new();
+    for x in &f {
+        rows.entry((&x.workload, x.threads))
+            .or_default()
+            .insert(x.lang, x);
+    }
+    let mut t = String::from(
+        "| workload | threads | fastest Go map | Mops/s | fastest Rust map | Mops/s |\n|---|--:|---|--:|---|--:|\n",
+    );
+    let cell = |x: Option<&&Fastest>| match x {
+        Some(x) => {
+            let tie = x
+                .tied_with
+                .as_ref()
+                .map_or(String::new(), |r| format!(" (≈ `{r}`)"));
+            (format!("`{}`{tie}", x.map), format!("{:.2}", x.median / 1e6))
+        }
+        None => ("–".into(), "–".into()),
     };
-    Some(format!(
-        "**Fastest map per side** at each workload's highest thread count — {}.{verdict}",
-        clauses.join("; ")
-    ))
+    for ((wl, th), m) in rows {
+        let (gm, gv) = cell(m.get(&Lang::Go));
+        let (rm, rv) = cell(m.get(&Lang::Rust));
+        writeln!(t, "| `{wl}` | {th} | {gm} | {gv} | {rm} | {rv} |").unwrap();
+    }
+    Some(t)
 }
 
 fn is_one_lock(lang: Lang, map: &str) -> bool {
@@ -1086,11 +1147,11 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
     {
         let all: Vec<f64> = ratios.values().flatten().copied().collect();
         let verb = if all.iter().all(|&r| r < 1.0) {
-            "makes every one of them slower"
+            "slows every one of them"
         } else if all.iter().all(|&r| r > 1.0) {
             "speeds every one of them up"
         } else {
-            "goes either way"
+            "helps some of them and slows others"
         };
         let maps: Vec<String> = ratios
             .iter()
@@ -1542,6 +1603,13 @@ impl<'a> Page<'a> {
             writeln!(w, "- {t}")?;
         }
         writeln!(w)?;
+        if let Some(t) = fastest_table(&self.cells) {
+            writeln!(
+                w,
+                "At each workload's highest thread count (≈: the runner-up's min–max range \
+                 reaches the winner's):\n\n{t}"
+            )?;
+        }
         Ok(())
     }
 
