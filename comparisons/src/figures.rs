@@ -1048,6 +1048,8 @@ pub enum PauseKind {
     /// Rust, a map whose reclamation the runner counts: ops that ran destructors of
     /// retired values (`reclaim.stalls`, schema 2).
     ReclamationStall,
+    /// Rust, a map that frees a value when it is removed: nothing is deferred.
+    Immediate,
     /// Rust, a map whose reclamation is not observed (or a schema-1 file).
     NotObserved,
 }
@@ -1058,8 +1060,11 @@ impl PauseKind {
             Lang::Go => PauseKind::GcPause,
             Lang::Rust => {
                 let counted = r.intervals.iter().any(|i| i.reclaim.is_some());
+                let mode = r.start.reclaim.as_ref().map(|i| i.mode.as_str());
                 if counted {
                     PauseKind::ReclamationStall
+                } else if mode == Some("immediate") {
+                    PauseKind::Immediate
                 } else {
                     PauseKind::NotObserved
                 }
@@ -1071,6 +1076,7 @@ impl PauseKind {
         match self {
             PauseKind::GcPause => "GC pauses",
             PauseKind::ReclamationStall => "reclamation stalls",
+            PauseKind::Immediate => "frees at once: no deferred reclamation",
             PauseKind::NotObserved => "reclamation not observed",
         }
     }
@@ -1182,7 +1188,7 @@ pub fn pause_timeline(
                 .map_err(err)?;
             let kind = PauseKind::of(r);
             let note = match (kind, ps.iter().map(|p| p.1).fold(0.0, f64::max)) {
-                (PauseKind::NotObserved, _) => kind.plural().to_owned(),
+                (PauseKind::NotObserved | PauseKind::Immediate, _) => kind.plural().to_owned(),
                 (_, m) if ps.is_empty() || m <= 0.0 => format!("no {} recorded", kind.plural()),
                 (_, m) => format!("{} {}, longest {}", ps.len(), kind.plural(), fmt_ns(m)),
             };

@@ -983,7 +983,10 @@ fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
     }
     let mut by_wl: BTreeMap<&str, BTreeMap<Lang, f64>> = BTreeMap::new();
     for x in &f {
-        by_wl.entry(&x.workload).or_default().insert(x.lang, x.median);
+        by_wl
+            .entry(&x.workload)
+            .or_default()
+            .insert(x.lang, x.median);
     }
     let both: Vec<(f64, f64)> = by_wl
         .values()
@@ -994,9 +997,23 @@ fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
     let mut text = "**Fastest map per side** (the table below): ".to_owned();
     match (n, rust_ahead) {
         (0, _) => text.push_str("only one side was measured"),
-        (n, k) if k == n => write!(text, "Rust's fastest map is ahead of Go's in every workload ({n})").unwrap(),
-        (n, 0) => write!(text, "Go's fastest map is ahead of Rust's in every workload ({n})").unwrap(),
-        (n, k) => write!(text, "Rust's fastest map is ahead of Go's in {k} of {n} workloads").unwrap(),
+        (1, 1) => text.push_str("Rust's fastest map is ahead of Go's"),
+        (1, 0) => text.push_str("Go's fastest map is ahead of Rust's"),
+        (n, k) if k == n => write!(
+            text,
+            "Rust's fastest map is ahead of Go's in every workload ({n})"
+        )
+        .unwrap(),
+        (n, 0) => write!(
+            text,
+            "Go's fastest map is ahead of Rust's in every workload ({n})"
+        )
+        .unwrap(),
+        (n, k) => write!(
+            text,
+            "Rust's fastest map is ahead of Go's in {k} of {n} workloads"
+        )
+        .unwrap(),
     }
     let open = f.iter().filter(|x| x.tied_with.is_some()).count();
     let repeated = cells.iter().any(|c| c.throughputs.len() > 1);
@@ -1037,7 +1054,10 @@ fn fastest_table(cells: &[CellStats]) -> Option<String> {
                 .tied_with
                 .as_ref()
                 .map_or(String::new(), |r| format!(" (≈ `{r}`)"));
-            (format!("`{}`{tie}", x.map), format!("{:.2}", x.median / 1e6))
+            (
+                format!("`{}`{tie}", x.map),
+                format!("{:.2}", x.median / 1e6),
+            )
         }
         None => ("–".into(), "–".into()),
     };
@@ -1116,7 +1136,17 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             fastest_somewhere += usize::from(lock.key.map == best.key.map);
         }
     }
-    if ratios.is_empty() && shares.is_empty() {
+    // With two maps or fewer on each side and no scaling, there is nothing to rank.
+    let per_side = |l: Lang| {
+        cells
+            .iter()
+            .filter(|c| c.key.lang == l)
+            .map(|c| c.key.map.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    if ratios.is_empty() && (shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
+    {
         return None;
     }
     let mut text = "**One lock**".to_owned();
@@ -1124,22 +1154,35 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
         let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = shares.iter().copied().fold(0.0, f64::max);
         let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
-        write!(
-            text,
-            ": at {} threads the best single-lock map (Mutex or RwLock around one table) reaches \
-             {:.0}–{:.0}% of the fastest map on its side",
-            ts.join("/"),
-            lo * 100.0,
-            hi * 100.0
-        )
-        .ok();
-        if fastest_somewhere > 0 {
+        let range = if hi - lo < 0.005 {
+            format!("{:.0}%", hi * 100.0)
+        } else {
+            format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
+        };
+        if fastest_somewhere == shares.len() {
             write!(
                 text,
-                ", and is itself the fastest in {fastest_somewhere} of {} workload-side pairs",
-                shares.len()
+                ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
+                 fastest map on its side in every workload",
+                ts.join("/")
             )
             .ok();
+        } else {
+            write!(
+                text,
+                ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
+                 reaches {range} of the fastest map on its side",
+                ts.join("/")
+            )
+            .ok();
+            if fastest_somewhere > 0 {
+                write!(
+                    text,
+                    ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
+                    shares.len()
+                )
+                .ok();
+            }
         }
     }
     if let Some((lo, hi)) = span
@@ -1194,6 +1237,7 @@ fn takeaway_memory(long: &[&RunFile]) -> Option<String> {
     let mut falling = Vec::new();
     let mut what = BTreeSet::new();
     let mut double = 0;
+    let mut rss_growing = Vec::new();
     for r in long {
         let Some((series, t, y)) = memory_series(r) else {
             continue;
@@ -1204,13 +1248,23 @@ fn takeaway_memory(long: &[&RunFile]) -> Option<String> {
         what.insert(series);
         let name = side_map(r.start.lang, &r.start.map);
         if ch.abs() <= LEVEL_CHANGE {
-            level.push(name);
+            level.push(name.clone());
         } else if ch > 0.0 {
             growing.push(format!("{name} (+{:.0}%)", ch * 100.0));
         } else {
             falling.push(format!("{name} ({:.0}%)", ch * 100.0));
         }
         double += usize::from(fit::compare(&t, &y).better == fit::DOUBLE_EXP);
+        if series == "live heap" {
+            let rss: Vec<f64> = r
+                .intervals
+                .iter()
+                .filter_map(|i| Some(i.rss_bytes? as f64))
+                .collect();
+            if let Some(c) = second_half_change(&rss).filter(|c| *c > LEVEL_CHANGE) {
+                rss_growing.push(format!("{name} (+{:.0}%)", c * 100.0));
+            }
+        }
     }
     let n = level.len() + growing.len() + falling.len();
     if n == 0 {
@@ -1236,10 +1290,18 @@ fn takeaway_memory(long: &[&RunFile]) -> Option<String> {
         (0, _) => "no long run's memory plateaus",
         _ => "memory plateaus in some runs, not in all",
     };
+    let rss = if rss_growing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The resident set still grows where the live heap does not: {}.",
+            rss_growing.join(", ")
+        )
+    };
     Some(format!(
         "**Memory** ({}, mean of the last quarter against the second quarter of each run): \
-         {verdict}: {}. The article's double exponential is the preferred fit in {double} of \
-         {n} runs.",
+         {verdict}: {}.{rss} The article's double exponential is the preferred fit in {double} \
+         of {n} runs.",
         what.join(" or "),
         parts.join("; ")
     ))
@@ -1261,10 +1323,13 @@ fn takeaway_pauses(long: &[&RunFile]) -> Option<String> {
         with.sort();
         let mut s = match with.last() {
             Some((m, _, map)) => format!(
-                "Go's collector paused {} times over {} of {} Go runs, the longest {} (`{map}`)",
+                "Go's collector paused {} times in {}, the longest {} (`{map}`)",
                 with.iter().map(|w| w.1).sum::<usize>(),
-                with.len(),
-                go.len(),
+                match (with.len(), go.len()) {
+                    (1, 1) => "the Go run".to_owned(),
+                    (k, n) if k == n => format!("the {n} Go runs"),
+                    (k, n) => format!("{k} of the {n} Go runs"),
+                },
                 figures::fmt_ns(*m as f64)
             ),
             None => format!(
@@ -1294,7 +1359,8 @@ fn takeaway_pauses(long: &[&RunFile]) -> Option<String> {
         parts.push(match (counted.len(), longest) {
             (0, _) => "no Rust run here counts its reclamation, so Rust stalls are not observed"
                 .to_owned(),
-            (k, None) => format!("the {k} Rust runs that count reclamation recorded no stall"),
+            (1, None) => "the Rust run that counts its reclamation recorded no stall".to_owned(),
+            (k, None) => format!("the {k} Rust runs that count their reclamation recorded no stall"),
             (k, Some((ns, map))) => format!(
                 "the longest Rust reclamation stall (in the {k} runs that count them) took {} (`{map}`)",
                 figures::fmt_ns(ns as f64)
