@@ -1226,7 +1226,9 @@ pub fn memory_over_time(
                 .filter_map(|i| Some((i.t_end_ns as f64 / 1e6, f(i)? as f64 / 1048576.0)))
                 .collect()
         };
-    let lines: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)> = runs
+    // (RSS, live heap) per run.
+    type Lines = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+    let lines: Vec<Lines> = runs
         .iter()
         .map(|r| (series(r, |i| i.rss_bytes), series(r, |i| i.heap_live_bytes)))
         .collect();
