@@ -937,7 +937,15 @@ fn sorted_runs<'a>(runs: &[&'a RunFile]) -> Vec<&'a RunFile> {
 }
 
 fn run_title(r: &RunFile) -> String {
-    format!("{} ({}t)", run_key(r).display(), r.start.threads)
+    let gogc_off = r
+        .start
+        .runtime
+        .as_ref()
+        .and_then(|v| v.get("GOGC"))
+        .and_then(|v| v.as_str())
+        == Some("off");
+    let gc = if gogc_off { ", GOGC=off" } else { "" };
+    format!("{} ({}t{gc})", run_key(r).display(), r.start.threads)
 }
 
 fn t_max_ms(runs: &[&RunFile]) -> f64 {

@@ -380,7 +380,8 @@ fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
 fn run_tails(dirs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
     let runs = mapbench::tails::load(dirs).map_err(Failure::BadInput)?;
     let header = mapbench::tails::header(dirs, out);
-    let paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    let mut paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    paths.push(mapbench::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?);
     for p in paths {
         eprintln!("mapbench: wrote {}", p.display());
     }

@@ -422,6 +422,37 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<RunTails>> {
     Ok(runs)
 }
 
+/// Writes `out_dir/figures/tails-pauses.svg`: the pause timeline of every run in `dirs`
+/// ([`crate::figures::pause_timeline`]: GC pauses and reclamation stalls against each
+/// interval's slowest op), one panel per run. Returns its path.
+pub fn write_pause_timeline(dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        files.extend(results::load_dir(dir).map_err(|e| anyhow!("{e}"))?.runs);
+    }
+    let refs: Vec<&RunFile> = files.iter().collect();
+    let dir = out_dir.join("figures");
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let path = dir.join("tails-pauses.svg");
+    let tmp = dir.join(".tails-pauses.svg.tmp");
+    crate::figures::pause_timeline(
+        &tmp,
+        "Pauses over each tails run, against the slowest op of each interval",
+        &crate::figures::Palette::new(
+            refs.iter()
+                .map(|r| crate::figures::SeriesKey {
+                    lang: r.start.lang,
+                    map: r.start.map.clone(),
+                })
+                .collect::<Vec<_>>()
+                .iter(),
+        ),
+        &refs,
+    )?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot replace", path.display()))?;
+    Ok(path)
+}
+
 /// Go before Rust, then by map, GC on before off, then by run id.
 fn sort_runs(runs: &mut [RunTails]) {
     runs.sort_by(|a, b| {
