@@ -598,6 +598,16 @@ struct EndLabel {
     at: (i32, i32),
 }
 
+impl EndLabel {
+    fn of(key: &SeriesKey, colour: RGBColor, at: (i32, i32)) -> EndLabel {
+        EndLabel {
+            text: key.display(),
+            colour,
+            at,
+        }
+    }
+}
+
 /// Draws the labels right of the plotting area `plot` (pixel ranges), spread apart,
 /// each with a thin leader from its line's end.
 fn draw_end_labels(
@@ -788,13 +798,10 @@ pub fn throughput_vs_threads(
                     }))
                     .map_err(err)?;
                 draw_markers!(chart, pts.clone(), key.lang, c);
-                if let Some(&last) = pts.last() {
-                    labels.push(EndLabel {
-                        text: key.display(),
-                        colour: c,
-                        at: chart.backend_coord(&last),
-                    });
-                }
+                labels.extend(
+                    pts.last()
+                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
+                );
             }
             draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
         }
@@ -898,13 +905,10 @@ pub fn latency_spectrum(
                 let Some(pts) = series.get(key) else { continue };
                 let c = palette.colour(key);
                 draw_line!(chart, pts.clone(), key.lang, c);
-                if let Some(&last) = pts.last() {
-                    labels.push(EndLabel {
-                        text: key.display(),
-                        colour: c,
-                        at: chart.backend_coord(&last),
-                    });
-                }
+                labels.extend(
+                    pts.last()
+                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
+                );
             }
             draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
         }

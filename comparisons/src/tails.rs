@@ -1019,6 +1019,24 @@ mod tests {
     }
 
     #[test]
+    fn tails_pause_timeline_has_a_panel_per_run_and_names_gogc_off() {
+        let out = std::env::temp_dir().join(format!("tails-pauses-{}", std::process::id()));
+        let a = write_pause_timeline(&sample_dirs(), &out).unwrap();
+        let first = std::fs::read_to_string(&a).unwrap();
+        let b = write_pause_timeline(&sample_dirs(), &out).unwrap();
+        assert_eq!(first, std::fs::read_to_string(&b).unwrap());
+        let runs = load(&sample_dirs()).unwrap();
+        let off = runs.iter().filter(|r| r.gc == GcSetting::Off).count();
+        assert!(off > 0, "the sample has a GOGC=off run");
+        assert_eq!(first.matches("GOGC=off)").count(), off, "{first}");
+        assert_eq!(
+            first.matches("t, GOGC=off)").count() + first.matches("t)\n").count(),
+            runs.len()
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
     fn tails_figure_is_byte_identical_across_renders() {
         let runs = load(&sample_dirs()).unwrap();
         let a = render_svg(&runs).unwrap();
