@@ -1191,11 +1191,16 @@ pub fn pause_timeline(
             chart
                 .draw_series(LineSeries::new(line, c.stroke_width(1)))
                 .map_err(err)?;
-            let dot = darker(c);
+            // Thousands of stalls: smaller, translucent dots, so the line still shows.
+            let (radius, dot) = if ps.len() > 200 {
+                (2, darker(c).mix(0.5))
+            } else {
+                (3, darker(c).mix(1.0))
+            };
             chart
                 .draw_series(
                     ps.iter()
-                        .map(|&(t, v)| Circle::new((t / unit, v), 3, dot.filled())),
+                        .map(|&(t, v)| Circle::new((t / unit, v), radius, dot.filled())),
                 )
                 .map_err(err)?;
             let kind = PauseKind::of(r);
