@@ -12,10 +12,9 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{FAMILY, fmt_num};
+use crate::figures::fmt_num;
+use crate::theme::{self, err, font};
 
-/// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 const WIDTH: u32 = 900;
 /// Pixels per bar, and the left strip that holds the map names.
 const BAR_PX: u32 = 13;
@@ -144,14 +143,6 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Vec<CacheRow>> {
     Ok(rows)
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing: {e:?}")
-}
-
-fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&INK)
-}
-
 /// The bar colour: Go blues, Rust oranges, from light (smallest key space) to dark.
 fn colour(lang: &str, size_index: usize, sizes: usize) -> RGBColor {
     let (light, dark) = if lang == "go" {
@@ -227,8 +218,7 @@ pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
                 .y_label_area_size(if is_d1 { NAMES_PX } else { 4 })
                 .build_cartesian_2d(lo..hi, 0.0..slots as f64)
                 .map_err(err)?;
-            chart
-                .configure_mesh()
+            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
                 .x_desc(if is_d1 {
                     "D1 data misses per get"
                 } else {
@@ -238,11 +228,6 @@ pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
                 .x_label_formatter(&|v| fmt_num(*v))
                 .y_labels(0)
                 .disable_y_mesh()
-                .label_style(font(12))
-                .axis_desc_style(font(13))
-                .axis_style(INK)
-                .bold_line_style(INK.mix(0.25))
-                .light_line_style(INK.mix(0.08))
                 .draw()
                 .map_err(err)?;
             // y grows upwards: slot k from the top spans [slots - k - 1, slots - k].

@@ -21,10 +21,10 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{FAMILY, fmt_num, register_bundled_font};
+use crate::figures::{fmt_num, register_bundled_font};
+use crate::theme::{self, INK, err, font};
 
 const WIDTH: u32 = 900;
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Go blue, Rust orange, then two more mid-lightness hues (readable on light and dark).
 const PALETTE: [RGBColor; 4] = [
     RGBColor(0x3b, 0x82, 0xc4),
@@ -32,14 +32,6 @@ const PALETTE: [RGBColor; 4] = [
     RGBColor(0x4f, 0xa8, 0x6b),
     RGBColor(0xa0, 0x6c, 0xc8),
 ];
-
-fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&INK)
-}
-
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing: {e:?}")
-}
 
 /// The figures this module draws, by name.
 pub const NAMES: [&str; 4] = ["reclamation", "resize-latency", "false-sharing", "deletes"];
@@ -474,8 +466,7 @@ fn hbars(
             .x_label_area_size(40)
             .build_cartesian_2d(lo..hi, 0.0..rows as f64)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
             .disable_y_mesh()
             .disable_y_axis()
             .x_desc(x_label)
@@ -483,11 +474,6 @@ fn hbars(
             .x_label_formatter(&|v| {
                 if log_x { fmt(10f64.powf(*v)) } else { fmt(*v) }
             })
-            .axis_style(INK)
-            .light_line_style(INK.mix(0.15))
-            .bold_line_style(INK.mix(0.3))
-            .label_style(font(11))
-            .axis_desc_style(font(12))
             .draw()
             .map_err(err)?;
         chart
@@ -578,19 +564,13 @@ fn lines(
             .y_label_area_size(60)
             .build_cartesian_2d(0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
             .disable_x_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
             .x_labels(x_hi as usize)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_label_formatter(&|v| fmt_num(*v))
-            .axis_style(INK)
-            .light_line_style(INK.mix(0.15))
-            .bold_line_style(INK.mix(0.3))
-            .label_style(font(11))
-            .axis_desc_style(font(12))
             .draw()
             .map_err(err)?;
         for (k, (a, b, name)) in bands.iter().enumerate() {

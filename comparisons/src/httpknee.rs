@@ -14,11 +14,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 
-use crate::figures::{FAMILY, fmt_num};
+use crate::figures::fmt_num;
 use crate::report::{self, KNEE_GAIN_FRACTION, Knee};
+use crate::theme::{self, INK, err, font};
 
-/// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 290;
 const TITLE_PX: u32 = 40;
@@ -405,14 +404,6 @@ pub fn render_markdown(sweep: &Sweep) -> String {
     md
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing: {e:?}")
-}
-
-fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&INK)
-}
-
 /// The figure: one panel per server (language and map), one line per key distribution,
 /// x = connections on a log₂ axis, y = median requests per second; the knee is a ring.
 pub fn render_svg(sweep: &Sweep) -> Result<String> {
@@ -467,8 +458,7 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
                 .y_label_area_size(58)
                 .build_cartesian_2d(-0.25..x_max + 0.25, 0.0..y_max.max(1e-3))
                 .map_err(err)?;
-            chart
-                .configure_mesh()
+            theme::styled(&mut chart.configure_mesh(), theme::SMALL)
                 .x_desc("connections (closed loop, log scale)")
                 .y_desc("thousand requests/s")
                 .x_labels(x_max as usize + 2)
@@ -481,11 +471,6 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
                 })
                 .y_labels(6)
                 .y_label_formatter(&|v| fmt_num(*v))
-                .label_style(font(11))
-                .axis_desc_style(font(12))
-                .axis_style(INK)
-                .bold_line_style(INK.mix(0.25))
-                .light_line_style(INK.mix(0.08))
                 .draw()
                 .map_err(err)?;
             for s in series.iter().filter(|s| s.lang == *lang && s.map == *map) {

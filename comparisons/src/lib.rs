@@ -15,7 +15,8 @@
 //!   read and merged; [`manifest`]: a results directory's `manifest.json`.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
-//! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
+//! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
+//!   [`theme`]: the look every figure shares.
 
 pub mod cachesim;
 pub mod chapter_figures;
@@ -33,6 +34,7 @@ pub mod runners;
 pub mod stats;
 pub mod suite;
 pub mod tails;
+pub mod theme;
 pub mod trace;
 pub mod validate;
 pub mod workload;

@@ -218,6 +218,10 @@ enum Command {
         dirs: Vec<PathBuf>,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also draw DIR/figures/tails-pauses.svg: every run's GC pauses and
+        /// reclamation stalls on a time axis, one panel per run.
+        #[arg(long)]
+        pause_timeline: bool,
     },
     /// Chapter 4.1's knee table and figure from the CSV of `go-reference/cmd/ch4-load`
     /// (scripts/ch4_http_knee.sh): writes DIR/http-knee.md and DIR/figures/http-knee.svg.
@@ -333,7 +337,11 @@ fn main() -> ExitCode {
         .map(|_| ExitCode::SUCCESS),
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
         Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
-        Command::Tails { dirs, out } => run_tails(&dirs, &out),
+        Command::Tails {
+            dirs,
+            out,
+            pause_timeline,
+        } => run_tails(&dirs, &out, pause_timeline),
         Command::HttpKnee { csv, out } => run_http_knee(&csv, &out),
     };
     match result {
@@ -377,10 +385,13 @@ fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_tails(dirs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
+fn run_tails(dirs: &[PathBuf], out: &Path, pause_timeline: bool) -> Result<ExitCode, Failure> {
     let runs = mapbench::tails::load(dirs).map_err(Failure::BadInput)?;
     let header = mapbench::tails::header(dirs, out);
-    let paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    let mut paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    if pause_timeline {
+        paths.push(mapbench::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?);
+    }
     for p in paths {
         eprintln!("mapbench: wrote {}", p.display());
     }

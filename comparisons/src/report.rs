@@ -346,13 +346,6 @@ fn knee_sentence(k: &Knee) -> String {
     }
 }
 
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
-}
-
 /// Least-squares fits of memory curves.
 ///
 /// The article's model is y = a·e^(−t/τ1) + b·e^(−t/τ2) + c (5 parameters). Two simpler
@@ -875,7 +868,595 @@ fn fitted_curve(r: &RunFile) -> Option<figures::FittedCurve> {
             (ts * 1e3, best.predict(ts) / 1048576.0)
         })
         .collect();
-    Some(figures::FittedCurve { series, points })
+    Some(figures::FittedCurve {
+        run_id: r.start.run_id.clone(),
+        series,
+        points,
+    })
+}
+
+/// A cell's spread counts as noisy above this fraction of its median.
+pub const NOISY_SPREAD: f64 = 0.25;
+/// Memory over a run's second half counts as level within this relative change.
+pub const LEVEL_CHANGE: f64 = 0.05;
+/// A map allocating at least this many objects per op counts as allocating per op.
+pub const ALLOCATING_PER_OP: f64 = 0.1;
+
+fn lang_title(l: Lang) -> &'static str {
+    match l {
+        Lang::Go => "Go",
+        Lang::Rust => "Rust",
+    }
+}
+
+fn side_map(l: Lang, map: &str) -> String {
+    format!("{} `{map}`", lang_title(l))
+}
+
+/// The takeaways a report opens with: sentences whose numbers and wording come from the
+/// cells (`cells`) and the long runs (`long`, the runs the memory fit uses), at most five,
+/// each left out where the data cannot support it.
+pub fn takeaways(cells: &[CellStats], long: &[&RunFile]) -> Vec<String> {
+    let mut out: Vec<String> = [
+        takeaway_fastest(cells),
+        takeaway_one_lock(cells),
+        takeaway_memory(long),
+        takeaway_pauses(long),
+        takeaway_alloc(cells),
+        takeaway_noise(cells),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    out.truncate(5);
+    out
+}
+
+/// Per workload, its highest thread count and the cells there with a median.
+fn top_cells(cells: &[CellStats]) -> BTreeMap<&str, (u32, Vec<&CellStats>)> {
+    let mut out: BTreeMap<&str, (u32, Vec<&CellStats>)> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.spread().is_some()) {
+        let e = out
+            .entry(c.key.workload.as_str())
+            .or_insert((0, Vec::new()));
+        if c.key.threads > e.0 {
+            *e = (c.key.threads, Vec::new());
+        }
+        if c.key.threads == e.0 {
+            e.1.push(c);
+        }
+    }
+    out
+}
+
+fn med(c: &CellStats) -> f64 {
+    median(&c.throughputs).unwrap_or(0.0)
+}
+
+fn best_of<'c>(cs: impl Iterator<Item = &'c CellStats>) -> Option<&'c CellStats> {
+    cs.max_by(|a, b| med(a).total_cmp(&med(b)).then(b.key.map.cmp(&a.key.map)))
+}
+
+/// The fastest map of one side at a workload's highest thread count, and the runner-up
+/// when its min–max range reaches the winner's (the ranking is then not settled).
+pub struct Fastest {
+    pub workload: String,
+    pub threads: u32,
+    pub lang: Lang,
+    pub map: String,
+    pub median: f64,
+    pub tied_with: Option<String>,
+}
+
+/// Per workload and side, the fastest map at the workload's highest thread count.
+pub fn fastest(cells: &[CellStats]) -> Vec<Fastest> {
+    let mut out = Vec::new();
+    for (wl, (t, cs)) in &top_cells(cells) {
+        for lang in [Lang::Go, Lang::Rust] {
+            let side = || cs.iter().copied().filter(move |c| c.key.lang == lang);
+            let Some(win) = best_of(side()) else { continue };
+            let runner = best_of(side().filter(|c| c.key.map != win.key.map));
+            let tied_with = runner
+                .filter(|r| {
+                    r.throughputs.len() > 1
+                        && win.throughputs.len() > 1
+                        && r.throughputs.last() >= win.throughputs.first()
+                })
+                .map(|r| r.key.map.clone());
+            out.push(Fastest {
+                workload: (*wl).to_owned(),
+                threads: *t,
+                lang,
+                map: win.key.map.clone(),
+                median: med(win),
+                tied_with,
+            });
+        }
+    }
+    out
+}
+
+fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
+    let f = fastest(cells);
+    if f.is_empty() {
+        return None;
+    }
+    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, f64>> = BTreeMap::new();
+    for x in &f {
+        by_wl
+            .entry(&x.workload)
+            .or_default()
+            .insert(x.lang, x.median);
+    }
+    let both: Vec<(f64, f64)> = by_wl
+        .values()
+        .filter_map(|m| Some((*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?)))
+        .collect();
+    let rust_ahead = both.iter().filter(|(g, r)| r > g).count();
+    let n = both.len();
+    let mut text = "**Fastest map per side** (the table below): ".to_owned();
+    match (n, rust_ahead) {
+        (0, _) => text.push_str("only one side was measured"),
+        (1, 1) => text.push_str("Rust's fastest map is ahead of Go's"),
+        (1, 0) => text.push_str("Go's fastest map is ahead of Rust's"),
+        (n, k) if k == n => write!(
+            text,
+            "Rust's fastest map is ahead of Go's in every workload ({n})"
+        )
+        .unwrap(),
+        (n, 0) => write!(
+            text,
+            "Go's fastest map is ahead of Rust's in every workload ({n})"
+        )
+        .unwrap(),
+        (n, k) => write!(
+            text,
+            "Rust's fastest map is ahead of Go's in {k} of {n} workloads"
+        )
+        .unwrap(),
+    }
+    let open = f.iter().filter(|x| x.tied_with.is_some()).count();
+    let repeated = cells.iter().any(|c| c.throughputs.len() > 1);
+    if repeated {
+        match open {
+            0 => text.push_str("; every winner's min–max range is clear of its runner-up's"),
+            k => write!(
+                text,
+                "; in {k} of {} workload–side pairs the runner-up's range reaches the \
+                 winner's, so the order there is not settled",
+                f.len()
+            )
+            .unwrap(),
+        }
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// The table under the takeaways: the fastest map per workload and side.
+fn fastest_table(cells: &[CellStats]) -> Option<String> {
+    let f = fastest(cells);
+    if f.is_empty() {
+        return None;
+    }
+    let mut rows: BTreeMap<(&str, u32), BTreeMap<Lang, &Fastest>> = BTreeMap::new();
+    for x in &f {
+        rows.entry((&x.workload, x.threads))
+            .or_default()
+            .insert(x.lang, x);
+    }
+    let mut t = String::from(
+        "| workload | threads | fastest Go map | Mops/s | fastest Rust map | Mops/s |\n|---|--:|---|--:|---|--:|\n",
+    );
+    let cell = |x: Option<&&Fastest>| match x {
+        Some(x) => {
+            let tie = x
+                .tied_with
+                .as_ref()
+                .map_or(String::new(), |r| format!(" (≈ `{r}`)"));
+            (
+                format!("`{}`{tie}", x.map),
+                format!("{:.2}", x.median / 1e6),
+            )
+        }
+        None => ("–".into(), "–".into()),
+    };
+    for ((wl, th), m) in rows {
+        let (gm, gv) = cell(m.get(&Lang::Go));
+        let (rm, rv) = cell(m.get(&Lang::Rust));
+        writeln!(t, "| `{wl}` | {th} | {gm} | {gv} | {rm} | {rv} |").unwrap();
+    }
+    Some(t)
+}
+
+fn is_one_lock(lang: Lang, map: &str) -> bool {
+    figures::design_of(&SeriesKey {
+        lang,
+        map: map.to_owned(),
+    })
+    .family
+        == figures::Family::OneLock
+}
+
+fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
+    // Scaling: median at the workload's most threads ÷ at its fewest, per one-lock map.
+    let mut by_wl: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.spread().is_some()) {
+        by_wl
+            .entry(&c.key.workload)
+            .or_default()
+            .insert(c.key.threads);
+    }
+    let find = |wl: &str, t: u32, lang: Lang, map: &str| {
+        cells.iter().find(|c| {
+            c.key.workload == wl && c.key.threads == t && c.key.lang == lang && c.key.map == map
+        })
+    };
+    let mut ratios: BTreeMap<(Lang, &str), Vec<f64>> = BTreeMap::new();
+    let mut span = None;
+    for (wl, ts) in &by_wl {
+        let (Some(&lo), Some(&hi)) = (ts.first(), ts.last()) else {
+            continue;
+        };
+        if lo == hi {
+            continue;
+        }
+        span = Some((lo, hi));
+        for c in cells.iter().filter(|c| {
+            c.key.workload == *wl && c.key.threads == lo && is_one_lock(c.key.lang, &c.key.map)
+        }) {
+            if let Some(h) = find(wl, hi, c.key.lang, &c.key.map).filter(|h| med(h) > 0.0)
+                && med(c) > 0.0
+            {
+                ratios
+                    .entry((c.key.lang, c.key.map.as_str()))
+                    .or_default()
+                    .push(med(h) / med(c));
+            }
+        }
+    }
+    // Share of the fastest map on the side, at each workload's most threads.
+    let mut shares = Vec::new();
+    let mut fastest_somewhere = 0;
+    let mut top_t = BTreeSet::new();
+    for (t, cs) in top_cells(cells).values() {
+        for lang in [Lang::Go, Lang::Rust] {
+            let side = || cs.iter().copied().filter(move |c| c.key.lang == lang);
+            let (Some(best), Some(lock)) = (
+                best_of(side()),
+                best_of(side().filter(|c| is_one_lock(lang, &c.key.map))),
+            ) else {
+                continue;
+            };
+            if side().count() < 2 || med(best) <= 0.0 {
+                continue;
+            }
+            top_t.insert(*t);
+            shares.push(med(lock) / med(best));
+            fastest_somewhere += usize::from(lock.key.map == best.key.map);
+        }
+    }
+    // With two maps or fewer on each side and no scaling, there is nothing to rank.
+    let per_side = |l: Lang| {
+        cells
+            .iter()
+            .filter(|c| c.key.lang == l)
+            .map(|c| c.key.map.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    if ratios.is_empty() && (shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
+    {
+        return None;
+    }
+    let mut text = "**One lock**".to_owned();
+    if !shares.is_empty() {
+        let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = shares.iter().copied().fold(0.0, f64::max);
+        let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
+        let range = if hi - lo < 0.005 {
+            format!("{:.0}%", hi * 100.0)
+        } else {
+            format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
+        };
+        if fastest_somewhere == shares.len() {
+            write!(
+                text,
+                ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
+                 fastest map on its side in every workload",
+                ts.join("/")
+            )
+            .ok();
+        } else {
+            write!(
+                text,
+                ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
+                 reaches {range} of the fastest map on its side",
+                ts.join("/")
+            )
+            .ok();
+            if fastest_somewhere > 0 {
+                write!(
+                    text,
+                    ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
+                    shares.len()
+                )
+                .ok();
+            }
+        }
+    }
+    if let Some((lo, hi)) = span
+        && !ratios.is_empty()
+    {
+        let all: Vec<f64> = ratios.values().flatten().copied().collect();
+        let verb = if all.iter().all(|&r| r < 1.0) {
+            "slows every one of them"
+        } else if all.iter().all(|&r| r > 1.0) {
+            "speeds every one of them up"
+        } else {
+            "helps some of them and slows others"
+        };
+        let maps: Vec<String> = ratios
+            .iter()
+            .map(|((l, m), rs)| {
+                let a = rs.iter().copied().fold(f64::INFINITY, f64::min);
+                let b = rs.iter().copied().fold(0.0, f64::max);
+                if rs.len() == 1 || (b - a).abs() < 0.005 {
+                    format!("{} ×{a:.2}", side_map(*l, m))
+                } else {
+                    format!("{} ×{a:.2}–{b:.2}", side_map(*l, m))
+                }
+            })
+            .collect();
+        let sep = if shares.is_empty() { ": " } else { "; " };
+        write!(
+            text,
+            "{sep}going from {lo} to {hi} threads {verb} (throughput ratio: {})",
+            maps.join(", ")
+        )
+        .ok();
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// Relative change of a memory series from its second quarter to its last.
+pub fn second_half_change(y: &[f64]) -> Option<f64> {
+    let n = y.len();
+    if n < 8 {
+        return None;
+    }
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    let (q2, q4) = (mean(&y[n / 4..n / 2]), mean(&y[3 * n / 4..]));
+    (q2 > 0.0).then(|| (q4 - q2) / q2)
+}
+
+fn takeaway_memory(long: &[&RunFile]) -> Option<String> {
+    let mut level = Vec::new();
+    let mut growing = Vec::new();
+    let mut falling = Vec::new();
+    let mut what = BTreeSet::new();
+    let mut double = 0;
+    let mut rss_growing = Vec::new();
+    for r in long {
+        let Some((series, t, y)) = memory_series(r) else {
+            continue;
+        };
+        let Some(ch) = second_half_change(&y) else {
+            continue;
+        };
+        what.insert(series);
+        let name = side_map(r.start.lang, &r.start.map);
+        if ch.abs() <= LEVEL_CHANGE {
+            level.push(name.clone());
+        } else if ch > 0.0 {
+            growing.push(format!("{name} (+{:.0}%)", ch * 100.0));
+        } else {
+            falling.push(format!("{name} ({:.0}%)", ch * 100.0));
+        }
+        double += usize::from(fit::compare(&t, &y).better == fit::DOUBLE_EXP);
+        if series == "live heap" {
+            let rss: Vec<f64> = r
+                .intervals
+                .iter()
+                .filter_map(|i| Some(i.rss_bytes? as f64))
+                .collect();
+            if let Some(c) = second_half_change(&rss).filter(|c| *c > LEVEL_CHANGE) {
+                rss_growing.push(format!("{name} (+{:.0}%)", c * 100.0));
+            }
+        }
+    }
+    let n = level.len() + growing.len() + falling.len();
+    if n == 0 {
+        return None;
+    }
+    let what: Vec<&str> = what.into_iter().collect();
+    let mut parts = Vec::new();
+    if !level.is_empty() {
+        parts.push(format!(
+            "level (within ±{:.0}%) for {}",
+            LEVEL_CHANGE * 100.0,
+            level.join(", ")
+        ));
+    }
+    if !growing.is_empty() {
+        parts.push(format!("still growing for {}", growing.join(", ")));
+    }
+    if !falling.is_empty() {
+        parts.push(format!("falling for {}", falling.join(", ")));
+    }
+    let verdict = match (level.len(), n) {
+        (l, n) if l == n => "memory plateaus in every long run",
+        (0, _) => "no long run's memory plateaus",
+        _ => "memory plateaus in some runs, not in all",
+    };
+    let rss = if rss_growing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The resident set still grows where the live heap does not: {}.",
+            rss_growing.join(", ")
+        )
+    };
+    Some(format!(
+        "**Memory** ({}, mean of the last quarter against the second quarter of each run): \
+         {verdict}: {}.{rss} The article's double exponential is the preferred fit in {double} \
+         of {n} runs.",
+        what.join(" or "),
+        parts.join("; ")
+    ))
+}
+
+fn takeaway_pauses(long: &[&RunFile]) -> Option<String> {
+    let mut parts = Vec::new();
+    let go: Vec<&&RunFile> = long.iter().filter(|r| r.start.lang == Lang::Go).collect();
+    if !go.is_empty() {
+        let mut with: Vec<(u64, usize, &str)> = Vec::new();
+        let mut without = Vec::new();
+        for r in &go {
+            let p = figures::pauses_of(r);
+            match p.iter().map(|q| q.1).max() {
+                Some(m) => with.push((m, p.len(), &r.start.map)),
+                None => without.push(format!("`{}`", r.start.map)),
+            }
+        }
+        with.sort();
+        let mut s = match with.last() {
+            Some((m, _, map)) => format!(
+                "Go's collector paused {} times in {}, the longest {} (`{map}`)",
+                with.iter().map(|w| w.1).sum::<usize>(),
+                match (with.len(), go.len()) {
+                    (1, 1) => "the Go run".to_owned(),
+                    (k, n) if k == n => format!("the {n} Go runs"),
+                    (k, n) => format!("{k} of the {n} Go runs"),
+                },
+                figures::fmt_ns(*m as f64)
+            ),
+            None => format!(
+                "Go's collector did not pause in any of the {} Go runs",
+                go.len()
+            ),
+        };
+        if !without.is_empty() && !with.is_empty() {
+            write!(s, "; no pause at all in {}", without.join(", ")).ok();
+        }
+        parts.push(s);
+    }
+    let rust: Vec<&&RunFile> = long.iter().filter(|r| r.start.lang == Lang::Rust).collect();
+    if !rust.is_empty() {
+        let counted: Vec<&&&RunFile> = rust
+            .iter()
+            .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
+            .collect();
+        let longest = counted
+            .iter()
+            .flat_map(|r| {
+                figures::pauses_of(r)
+                    .into_iter()
+                    .map(|p| (p.1, r.start.map.as_str()))
+            })
+            .max();
+        parts.push(match (counted.len(), longest) {
+            (0, _) => "no Rust run here counts its reclamation, so Rust stalls are not observed"
+                .to_owned(),
+            (1, None) => "the Rust run that counts its reclamation recorded no stall".to_owned(),
+            (k, None) => format!("the {k} Rust runs that count their reclamation recorded no stall"),
+            (k, Some((ns, map))) => format!(
+                "the longest Rust reclamation stall (in the {k} runs that count them) took {} (`{map}`)",
+                figures::fmt_ns(ns as f64)
+            ),
+        });
+    }
+    (!parts.is_empty()).then(|| format!("**Pauses**: {}.", parts.join("; ")))
+}
+
+fn takeaway_alloc(cells: &[CellStats]) -> Option<String> {
+    let mut most: BTreeMap<(Lang, &str), (f64, &str)> = BTreeMap::new();
+    let mut maps = BTreeSet::new();
+    for c in cells {
+        maps.insert((c.key.lang, c.key.map.as_str()));
+        let Some(a) = c.allocs_per_op else { continue };
+        let e = most
+            .entry((c.key.lang, c.key.map.as_str()))
+            .or_insert((a, c.key.workload.as_str()));
+        if a > e.0 {
+            *e = (a, c.key.workload.as_str());
+        }
+    }
+    if most.is_empty() {
+        return None;
+    }
+    let mut alloc: Vec<(f64, String)> = most
+        .iter()
+        .filter(|(_, (a, _))| *a >= ALLOCATING_PER_OP)
+        .map(|((l, m), (a, wl))| (*a, format!("{} (up to {a:.2} on `{wl}`)", side_map(*l, m))))
+        .collect();
+    alloc.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    if alloc.is_empty() {
+        return Some(format!(
+            "**Allocation**: no map allocates {ALLOCATING_PER_OP} objects per op or more in any \
+             workload."
+        ));
+    }
+    let others = most.len() - alloc.len();
+    let listed: Vec<String> = alloc.into_iter().map(|a| a.1).collect();
+    Some(format!(
+        "**Allocation**: {} allocate{} at least {ALLOCATING_PER_OP} objects per op \
+         (allocs/op); {}.",
+        listed.join(", "),
+        if listed.len() == 1 { "s" } else { "" },
+        match others {
+            0 => "every map does".to_owned(),
+            n => format!("the other {n} maps stay below that in every workload"),
+        }
+    ))
+}
+
+fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
+    let repeated: Vec<(&CellStats, f64)> = cells
+        .iter()
+        .filter(|c| c.throughputs.len() > 1)
+        .filter_map(|c| {
+            let s = c.spread()?;
+            (s.median > 0.0).then(|| (c, (s.max - s.min) / s.median))
+        })
+        .collect();
+    if cells.iter().all(|c| c.throughputs.is_empty()) {
+        return None;
+    }
+    if repeated.is_empty() {
+        return Some(
+            "**Noise**: each cell ran once, so there is no min–max range to judge noise by; \
+             differences of a few percent between maps may be noise."
+                .to_owned(),
+        );
+    }
+    let noisy = repeated.iter().filter(|(_, r)| *r > NOISY_SPREAD).count();
+    let (c, widest) = repeated
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .copied()?;
+    Some(if noisy == 0 {
+        format!(
+            "**Noise**: every one of the {} cells with repeats stays within {:.0}% of its median \
+             (widest: {:.0}%).",
+            repeated.len(),
+            NOISY_SPREAD * 100.0,
+            widest * 100.0
+        )
+    } else {
+        format!(
+            "**Noise**: in {noisy} of {} cells with repeats the min–max range is wider than {:.0}% \
+             of the median (widest: {} on `{}` at {} threads, {:.0}%); read a difference between \
+             two maps as real only where their ranges do not overlap.",
+            repeated.len(),
+            NOISY_SPREAD * 100.0,
+            side_map(c.key.lang, &c.key.map),
+            c.key.workload,
+            c.key.threads,
+            widest * 100.0
+        )
+    })
 }
 
 fn md_escape(s: &str) -> String {
@@ -1026,7 +1607,8 @@ impl<'a> Page<'a> {
                  files say, without the suite, the commands or the planned runs.\n"
             )?;
         }
-        self.environment(w)?;
+        self.takeaways(w)?;
+        self.how_to_read(w)?;
         let workloads: BTreeSet<&str> =
             self.cells.iter().map(|c| c.key.workload.as_str()).collect();
         for wl in workloads {
@@ -1050,6 +1632,7 @@ impl<'a> Page<'a> {
             }
             writeln!(w)?;
         }
+        self.environment(w)?;
         if self.has_bench {
             writeln!(
                 w,
@@ -1067,6 +1650,91 @@ impl<'a> Page<'a> {
             )?;
         }
         Ok((md, figs))
+    }
+
+    /// "Takeaways": 3–5 sentences computed from the cells and runs ([`takeaways`]).
+    fn takeaways(&self, w: &mut String) -> anyhow::Result<()> {
+        let long: Vec<&RunFile> = self
+            .runs
+            .iter()
+            .map(|r| &r.file)
+            .filter(|r| memory_series(r).is_some())
+            .collect();
+        let items = takeaways(&self.cells, &long);
+        if items.is_empty() {
+            return Ok(());
+        }
+        writeln!(w, "## Takeaways\n")?;
+        for t in items {
+            writeln!(w, "- {t}")?;
+        }
+        writeln!(w)?;
+        if let Some(t) = fastest_table(&self.cells) {
+            writeln!(
+                w,
+                "At each workload's highest thread count (≈: the runner-up's min–max range \
+                 reaches the winner's):\n\n{t}"
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What every workload section shares, said once.
+    fn how_to_read(&self, w: &mut String) -> anyhow::Result<()> {
+        writeln!(w, "## How to read this page\n")?;
+        writeln!(
+            w,
+            "- **Tables.** Throughput is the median over the runs that ended ok (min–max \
+             beside it); latency percentiles come from those runs' histograms merged (1 op in \
+             `sample_every` timed); B/op and allocs/op are allocation totals over the measured \
+             phase ÷ ops. The machine, toolchains, map versions and commands are under \
+             [Environment](#environment) at the end."
+        )?;
+        writeln!(
+            w,
+            "- **Figures.** Maps are grouped in panels by family (one lock, sharded locks, \
+             read-optimised, lock-free), all panels on the same axes; a design has one colour \
+             in both languages, Go drawn solid and Rust dashed, and each line is labelled where \
+             it ends. Time axes start at the measured phase; each point is one interval."
+        )?;
+        let threads: BTreeSet<u32> = self.cells.iter().map(|c| c.key.threads).collect();
+        let list: Vec<String> = threads.iter().map(u32::to_string).collect();
+        if self.any_knee_possible() {
+            writeln!(
+                w,
+                "- **Knee.** The knee is the thread count just before the first step whose \
+                 throughput gain is below {:.0}% of the ideal linear gain (the first point's \
+                 throughput per thread × the threads added); it needs at least 3 points.",
+                KNEE_GAIN_FRACTION * 100.0
+            )?;
+        } else {
+            writeln!(
+                w,
+                "- **Scaling.** Threads measured: {}. Where added threads stop paying (the knee) \
+                 needs at least 3 thread counts for a map, so none is located here.",
+                list.join(", ")
+            )?;
+        }
+        let has_long = self.runs.iter().any(|r| memory_series(&r.file).is_some());
+        if !has_long {
+            let longest_s = self
+                .runs
+                .iter()
+                .filter_map(|r| r.file.intervals.last())
+                .map(|i| i.t_end_ns as f64 / 1e9)
+                .fold(0.0, f64::max);
+            writeln!(
+                w,
+                "- **Pauses.** No pause timeline here: the longest run lasts {} s, and a timeline \
+                 is drawn only for runs of at least {} s with {LONG_RUN_MIN_SAMPLES} intervals, \
+                 long enough to contain GC pauses or reclamation stalls. The reports of the \
+                 `memory-minute` and `long` suites (one- and five-minute runs) draw them.",
+                figures::fmt_num(longest_s),
+                LONG_RUN_MIN_SPAN_NS / 1_000_000_000
+            )?;
+        }
+        writeln!(w)?;
+        Ok(())
     }
 
     fn environment(&self, w: &mut String) -> anyhow::Result<()> {
@@ -1258,13 +1926,7 @@ impl<'a> Page<'a> {
             format!("{wl}: throughput vs threads, median with min–max"),
         )?;
 
-        // Table.
-        writeln!(
-            w,
-            "Throughput is the median over the runs that ended ok (min–max beside it); latency \
-             percentiles come from those runs' histograms merged (1 op in `sample_every` \
-             timed); B/op and allocs/op are allocation totals over the measured phase ÷ ops.\n"
-        )?;
+        // Table (how to read it is said once, above the workloads).
         writeln!(
             w,
             "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
@@ -1296,27 +1958,9 @@ impl<'a> Page<'a> {
         }
         writeln!(w)?;
 
-        // Knee.
-        writeln!(w, "### Where added threads stop paying\n")?;
-        writeln!(
-            w,
-            "Rule: the knee is the thread count just before the first step whose throughput gain \
-             is below {:.0}% of the ideal linear gain (the first point's throughput per thread × \
-             the threads added); it needs at least 3 points.\n",
-            KNEE_GAIN_FRACTION * 100.0
-        )?;
-        let counts: BTreeSet<usize> = series.iter().map(|(_, s)| s.len()).collect();
-        if counts.iter().all(|&n| n < 3) {
-            let threads: BTreeSet<u32> = cells.iter().map(|c| c.key.threads).collect();
-            let list: Vec<String> = threads.iter().map(u32::to_string).collect();
-            let most = counts.iter().max().copied().unwrap_or(0);
-            writeln!(
-                w,
-                "Threads measured: {}. {}.\n",
-                list.join(", "),
-                capitalised(&knee_sentence(&Knee::TooFewPoints(most)))
-            )?;
-        } else {
+        // Knee (the rule is said once above; nothing here when no workload has 3 points).
+        if self.any_knee_possible() {
+            writeln!(w, "### Where added threads stop paying\n")?;
             writeln!(w, "| side | map | knee |\n|---|---|---|")?;
             for (k, s) in &series {
                 let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
@@ -1397,8 +2041,7 @@ impl<'a> Page<'a> {
             writeln!(w, "### Over time\n")?;
             writeln!(
                 w,
-                "For the run with the most intervals on each side: {}. Time is measured from the \
-                 start of the measured phase; each point is one interval.\n",
+                "The run with the most intervals on each side: {}.\n",
                 ids.join(", ")
             )?;
             let name = format!("timeline-{wl}.svg");
@@ -1409,44 +2052,52 @@ impl<'a> Page<'a> {
                 &featured,
             )?;
             emit(w, name, format!("{wl}: throughput over time"))?;
-            let gc_pauses: usize = featured
-                .iter()
-                .flat_map(|r| &r.intervals)
-                .filter_map(|i| i.gc.as_ref())
-                .map(|g| g.pauses_ns.len())
-                .sum();
-            let reclaim_events = featured
-                .iter()
-                .flat_map(|r| &r.intervals)
-                .filter(|i| i.extra.contains_key("reclaim"))
-                .count();
-            writeln!(
-                w,
-                "Pauses: Go's GC pauses ({gc_pauses} recorded in these runs; drawn at the end of \
-                 the interval they fell in) against each run's per-interval maximum op latency. \
-                 {}\n",
-                if reclaim_events == 0 {
-                    "The Rust runs record no reclamation events."
-                } else {
-                    "Reclamation events the runs recorded are drawn as dots."
-                }
-            )?;
-            let name = format!("pauses-{wl}.svg");
-            figures::pause_timeline(
-                &fig_dir.join(&name),
-                &format!("{wl}: GC pauses and max op latency"),
-                &self.palette,
-                &featured,
-            )?;
-            emit(w, name, format!("{wl}: pause timeline"))?;
+            // Pauses: only from runs long enough to contain some (the long runs the
+            // memory fit uses); short runs get none, as "How to read this page" says.
+            let long: Vec<&RunFile> = self.long_runs(wl);
+            if !long.is_empty() {
+                let gc_pauses: usize = long
+                    .iter()
+                    .filter(|r| r.start.lang == Lang::Go)
+                    .map(|r| figures::pauses_of(r).len())
+                    .sum();
+                let stalls: usize = long
+                    .iter()
+                    .filter(|r| r.start.lang == Lang::Rust)
+                    .map(|r| figures::pauses_of(r).len())
+                    .sum();
+                let counted = long
+                    .iter()
+                    .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
+                    .count();
+                let rust_runs = long.iter().filter(|r| r.start.lang == Lang::Rust).count();
+                writeln!(
+                    w,
+                    "Pauses in every long run ({}): Go's GC pauses ({gc_pauses} recorded; drawn at \
+                     the end of the interval they fell in) and the Rust runs' reclamation stalls \
+                     ({}), against each run's per-interval maximum op latency.\n",
+                    long.len(),
+                    if rust_runs == 0 {
+                        "no Rust run".to_owned()
+                    } else if counted == 0 {
+                        "not observed: no Rust run here counts its reclamation".to_owned()
+                    } else {
+                        format!(
+                            "{stalls} recorded in the {counted} of {rust_runs} Rust runs that count their reclamation"
+                        )
+                    }
+                )?;
+                let name = format!("pauses-{wl}.svg");
+                figures::pause_timeline(
+                    &fig_dir.join(&name),
+                    &format!("{wl}: pauses and max op latency per interval"),
+                    &self.palette,
+                    &long,
+                )?;
+                emit(w, name, format!("{wl}: pause timeline"))?;
+            }
             // Memory: every long run of the workload (the runs the fit section
             // fits), so no map of a memory suite is left out; else the featured runs.
-            let long: Vec<&RunFile> = self
-                .runs
-                .iter()
-                .map(|r| &r.file)
-                .filter(|r| r.start.workload == wl && memory_series(r).is_some())
-                .collect();
             let memory_runs = if long.is_empty() { &featured } else { &long };
             let fits: Vec<figures::FittedCurve> =
                 long.iter().filter_map(|r| fitted_curve(r)).collect();
@@ -1461,6 +2112,28 @@ impl<'a> Page<'a> {
             emit(w, name, format!("{wl}: RSS and live heap over time"))?;
         }
         Ok(())
+    }
+
+    /// The `ok` runs of `wl` long enough for the memory fit (and for pauses).
+    fn long_runs(&self, wl: &str) -> Vec<&'a RunFile> {
+        self.runs
+            .iter()
+            .map(|r| &r.file)
+            .filter(|r| r.start.workload == wl && memory_series(r).is_some())
+            .collect()
+    }
+
+    /// Some workload has 3 thread counts for one map: a knee can be located.
+    fn any_knee_possible(&self) -> bool {
+        let mut counts: BTreeMap<(&str, Lang, &str), usize> = BTreeMap::new();
+        for c in &self.cells {
+            if c.spread().is_some() {
+                *counts
+                    .entry((c.key.workload.as_str(), c.key.lang, c.key.map.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        counts.values().any(|&n| n >= 3)
     }
 
     /// Per language, the `ok` run of `wl` with the most intervals (ties: more threads, then

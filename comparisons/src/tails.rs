@@ -31,15 +31,14 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{FAMILY, fmt_ns, fmt_num};
+use crate::figures::{fmt_ns, fmt_num};
 use crate::results::{self, Interval, Lang, LatencySummary, Outcome, RunFile};
+use crate::theme::{self, err, font};
 
 /// The share of a run's intervals counted as its slowest. 5%: a 20-second run in 50 ms
 /// intervals has 400, and 1% of that (4 intervals) is too few for a share to mean much.
 pub const SLOWEST_SHARE: f64 = 0.05;
 
-/// Mid grey, readable on mdBook's light and dark themes (as in `figures.rs`).
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Intervals during a GC cycle, and the rest.
 const IN_CYCLE: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
 const OUTSIDE: RGBColor = RGBColor(0x31, 0x6f, 0xb0);
@@ -423,6 +422,37 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<RunTails>> {
     Ok(runs)
 }
 
+/// Writes `out_dir/figures/tails-pauses.svg`: the pause timeline of every run in `dirs`
+/// ([`crate::figures::pause_timeline`]: GC pauses and reclamation stalls against each
+/// interval's slowest op), one panel per run. Returns its path.
+pub fn write_pause_timeline(dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        files.extend(results::load_dir(dir).map_err(|e| anyhow!("{e}"))?.runs);
+    }
+    let refs: Vec<&RunFile> = files.iter().collect();
+    let dir = out_dir.join("figures");
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let path = dir.join("tails-pauses.svg");
+    let tmp = dir.join(".tails-pauses.svg.tmp");
+    crate::figures::pause_timeline(
+        &tmp,
+        "Pauses over each tails run, against the slowest op of each interval",
+        &crate::figures::Palette::new(
+            refs.iter()
+                .map(|r| crate::figures::SeriesKey {
+                    lang: r.start.lang,
+                    map: r.start.map.clone(),
+                })
+                .collect::<Vec<_>>()
+                .iter(),
+        ),
+        &refs,
+    )?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot replace", path.display()))?;
+    Ok(path)
+}
+
 /// Go before Rust, then by map, GC on before off, then by run id.
 fn sort_runs(runs: &mut [RunTails]) {
     runs.sort_by(|a, b| {
@@ -635,14 +665,6 @@ pub fn render_markdown(runs: &[RunTails], header: &str) -> String {
     md
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing: {e:?}")
-}
-
-fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&INK)
-}
-
 /// A fixed jitter in [-0.5, 0.5) for interval `i` (SplitMix64's finaliser), so the
 /// points of a run spread sideways the same way on every render.
 fn jitter(i: u64) -> f64 {
@@ -694,8 +716,7 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
                 .y_label_area_size(70)
                 .build_cartesian_2d(-0.5..runs.len() as f64 - 0.5, (lo..hi).log_scale())
                 .map_err(err)?;
-            chart
-                .configure_mesh()
+            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
                 .y_desc(match metric {
                     TailMetric::P999 => "interval p999 (µs)",
                     TailMetric::Max => "interval maximum (µs)",
@@ -703,11 +724,6 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
                 .y_label_formatter(&|v| fmt_num(*v))
                 .x_labels(0)
                 .disable_x_mesh()
-                .label_style(font(12))
-                .axis_desc_style(font(13))
-                .axis_style(INK)
-                .bold_line_style(INK.mix(0.25))
-                .light_line_style(INK.mix(0.08))
                 .draw()
                 .map_err(err)?;
             for (k, run) in runs.iter().enumerate() {
@@ -1000,6 +1016,24 @@ mod tests {
         ] {
             assert!(md.contains(text), "the page lacks {text:?}:\n{md}");
         }
+    }
+
+    #[test]
+    fn tails_pause_timeline_has_a_panel_per_run_and_names_gogc_off() {
+        let out = std::env::temp_dir().join(format!("tails-pauses-{}", std::process::id()));
+        let a = write_pause_timeline(&sample_dirs(), &out).unwrap();
+        let first = std::fs::read_to_string(&a).unwrap();
+        let b = write_pause_timeline(&sample_dirs(), &out).unwrap();
+        assert_eq!(first, std::fs::read_to_string(&b).unwrap());
+        let runs = load(&sample_dirs()).unwrap();
+        let off = runs.iter().filter(|r| r.gc == GcSetting::Off).count();
+        assert!(off > 0, "the sample has a GOGC=off run");
+        assert_eq!(first.matches("GOGC=off)").count(), off, "{first}");
+        assert_eq!(
+            first.matches("t, GOGC=off)").count() + first.matches("t)\n").count(),
+            runs.len()
+        );
+        std::fs::remove_dir_all(&out).unwrap();
     }
 
     #[test]

@@ -95,6 +95,103 @@ fn the_sample_gives_the_committed_report_byte_for_byte() {
     }
 }
 
+fn sample_cells() -> Vec<report::CellStats> {
+    let loaded = mapbench::results::load_dir(&testdata().join("results-sample")).unwrap();
+    let runs: Vec<report::LoadedRun> = loaded
+        .runs
+        .into_iter()
+        .map(|file| {
+            let latency = file.latency_log().unwrap().merged();
+            report::LoadedRun { file, latency }
+        })
+        .collect();
+    report::cells(&runs, &[])
+}
+
+#[test]
+fn the_page_opens_with_takeaways_and_says_its_conventions_once() {
+    let out = scratch("takeaways").join("report");
+    generate(&out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("no {s:?} in the page"));
+    assert!(at("## Takeaways") < at("## How to read this page"));
+    assert!(at("## How to read this page") < at("## Workload"));
+    assert!(at("## Workload") < at("## Environment"));
+    assert_eq!(md.matches("histograms merged").count(), 1, "said once");
+    // The sample's runs last under a second: no pause figure, and the page says where
+    // pause timelines are.
+    assert!(!md.contains("figures/pauses-"));
+    assert!(md.contains("No pause timeline here"));
+    let bullets = md[at("## Takeaways")..at("## How to read this page")]
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .count();
+    assert!((3..=5).contains(&bullets), "{bullets} takeaways");
+}
+
+#[test]
+fn the_fastest_map_takeaway_follows_the_medians() {
+    let cells = sample_cells();
+    let fastest = report::fastest(&cells);
+    // The highest thread count of read-heavy, and on each side the map with the highest
+    // median there.
+    let top = cells.iter().map(|c| c.key.threads).max().unwrap();
+    for lang in mapbench::results::Lang::ALL {
+        let best = cells
+            .iter()
+            .filter(|c| c.key.threads == top && c.key.lang == lang)
+            .max_by(|a, b| {
+                report::median(&a.throughputs)
+                    .unwrap()
+                    .total_cmp(&report::median(&b.throughputs).unwrap())
+            })
+            .unwrap();
+        let f = fastest.iter().find(|f| f.lang == lang).unwrap();
+        assert_eq!((f.threads, f.map.as_str()), (top, best.key.map.as_str()));
+    }
+    // Which side leads is the sentence's verdict: make every Go map faster than every
+    // Rust map and the sentence turns.
+    let mut go_ahead = sample_cells();
+    for c in go_ahead.iter_mut() {
+        let k = if c.key.lang == mapbench::results::Lang::Go {
+            1000.0
+        } else {
+            1.0
+        };
+        for v in c.throughputs.iter_mut() {
+            *v *= k;
+        }
+    }
+    let t = report::takeaways(&go_ahead, &[]);
+    let s = t.iter().find(|s| s.contains("Fastest map")).unwrap();
+    assert!(s.contains("Go's fastest map is ahead of Rust's"), "{s}");
+    let mut rust_ahead = sample_cells();
+    for c in rust_ahead.iter_mut() {
+        let k = if c.key.lang == mapbench::results::Lang::Rust {
+            1000.0
+        } else {
+            1.0
+        };
+        for v in c.throughputs.iter_mut() {
+            *v *= k;
+        }
+    }
+    let t = report::takeaways(&rust_ahead, &[]);
+    let s = t.iter().find(|s| s.contains("Fastest map")).unwrap();
+    assert!(s.contains("Rust's fastest map is ahead of Go's"), "{s}");
+}
+
+#[test]
+fn memory_that_keeps_growing_is_told_from_memory_that_is_level() {
+    let flat: Vec<f64> = (0..40).map(|i| 100.0 + (i % 3) as f64).collect();
+    let growing: Vec<f64> = (0..40).map(|i| 100.0 + 5.0 * i as f64).collect();
+    let c = report::second_half_change(&flat).unwrap();
+    assert!(c.abs() <= report::LEVEL_CHANGE, "{c}");
+    let g = report::second_half_change(&growing).unwrap();
+    assert!(g > report::LEVEL_CHANGE, "{g}");
+    assert_eq!(report::second_half_change(&[1.0; 4]), None);
+}
+
 #[test]
 fn every_figure_the_page_references_exists_and_the_page_is_portable() {
     let out = scratch("refs").join("report");
@@ -128,7 +225,7 @@ fn every_figure_the_page_references_exists_and_the_page_is_portable() {
     assert!(!md.contains(&*out.to_string_lossy()));
     assert!(!md.contains(&*cwd.to_string_lossy()));
     // The knee with two thread counts, the fit without a long run, the tables.
-    assert!(md.contains("No knee can be located with 2 points"));
+    assert!(md.contains("needs at least 3 thread counts for a map, so none is located here"));
     assert!(md.contains("No long run in these results"));
     assert!(md.contains("| 1 | go | mutex-map | 3/3 |"));
     // bench.txt is the results' own.
