@@ -24,7 +24,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::figures::{FAMILY, fmt_num, register_bundled_font};
 
 const WIDTH: u32 = 900;
-const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
+pub(crate) const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
 /// Go blue, Rust orange, then two more mid-lightness hues (readable on light and dark).
 const PALETTE: [RGBColor; 4] = [
     RGBColor(0x3b, 0x82, 0xc4),
@@ -33,11 +33,11 @@ const PALETTE: [RGBColor; 4] = [
     RGBColor(0xa0, 0x6c, 0xc8),
 ];
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&INK)
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing: {e:?}")
 }
 
@@ -86,15 +86,15 @@ pub fn render(name: &str, inputs: &[PathBuf]) -> Result<String> {
 // inputs
 
 /// A generated markdown table: its header and rows, with the line of each row.
-struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
+pub(crate) struct Table {
+    pub(crate) path: PathBuf,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Table {
     /// The first table of the file whose header has `first_col` as its first column.
-    fn read(path: &Path, first_col: &str) -> Result<Table> {
+    pub(crate) fn read(path: &Path, first_col: &str) -> Result<Table> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
         let cells = |l: &str| -> Vec<String> {
@@ -129,7 +129,7 @@ impl Table {
         )
     }
 
-    fn col(&self, name: &str) -> Result<usize> {
+    pub(crate) fn col(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             anyhow!(
                 "{}: the table has no column {name:?} (columns: {})",
@@ -154,7 +154,7 @@ impl Table {
     }
 }
 
-fn parse_value(cell: &str) -> Option<f64> {
+pub(crate) fn parse_value(cell: &str) -> Option<f64> {
     let one = |s: &str| -> Option<f64> {
         let s = s.trim().replace(',', "");
         let split = s
@@ -182,7 +182,7 @@ fn parse_value(cell: &str) -> Option<f64> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
@@ -192,7 +192,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn fmt_bytes(v: f64) -> String {
+pub(crate) fn fmt_bytes(v: f64) -> String {
     let a = v.abs();
     if a >= 1024.0 * 1024.0 {
         format!("{} MiB", fmt_num(v / (1024.0 * 1024.0)))

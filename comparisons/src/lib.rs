@@ -16,6 +16,7 @@
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
+//! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 
 pub mod cachesim;
 pub mod chapter_figures;
@@ -35,4 +36,5 @@ pub mod suite;
 pub mod tails;
 pub mod trace;
 pub mod validate;
+pub mod which_map;
 pub mod workload;
