@@ -862,17 +862,17 @@ pub fn render_md(w: &WhichMap, command: &str) -> String {
 
     // The table: every map at THREADS threads, Mops/s per workload, worst p99.
     let _ = writeln!(md, "<!-- ANCHOR: table -->");
-    md.push_str("| side | map | design |");
+    md.push_str("| side | map |");
     for (_, wl, _) in WORKLOADS {
         let _ = write!(md, " {wl} |");
     }
-    md.push_str(" worst p99 |\n|---|---|---|");
+    md.push_str(" worst p99 |\n|---|---|");
     for _ in WORKLOADS {
         md.push_str("--:|");
     }
     md.push_str("--:|\n");
     for (lang, map) in rows(w) {
-        let _ = write!(md, "| {lang} | `{map}` | {} |", Design::of(&map).label());
+        let _ = write!(md, "| {lang} | `{map}` |");
         for (_, wl, _) in WORKLOADS {
             match w.cell(wl, lang, &map) {
                 Some(c) => {
