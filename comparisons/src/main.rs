@@ -241,7 +241,11 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "book/src/generated/long")]
         memory: PathBuf,
         /// Chapter 4.3's generated tails.md.
-        #[arg(long, value_name = "FILE", default_value = "book/src/generated/ch04/tails.md")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "book/src/generated/ch04/tails.md"
+        )]
         tails: PathBuf,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
