@@ -44,7 +44,7 @@ pub const THREADS: u32 = 2;
 /// The figure's panels and the throughput situations: (situation, workload, what it is).
 pub const WORKLOADS: [(&str, &str, &str); 5] = [
     ("read-mostly", "read-heavy", "98% get, uniform"),
-    ("write-heavy", "exchange", "80% insert/remove"),
+    ("write-heavy", "exchange", "40% insert, 40% remove"),
     ("skewed", "ycsb-a", "50% update, Zipf"),
     ("skewed-reads", "ycsb-c", "100% get, Zipf"),
     ("growing", "rapid-grow", "80% insert, from empty"),
