@@ -78,15 +78,15 @@ pub fn render(name: &str, inputs: &[PathBuf]) -> Result<String> {
 // inputs
 
 /// A generated markdown table: its header and rows, with the line of each row.
-struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
+pub(crate) struct Table {
+    pub(crate) path: PathBuf,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Table {
     /// The first table of the file whose header has `first_col` as its first column.
-    fn read(path: &Path, first_col: &str) -> Result<Table> {
+    pub(crate) fn read(path: &Path, first_col: &str) -> Result<Table> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
         let cells = |l: &str| -> Vec<String> {
@@ -121,7 +121,7 @@ impl Table {
         )
     }
 
-    fn col(&self, name: &str) -> Result<usize> {
+    pub(crate) fn col(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             anyhow!(
                 "{}: the table has no column {name:?} (columns: {})",
@@ -146,7 +146,7 @@ impl Table {
     }
 }
 
-fn parse_value(cell: &str) -> Option<f64> {
+pub(crate) fn parse_value(cell: &str) -> Option<f64> {
     let one = |s: &str| -> Option<f64> {
         let s = s.trim().replace(',', "");
         let split = s
@@ -174,7 +174,7 @@ fn parse_value(cell: &str) -> Option<f64> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
@@ -184,7 +184,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn fmt_bytes(v: f64) -> String {
+pub(crate) fn fmt_bytes(v: f64) -> String {
     let a = v.abs();
     if a >= 1024.0 * 1024.0 {
         format!("{} MiB", fmt_num(v / (1024.0 * 1024.0)))

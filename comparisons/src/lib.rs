@@ -17,6 +17,7 @@
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
 //!   [`theme`]: the look every figure shares.
+//! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 
 pub mod cachesim;
 pub mod chapter_figures;
@@ -37,4 +38,5 @@ pub mod tails;
 pub mod theme;
 pub mod trace;
 pub mod validate;
+pub mod which_map;
 pub mod workload;

@@ -13,6 +13,7 @@
 //! mapbench chapter-figure NAME INPUT... --out DIR
 //! mapbench tails RESULTS_DIR... --out DIR
 //! mapbench http-knee CSV --out DIR
+//! mapbench which-map [--quick DIR] [--memory DIR] [--tails FILE] --out DIR
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
 //!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
 //! ```
@@ -232,6 +233,27 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// The "which map, when" page's data, from generated files only: the quick suite's
+    /// bench.txt, a memory suite's report.md + bench.txt, chapter 4.3's tails.md. Writes
+    /// DIR/which-map.json, DIR/which-map.md and DIR/figures/which-map.svg. Exit 2 for a
+    /// missing or malformed input.
+    WhichMap {
+        /// The quick suite's generated report directory (reads its bench.txt).
+        #[arg(long, value_name = "DIR", default_value = "book/src/generated/results")]
+        quick: PathBuf,
+        /// A memory suite's generated report directory (report.md and bench.txt).
+        #[arg(long, value_name = "DIR", default_value = "book/src/generated/long")]
+        memory: PathBuf,
+        /// Chapter 4.3's generated tails.md.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "book/src/generated/ch04/tails.md"
+        )]
+        tails: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Runner binaries to use instead of building them.
@@ -343,6 +365,12 @@ fn main() -> ExitCode {
             pause_timeline,
         } => run_tails(&dirs, &out, pause_timeline),
         Command::HttpKnee { csv, out } => run_http_knee(&csv, &out),
+        Command::WhichMap {
+            quick,
+            memory,
+            tails,
+            out,
+        } => run_which_map(quick, memory, tails, &out),
     };
     match result {
         Ok(code) => code,
@@ -376,6 +404,37 @@ fn error_text(e: &anyhow::Error) -> String {
         text.push_str("failed, with no message (a bug: please report the command)");
     }
     text
+}
+
+fn run_which_map(
+    quick: PathBuf,
+    memory: PathBuf,
+    tails: PathBuf,
+    out: &Path,
+) -> Result<ExitCode, Failure> {
+    use mapbench::which_map::{Inputs, WhichMap, write_outputs};
+    let command = report::shell_join(&[
+        "mapbench".to_owned(),
+        "which-map".to_owned(),
+        "--quick".to_owned(),
+        quick.display().to_string(),
+        "--memory".to_owned(),
+        memory.display().to_string(),
+        "--tails".to_owned(),
+        tails.display().to_string(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ]);
+    let w = WhichMap::load(&Inputs {
+        quick,
+        memory,
+        tails,
+    })
+    .map_err(Failure::BadInput)?;
+    for p in write_outputs(&w, out, &command).map_err(Failure::Failed)? {
+        eprintln!("mapbench: wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
