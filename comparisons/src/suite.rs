@@ -379,12 +379,27 @@ pub fn parse(text: &str, path: &Path, workloads_dir: &Path) -> Result<Suite, Sui
                     format!("{wname:?} twice"),
                 ));
             }
-            let spec =
-                workload::resolve(wname, workloads_dir).map_err(|e| SuiteError::Workload {
+            // A workload given as a relative path is relative to the repository root
+            // (the parent of `comparisons/`), so a suite means the same file from any
+            // working directory; the current directory is tried first.
+            let from_root = workloads_dir
+                .parent()
+                .and_then(Path::parent)
+                .map(|root| root.join(wname))
+                .filter(|p| {
+                    Path::new(wname).is_relative() && !Path::new(wname).is_file() && p.is_file()
+                });
+            let wname_resolved = from_root
+                .as_deref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| wname.clone());
+            let spec = workload::resolve(&wname_resolved, workloads_dir).map_err(|e| {
+                SuiteError::Workload {
                     path: path.to_path_buf(),
                     field: field.clone(),
                     source: Box::new(e),
-                })?;
+                }
+            })?;
             let per_threads = g
                 .threads
                 .iter()

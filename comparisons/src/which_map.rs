@@ -31,9 +31,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 
 use crate::chapter_figures::{Table, fmt_bytes, median, parse_value};
-use crate::theme::{INK, err, font};
 use crate::figures::{fmt_num, register_bundled_font};
 use crate::results::Lang;
+use crate::theme::{INK, err, font};
 
 /// Maps within this fraction of the best throughput or heap lead a situation.
 pub const LEAD_TOLERANCE: f64 = 0.2;
