@@ -11,12 +11,14 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"slices"
 	"sync"
 )
 
 func main() {
+	flag.Parse() // no flags: -h prints the usage, anything else is an error
 	var m sync.Map
 	for _, name := range []string{"go", "rust", "zig", "c"} {
 		m.Store(name, len(name))

@@ -16,17 +16,16 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/demo"
 	"concurrentmaps/internal/genfile"
 )
@@ -60,34 +59,53 @@ type growthResult struct {
 	RangeMismatch int `json:"range_mismatch"`
 }
 
+// options are the validated command-line flags.
+type options struct {
+	runs, rounds int
+	gcDuration   time.Duration
+	outDir       string
+}
+
 func main() {
-	fs := flag.NewFlagSet("ch2-gc-growth", flag.ContinueOnError)
-	runs := fs.Int("runs", 20, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
-	rounds := fs.Int("rounds", 500, "round bound of each ch2-growth-race run (>= 1)")
-	gcDuration := fs.Duration("gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
-	outDir := fs.String("out", "", "directory for the generated files (empty: print them)")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
+	cmdline.Main(parseFlags, func(ctx context.Context, o options, _, stderr io.Writer) int {
+		if err := run(ctx, o.runs, o.rounds, o.gcDuration, o.outDir); err != nil {
+			fmt.Fprintf(stderr, "ch2-gc-growth: %v\n", err)
+			if ctx.Err() != nil {
+				return 130
+			}
+			return 1
+		}
+		return 0
+	})
+}
+
+// parseFlags parses and checks args; on error it has already printed the
+// problem (naming the flag) and the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := cmdline.New("ch2-gc-growth", stderr)
+	var o options
+	fs.IntVar(&o.runs, "runs", 20, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
+	fs.IntVar(&o.rounds, "rounds", 500, "round bound of each ch2-growth-race run (>= 1)")
+	fs.DurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
+	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print them)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
 	}
-	if *runs < 1 || *rounds < 1 || *gcDuration <= 0 || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ch2-gc-growth: want -runs >= 1, -rounds >= 1, -gc-duration > 0 and no arguments")
-		os.Exit(2)
+	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
+	switch {
+	case o.runs < 1:
+		return bad("-runs must be >= 1, got %d", o.runs)
+	case o.rounds < 1:
+		return bad("-rounds must be >= 1, got %d", o.rounds)
+	case o.gcDuration <= 0:
+		return bad("-gc-duration must be > 0, got %v", o.gcDuration)
 	}
-	if *outDir != "" {
-		if fi, err := os.Stat(*outDir); err != nil || !fi.IsDir() {
-			fmt.Fprintf(os.Stderr, "ch2-gc-growth: -out %s: want an existing directory\n", *outDir)
-			os.Exit(2)
+	if o.outDir != "" {
+		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
+			return bad("-out %s: want an existing directory", o.outDir)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *runs, *rounds, *gcDuration, *outDir); err != nil {
-		fmt.Fprintf(os.Stderr, "ch2-gc-growth: %v\n", err)
-		if ctx.Err() != nil {
-			os.Exit(130)
-		}
-		os.Exit(1)
-	}
+	return o, nil
 }
 
 func run(ctx context.Context, runs, rounds int, gcDuration time.Duration, outDir string) error {

@@ -18,7 +18,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -29,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // ANCHOR: value
@@ -135,17 +136,17 @@ type Result struct {
 }
 
 func main() {
-	fs := flag.NewFlagSet("ch2-gc-stress", flag.ContinueOnError)
+	fs := cmdline.New("ch2-gc-stress", os.Stderr)
 	mapName := fs.String("map", "mutex", "the map under test: mutex (map + sync.Mutex) or syncmap (sync.Map)")
 	writers := fs.Int("writers", 4, "goroutines writing (>= 1)")
 	keys := fs.Int("keys", 20_000, "distinct keys (>= 1)")
 	duration := fs.Duration("duration", 3*time.Second, "how long the writers run (> 0)")
 	chain := fs.Int("chain", 4, "each value keeps up to this many of the values it replaced (>= 0)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
+		os.Exit(cmdline.Status(err)) // printed with the usage; -h exits 0
 	}
-	if *writers < 1 || *keys < 1 || *duration <= 0 || *chain < 0 || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ch2-gc-stress: want -writers >= 1, -keys >= 1, -duration > 0, -chain >= 0 and no arguments")
+	if *writers < 1 || *keys < 1 || *duration <= 0 || *chain < 0 {
+		_ = fs.Bad("want -writers >= 1, -keys >= 1, -duration > 0, -chain >= 0")
 		os.Exit(2)
 	}
 	var s store

@@ -18,10 +18,11 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"sync"
+
+	"concurrentmaps/internal/cmdline"
 )
 
 // Result is what a run that was not stopped prints.
@@ -35,15 +36,15 @@ type Result struct {
 }
 
 func main() {
-	fs := flag.NewFlagSet("ch2-growth-race", flag.ContinueOnError)
+	fs := cmdline.New("ch2-growth-race", os.Stderr)
 	goroutines := fs.Int("goroutines", 4, "goroutines inserting at once (>= 2)")
 	perG := fs.Int("keys", 2000, "new keys each goroutine inserts per round (>= 1)")
 	rounds := fs.Int("rounds", 1000, "rounds before giving up on being stopped (>= 1)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
+		os.Exit(cmdline.Status(err)) // printed with the usage; -h exits 0
 	}
-	if *goroutines < 2 || *perG < 1 || *rounds < 1 || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ch2-growth-race: want -goroutines >= 2, -keys >= 1, -rounds >= 1 and no arguments")
+	if *goroutines < 2 || *perG < 1 || *rounds < 1 {
+		_ = fs.Bad("want -goroutines >= 2, -keys >= 1, -rounds >= 1")
 		os.Exit(2)
 	}
 	var res Result

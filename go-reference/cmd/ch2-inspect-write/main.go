@@ -15,7 +15,10 @@
 //	go-reference/cmd/ch2-inspect-write/gdb-rax.sh book/src/generated/ch02/gdb-rax.md
 package main
 
-import "fmt"
+import (
+	"flag"
+	"fmt"
+)
 
 // The key written, its value before and after the write. rax.gdb checks
 // for these numbers.
@@ -26,6 +29,7 @@ const (
 )
 
 func main() {
+	flag.Parse() // no flags: -h prints the usage, anything else is an error
 	m := make(map[int]int)
 	for k := range 64 { // 64 keys: a full table, not a single small group
 		m[k] = k * 100

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 )
 
 func main() {
+	flag.Parse() // no flags: -h prints the usage, anything else is an error
 	routes := []string{"/a", "/b", "/c"}
 
 	// ANCHOR: handlers

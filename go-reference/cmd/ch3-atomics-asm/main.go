@@ -21,9 +21,9 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -80,49 +81,63 @@ var symbols = []string{
 	"sync/atomic.StoreUintptr",
 }
 
+// options are the validated command-line flags.
+type options struct {
+	disasm bool
+	out    string
+}
+
 func main() {
-	fs := flag.NewFlagSet("ch3-atomics-asm", flag.ContinueOnError)
-	disasm := fs.Bool("disasm", false, "print a Markdown excerpt of this program's own disassembly")
-	out := fs.String("out", "", "write the excerpt to this file (atomically) instead of stdout; implies -disasm")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		os.Exit(2)
+	cmdline.Main(parseFlags, run)
+}
+
+// parseFlags parses and checks args; on error it has already printed the
+// problem (naming the flag) and the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := cmdline.New("ch3-atomics-asm", stderr)
+	var o options
+	fs.BoolVar(&o.disasm, "disasm", false, "print a Markdown excerpt of this program's own disassembly")
+	fs.StringVar(&o.out, "out", "", "write the excerpt to this file (atomically) instead of stdout; implies -disasm")
+	if err := fs.Parse(args); err != nil {
+		return o, err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "ch3-atomics-asm: unexpected argument %q: all options are flags\n", fs.Arg(0))
-		fs.Usage()
-		os.Exit(2)
-	}
-	if *out != "" {
-		if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
-			fmt.Fprintf(os.Stderr, "ch3-atomics-asm: -out %s: want a file in an existing directory\n", *out)
-			os.Exit(2)
+	if o.out != "" {
+		if fi, err := os.Stat(filepath.Dir(o.out)); err != nil || !fi.IsDir() {
+			return o, fs.Bad("-out %s: want a file in an existing directory", o.out)
 		}
 	}
-	if !*disasm && *out == "" {
+	return o, nil
+}
+
+// run calls the functions once, or prints or writes the excerpt; it returns
+// the exit status.
+func run(_ context.Context, o options, stdout, stderr io.Writer) int {
+	if !o.disasm && o.out == "" {
 		n := &node{v: 42}
 		storeRaw(unsafe.Pointer(n))
 		storeTyped(n)
 		storeWord(7)
-		fmt.Println("word:", atomic.LoadUintptr(&word), "loadRaw:", (*node)(loadRaw()).v, "loadTyped:", loadTyped().v)
-		return
+		fmt.Fprintln(stdout, "word:", atomic.LoadUintptr(&word), "loadRaw:", (*node)(loadRaw()).v, "loadTyped:", loadTyped().v)
+		return 0
 	}
 	md, err := excerpt()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ch3-atomics-asm: %v\n", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "ch3-atomics-asm: %v\n", err)
+		return 1
 	}
-	if *out == "" {
-		os.Stdout.Write(md)
-		return
+	if o.out == "" {
+		if _, err := stdout.Write(md); err != nil {
+			fmt.Fprintf(stderr, "ch3-atomics-asm: %v\n", err)
+			return 1
+		}
+		return 0
 	}
-	if err := genfile.WriteAtomic(*out, md); err != nil {
-		fmt.Fprintf(os.Stderr, "ch3-atomics-asm: %v\n", err)
-		os.Exit(1)
+	if err := genfile.WriteAtomic(o.out, md); err != nil {
+		fmt.Fprintf(stderr, "ch3-atomics-asm: %v\n", err)
+		return 1
 	}
-	fmt.Fprintf(os.Stderr, "ch3-atomics-asm: wrote %s\n", *out)
+	fmt.Fprintf(stderr, "ch3-atomics-asm: wrote %s\n", o.out)
+	return 0
 }
 
 // excerpt disassembles this executable and renders the Markdown.

@@ -17,46 +17,58 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
-	"syscall"
 	"time"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/maps"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	cmdline.Main(parseFlags, serve)
+}
+
+// options are the validated command-line flags.
+type options struct {
+	entry maps.Entry
+	addr  string
+}
+
+// parseFlags parses and checks args; on error it has already printed the
+// problem (naming the flag) and the usage to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := cmdline.New("ch4-cache-server", stderr)
+	mapName := fs.String("map", "rwmutex-map", "the map to serve from (go-reference/maps names)")
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0: any free port)")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	entry, err := lookupMap(*mapName)
+	if err != nil {
+		return options{}, fs.Bad("-map: %v", err)
+	}
+	return options{entry: entry, addr: *addr}, nil
 }
 
 // run parses args, serves until ctx is done, and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ch4-cache-server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	mapName := fs.String("map", "rwmutex-map", "the map to serve from (go-reference/maps names)")
-	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0: any free port)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ch4-cache-server: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	entry, err := lookupMap(*mapName)
+	o, err := parseFlags(args, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ch4-cache-server: -map: %v\n", err)
-		return 2
+		return cmdline.Status(err)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	return serve(ctx, o, stdout, stderr)
+}
+
+// serve listens on o.addr and serves o.entry's map until ctx is done; it
+// returns the exit status.
+func serve(ctx context.Context, o options, stdout, stderr io.Writer) int {
+	entry := o.entry
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ch4-cache-server: -addr: %v\n", err)
 		return 2

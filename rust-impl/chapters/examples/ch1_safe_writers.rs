@@ -75,7 +75,13 @@ fn two_writers_dashmap(writes: u64) -> usize {
 }
 // ANCHOR_END: dashmap
 
+/// Runs the three writers' tests once; it takes no options.
+#[derive(clap::Parser)]
+#[command(name = "ch1_safe_writers")]
+struct Cli {}
+
 fn main() {
+    <Cli as clap::Parser>::parse();
     let expected = (WRITERS * WRITES_PER_THREAD) as usize;
     for (name, run) in [
         ("Mutex<HashMap>", two_writers_mutex as fn(u64) -> usize),
@@ -110,5 +116,10 @@ mod tests {
     #[test]
     fn dashmap_keeps_every_write() {
         assert_eq!(two_writers_dashmap(WRITES), EXPECTED);
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Cli>();
     }
 }

@@ -242,15 +242,7 @@ fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let out_dir = match args.as_slice() {
-        [] => None,
-        [flag, dir] if flag == "--out" => Some(std::path::PathBuf::from(dir)),
-        _ => {
-            eprintln!("usage: ch2_reclamation [--out DIR]");
-            std::process::exit(2);
-        }
-    };
+    let out_dir = chapters::out::dir_from_args("ch2_reclamation");
     let p = Params {
         keys: 2_000,
         value_bytes: 1024,

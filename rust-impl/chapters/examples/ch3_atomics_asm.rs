@@ -11,9 +11,9 @@
 //! `cargo run --release -p chapters --example ch3_atomics_asm -- --disasm`
 //!
 //! `scripts/ch3_atomics_asm.sh` puts this excerpt and the Go one together
-//! in `book/src/generated/ch03/atomics-asm.md`. The tests compile this same
-//! file with `rustc -O` and check the instructions, so they do not depend on
-//! the (unoptimised) test profile.
+//! in `book/src/generated/ch03/atomics-asm.md`. The tests compile the same
+//! functions (the `functions` anchor) with `rustc -O` and check the
+//! instructions, so they do not depend on the (unoptimised) test profile.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -151,34 +151,37 @@ fn excerpt(listing: &BTreeMap<String, Vec<String>>) -> String {
     md
 }
 
+/// Calls each function once, or disassembles them.
+#[derive(clap::Parser, Debug)]
+#[command(name = "ch3_atomics_asm")]
+struct Cli {
+    /// Disassemble this executable and print a Markdown excerpt of the
+    /// functions, with a count of fence and `xchg` instructions.
+    #[arg(long)]
+    disasm: bool,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => {
-            let mut value = 7u64;
-            let p = AtomicPtr::new(std::ptr::null_mut());
-            store_release(black_box(&p), &mut value);
-            store_seqcst(black_box(&p), &mut value);
-            let (a, b) = (load_acquire(black_box(&p)), load_seqcst(black_box(&p)));
-            // SAFETY: both loads return &mut value, stored just above.
-            println!("loaded {} and {}", unsafe { *a }, unsafe { *b });
-        }
-        [flag] if flag == "--disasm" => {
-            let exe = std::env::current_exe().unwrap_or_else(|e| {
-                eprintln!("ch3_atomics_asm: cannot find my own executable: {e}");
-                std::process::exit(1);
-            });
-            match disassemble(&exe) {
-                Ok(listing) => print!("{}", excerpt(&listing)),
-                Err(e) => {
-                    eprintln!("ch3_atomics_asm: {e}");
-                    std::process::exit(1);
-                }
-            }
-        }
-        _ => {
-            eprintln!("ch3_atomics_asm: unknown arguments {args:?}: want none, or --disasm");
-            std::process::exit(2);
+    let cli = <Cli as clap::Parser>::parse();
+    if !cli.disasm {
+        let mut value = 7u64;
+        let p = AtomicPtr::new(std::ptr::null_mut());
+        store_release(black_box(&p), &mut value);
+        store_seqcst(black_box(&p), &mut value);
+        let (a, b) = (load_acquire(black_box(&p)), load_seqcst(black_box(&p)));
+        // SAFETY: both loads return &mut value, stored just above.
+        println!("loaded {} and {}", unsafe { *a }, unsafe { *b });
+        return;
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|e| {
+        eprintln!("ch3_atomics_asm: cannot find my own executable: {e}");
+        std::process::exit(1);
+    });
+    match disassemble(&exe) {
+        Ok(listing) => print!("{}", excerpt(&listing)),
+        Err(e) => {
+            eprintln!("ch3_atomics_asm: {e}");
+            std::process::exit(1);
         }
     }
 }
@@ -188,12 +191,27 @@ mod tests {
     use super::*;
 
     // ANCHOR: tests
-    /// Compiles this file with `rustc -C opt-level=3` (the release
-    /// profile's level) and disassembles the result.
+    /// Compiles the functions of this file (the `functions` anchor, the
+    /// book's listing) with `rustc -C opt-level=3` (the release profile's
+    /// level) and disassembles the result.
     fn optimised_listing() -> BTreeMap<String, Vec<String>> {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ch3_atomics_asm.rs");
+        let this = include_str!("ch3_atomics_asm.rs");
+        // The markers are spelt in two halves, so that this line is no anchor.
+        let (start, end) = (
+            concat!("// ANCHOR", ": functions\n"),
+            concat!("// ANCHOR", "_END: functions"),
+        );
+        let from = this.find(start).expect("the functions anchor") + start.len();
+        let functions = &this[from..this.find(end).expect("its end")];
         let dir = std::env::temp_dir().join(format!("ch3_atomics_asm-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("functions.rs");
+        let main = "fn main() {\n    let mut v = 7u64;\n    let p = AtomicPtr::new(std::ptr::null_mut());\n    store_release(black_box(&p), &mut v);\n    store_seqcst(black_box(&p), &mut v);\n    black_box((load_acquire(black_box(&p)), load_seqcst(black_box(&p))));\n}\n";
+        std::fs::write(
+            &src,
+            format!("use std::hint::black_box;\nuse std::sync::atomic::AtomicPtr;\nuse std::sync::atomic::Ordering::{{Acquire, Release, SeqCst}};\n{functions}{main}"),
+        )
+        .unwrap();
         let exe = dir.join("ch3_atomics_asm");
         let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
         let status = Command::new(&rustc)
@@ -241,4 +259,23 @@ mod tests {
         assert_eq!(load_acquire(&p), &mut value as *mut u64);
     }
     // ANCHOR_END: tests
+
+    #[test]
+    fn the_command_line_takes_only_disasm() {
+        use clap::Parser as _;
+        assert!(!Cli::try_parse_from(["ch3_atomics_asm"]).unwrap().disasm);
+        assert!(
+            Cli::try_parse_from(["ch3_atomics_asm", "--disasm"])
+                .unwrap()
+                .disasm
+        );
+        let err = Cli::try_parse_from(["ch3_atomics_asm", "--bogus"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--bogus"), "{err}");
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Cli>();
+    }
 }

@@ -670,59 +670,27 @@ fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The validated command line.
-#[derive(Debug, PartialEq)]
+/// The command line.
+#[derive(clap::Parser, Debug, PartialEq)]
+#[command(name = "ch3_contention")]
 struct Options {
+    /// How long each case runs per repeat, in milliseconds (> 0).
+    #[arg(long = "duration-ms", value_name = "MS", default_value = "100", value_parser = millis)]
     duration: Duration,
+    /// How many times every case runs (>= 1).
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = chapters::cli::at_least_one)]
     repeats: usize,
+    /// Rewrite DIR/contention-rust.md after every finished repeat (DIR must exist).
+    #[arg(long, value_name = "DIR", value_parser = chapters::cli::existing_dir)]
     out: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: ch3_contention [--duration-ms N (> 0, default 100)] [--repeats N (>= 1, default 7)] [--out DIR]";
-
-/// Parses the arguments; the error names the flag at fault.
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        duration: Duration::from_millis(100),
-        repeats: 7,
-        out: None,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--duration-ms" => {
-                let v = value()?;
-                match v.parse::<u64>() {
-                    Ok(ms) if ms > 0 => o.duration = Duration::from_millis(ms),
-                    _ => {
-                        return Err(format!(
-                            "--duration-ms must be a whole number of milliseconds > 0, got {v:?}"
-                        ));
-                    }
-                }
-            }
-            "--repeats" => {
-                let v = value()?;
-                match v.parse::<usize>() {
-                    Ok(n) if n >= 1 => o.repeats = n,
-                    _ => return Err(format!("--repeats must be a whole number >= 1, got {v:?}")),
-                }
-            }
-            "--out" => {
-                let dir = PathBuf::from(value()?);
-                if !dir.is_dir() {
-                    return Err(format!(
-                        "--out {}: want an existing directory",
-                        dir.display()
-                    ));
-                }
-                o.out = Some(dir);
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
+/// `--duration-ms`: a whole number of milliseconds > 0.
+fn millis(v: &str) -> Result<Duration, String> {
+    match v.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err("must be a whole number of milliseconds > 0".into()),
     }
-    Ok(o)
 }
 
 /// Measures every case `opt.repeats` times, interleaved, calling
@@ -746,14 +714,7 @@ fn run(
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("ch3_contention: {e}\n{USAGE}");
-            std::process::exit(2);
-        }
-    };
+    let opt = <Options as clap::Parser>::parse();
     // Ctrl-C ends the process at once; the file holds every finished repeat,
     // because it is rewritten (atomically) after each one.
     let result = run(&opt, |report| match &opt.out {
@@ -852,7 +813,8 @@ mod tests {
 
     #[test]
     fn bad_flags_name_the_flag() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        use clap::Parser as _;
+        let parse = |a: &[&str]| Options::try_parse_from(["ch3_contention"].iter().chain(a));
         for (bad, flag) in [
             (&["--duration-ms", "0"][..], "--duration-ms"),
             (&["--duration-ms", "fast"], "--duration-ms"),
@@ -861,16 +823,22 @@ mod tests {
             (&["--out", "/nonexistent-dir"], "--out"),
             (&["--threads", "4"], "--threads"),
         ] {
-            let err = parse_args(&args(bad)).unwrap_err();
-            assert!(err.contains(flag), "{bad:?}: {err}");
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+            assert!(err.to_string().contains(flag), "{bad:?}: {err}");
         }
         assert_eq!(
-            parse_args(&args(&["--repeats", "3", "--duration-ms", "20"])).unwrap(),
+            parse(&["--repeats", "3", "--duration-ms", "20"]).unwrap(),
             Options {
                 duration: Duration::from_millis(20),
                 repeats: 3,
                 out: None
             }
+        );
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(
+            (defaults.duration, defaults.repeats),
+            (Duration::from_millis(100), 7)
         );
     }
 
@@ -885,5 +853,10 @@ mod tests {
             let b = thread_cpu_time().unwrap();
             assert!(b > a, "CPU time did not advance: {a:?} then {b:?}");
         }
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Options>();
     }
 }

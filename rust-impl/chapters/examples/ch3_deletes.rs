@@ -406,58 +406,37 @@ fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// The command line.
+#[derive(clap::Parser, Debug)]
+#[command(name = "ch3_deletes")]
 struct Options {
+    /// Keys per map (1..=1000000).
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = key_count)]
     n: u64,
+    /// Runs to take the median of (1..=20).
+    #[arg(long, value_name = "R", default_value_t = 3, value_parser = repeats)]
     repeats: usize,
+    /// Write DIR/deletes-rust.md (DIR must exist) instead of printing it.
+    #[arg(long, value_name = "DIR", value_parser = chapters::cli::existing_dir)]
     out: Option<std::path::PathBuf>,
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        n: 20_000,
-        repeats: 3,
-        out: None,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag}: missing value"))?;
-        match flag.as_str() {
-            "--n" => {
-                o.n = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=1_000_000).contains(n))
-                    .ok_or_else(|| format!("--n {value}: want an integer in 1..=1000000"))?
-            }
-            "--repeats" => {
-                o.repeats = value
-                    .parse()
-                    .ok()
-                    .filter(|r| (1..=20).contains(r))
-                    .ok_or_else(|| format!("--repeats {value}: want an integer in 1..=20"))?
-            }
-            "--out" => {
-                let dir = std::path::PathBuf::from(value);
-                if !dir.is_dir() {
-                    return Err(format!("--out {value}: want an existing directory"));
-                }
-                o.out = Some(dir);
-            }
-            _ => return Err(format!("unknown flag {flag}")),
-        }
-    }
-    Ok(o)
+fn key_count(v: &str) -> Result<u64, String> {
+    v.parse()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| "want an integer in 1..=1000000".into())
+}
+
+fn repeats(v: &str) -> Result<usize, String> {
+    v.parse()
+        .ok()
+        .filter(|r| (1..=20).contains(r))
+        .ok_or_else(|| "want an integer in 1..=20".into())
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("ch3_deletes: {e}\nusage: ch3_deletes [--n N] [--repeats R] [--out DIR]");
-            std::process::exit(2);
-        }
-    };
+    let o = <Options as clap::Parser>::parse();
     let runs: Vec<Vec<Row>> = (0..o.repeats)
         .map(|i| {
             eprintln!("ch3_deletes: run {} of {}", i + 1, o.repeats);
@@ -579,17 +558,26 @@ mod tests {
 
     #[test]
     fn bad_flags_are_rejected() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        for bad in [
-            &["--n", "0"][..],
-            &["--n", "x"],
-            &["--repeats", "0"],
-            &["--out", "/nonexistent/dir"],
-            &["--bogus", "1"],
-            &["--n"],
+        use clap::Parser as _;
+        let parse = |a: &[&str]| Options::try_parse_from(["ch3_deletes"].iter().chain(a));
+        for (bad, flag) in [
+            (&["--n", "0"][..], "--n"),
+            (&["--n", "x"], "--n"),
+            (&["--repeats", "0"], "--repeats"),
+            (&["--out", "/nonexistent/dir"], "--out"),
+            (&["--bogus", "1"], "--bogus"),
+            (&["--n"], "--n"),
         ] {
-            assert!(parse_args(&args(bad)).is_err(), "{bad:?}");
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+            assert!(err.to_string().contains(flag), "{bad:?}: {err}");
         }
-        assert_eq!(parse_args(&args(&["--n", "5"])).unwrap().n, 5);
+        assert_eq!(parse(&["--n", "5"]).unwrap().n, 5);
+        assert_eq!(parse(&[]).unwrap().repeats, 3);
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Options>();
     }
 }

@@ -220,72 +220,38 @@ fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// The command line.
+#[derive(clap::Parser, Debug)]
+#[command(name = "ch3_sync_map_design")]
 struct Options {
-    sizes: Vec<u64>,
+    /// Comma-separated key counts (each >= 1).
+    #[arg(long, value_name = "N,N,...", default_value = "1000,10000,100000,1000000", value_parser = sizes)]
+    sizes: Sizes,
+    /// Promotion cycles per size (>= 1).
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = chapters::cli::at_least_one)]
     repeats: usize,
+    /// Write DIR/sync-map-rust.md (DIR must exist) instead of printing it.
+    #[arg(long, value_name = "DIR", value_parser = chapters::cli::existing_dir)]
     out: Option<PathBuf>,
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        sizes: vec![1_000, 10_000, 100_000, 1_000_000],
-        repeats: 7,
-        out: None,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| format!("{flag} needs a value"))
-                .cloned()
-        };
-        match flag.as_str() {
-            "--sizes" => {
-                let v = value()?;
-                o.sizes = v
-                    .split(',')
-                    .map(|s| s.trim().parse::<u64>().ok().filter(|&n| n >= 1))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        format!(
-                            "--sizes {v}: want comma-separated key counts >= 1, e.g. 1000,10000"
-                        )
-                    })?;
-            }
-            "--repeats" => {
-                let v = value()?;
-                o.repeats = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .ok_or_else(|| format!("--repeats {v}: want a whole number >= 1"))?;
-            }
-            "--out" => {
-                let v = PathBuf::from(value()?);
-                if !v.is_dir() {
-                    return Err(format!("--out {}: want an existing directory", v.display()));
-                }
-                o.out = Some(v);
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}: want --sizes, --repeats or --out"
-                ));
-            }
-        }
-    }
-    Ok(o)
+/// The key counts of `--sizes` (a newtype: clap would read a `Vec` as a
+/// repeatable flag).
+#[derive(Clone, Debug)]
+struct Sizes(Vec<u64>);
+
+fn sizes(v: &str) -> Result<Sizes, String> {
+    v.split(',')
+        .map(|s| s.trim().parse::<u64>().ok().filter(|&n| n >= 1))
+        .collect::<Option<Vec<_>>>()
+        .map(Sizes)
+        .ok_or_else(|| "want comma-separated key counts >= 1, e.g. 1000,10000".into())
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = parse_args(&args).unwrap_or_else(|e| {
-        eprintln!("ch3_sync_map_design: {e}");
-        eprintln!("usage: ch3_sync_map_design [--sizes N,N,...] [--repeats N] [--out DIR]");
-        std::process::exit(2);
-    });
+    let opt = <Options as clap::Parser>::parse();
     let mut results = Vec::new();
-    for &n in &opt.sizes {
+    for &n in &opt.sizes.0 {
         let start = Instant::now();
         results.push(measure(n, opt.repeats));
         eprintln!(
@@ -369,20 +335,33 @@ mod tests {
         assert_eq!(h.get(n + 3), Some(n + 3));
     }
 
+    // ANCHOR_END: tests
+
     #[test]
     fn bad_arguments_name_the_flag() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        use clap::Parser as _;
+        let parse = |a: &[&str]| Options::try_parse_from(["ch3_sync_map_design"].iter().chain(a));
         for (a, flag) in [
-            (args(&["--sizes", "10,x"]), "--sizes"),
-            (args(&["--sizes", "0"]), "--sizes"),
-            (args(&["--repeats", "0"]), "--repeats"),
-            (args(&["--out", "/nonexistent-dir"]), "--out"),
-            (args(&["--repeats"]), "--repeats"),
-            (args(&["--bogus"]), "--bogus"),
+            (&["--sizes", "10,x"][..], "--sizes"),
+            (&["--sizes", "0"], "--sizes"),
+            (&["--repeats", "0"], "--repeats"),
+            (&["--out", "/nonexistent-dir"], "--out"),
+            (&["--repeats"], "--repeats"),
+            (&["--bogus"], "--bogus"),
         ] {
-            let err = parse_args(&a).err().expect("want an error");
-            assert!(err.contains(flag), "{a:?}: {err}");
+            let err = parse(a).expect_err("want an error");
+            assert_eq!(err.exit_code(), 2, "{a:?}: {err}");
+            assert!(err.to_string().contains(flag), "{a:?}: {err}");
         }
+        assert_eq!(parse(&["--sizes", "5, 7"]).unwrap().sizes.0, [5, 7]);
+        assert_eq!(
+            parse(&[]).unwrap().sizes.0,
+            [1_000, 10_000, 100_000, 1_000_000]
+        );
     }
-    // ANCHOR_END: tests
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Options>();
+    }
 }

@@ -122,35 +122,22 @@ fn router(name: &str) -> Result<Router, String> {
     cmap_maps::visit_by_name(name, BuildRouter).map_err(|e| e.to_string())
 }
 
+/// The command line.
+#[derive(clap::Parser, Debug)]
+#[command(name = "ch4_cache_server")]
 struct Options {
+    /// The map to serve from (a registered map any number of threads can
+    /// use, whose writes are visible at once).
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_MAP, value_parser = map_name)]
     map: String,
+    /// Where to listen.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:0")]
     addr: SocketAddr,
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        map: DEFAULT_MAP.to_owned(),
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| format!("flag {flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--map" => o.map = value()?.clone(),
-            "--addr" => {
-                let v = value()?;
-                o.addr = v
-                    .parse()
-                    .map_err(|_| format!("flag --addr: want IP:PORT, got {v:?}"))?;
-            }
-            _ => return Err(format!("unknown argument {flag:?}")),
-        }
-    }
-    check_map(&o.map).map_err(|e| format!("flag --map: {e}"))?;
-    Ok(o)
+/// `--map`: a map `check_map` accepts.
+fn map_name(name: &str) -> Result<String, String> {
+    check_map(name).map(|_| name.to_owned())
 }
 
 /// Binds `addr` and serves `app` on a spawned task; returns the bound address.
@@ -171,16 +158,7 @@ async fn start(app: Router, addr: SocketAddr) -> std::io::Result<SocketAddr> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!(
-                "ch4_cache_server: {e}\nusage: ch4_cache_server [--map NAME] [--addr IP:PORT]"
-            );
-            return std::process::ExitCode::from(2);
-        }
-    };
+    let o = <Options as clap::Parser>::parse();
     let app = match router(&o.map) {
         Ok(app) => app,
         Err(e) => {
@@ -312,25 +290,31 @@ mod tests {
 
     #[test]
     fn unknown_or_unsuitable_map_is_an_error() {
-        let args = |m: &str| vec!["--map".to_owned(), m.to_owned()];
-        let e = parse_args(&args("no-such-map")).err().unwrap();
+        use clap::Parser as _;
+        let parse = |a: &[&str]| Options::try_parse_from(["ch4_cache_server"].iter().chain(a));
+        let map = |m: &str| parse(&["--map", m]).err().unwrap().to_string();
+        let e = map("no-such-map");
         assert!(
-            e.contains("no-such-map") && e.contains("dashmap-foldhash"),
+            e.contains("--map") && e.contains("no-such-map") && e.contains("dashmap-foldhash"),
             "{e}"
         );
-        let e = parse_args(&args("unsync-std-foldhash")).err().unwrap();
+        let e = map("unsync-std-foldhash");
         assert!(e.contains("thread"), "{e}");
-        let e = parse_args(&args("evmap-refresh-64-sip")).err().unwrap();
+        let e = map("evmap-refresh-64-sip");
         assert!(e.contains("batches"), "{e}");
         assert!(router("no-such-map").is_err());
-        for bad in [
-            vec!["--map".to_owned()],
-            vec!["--addr".to_owned(), "x".to_owned()],
-            vec!["--bogus".to_owned()],
+        for (bad, flag) in [
+            (&["--map"][..], "--map"),
+            (&["--addr", "x"], "--addr"),
+            (&["--bogus"], "--bogus"),
         ] {
-            assert!(parse_args(&bad).is_err(), "{bad:?}");
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+            assert!(err.to_string().contains(flag), "{bad:?}: {err}");
         }
-        assert_eq!(parse_args(&[]).unwrap().map, DEFAULT_MAP);
+        let o = parse(&[]).unwrap();
+        assert_eq!(o.map, DEFAULT_MAP);
+        assert_eq!(o.addr, SocketAddr::from(([127, 0, 0, 1], 0)));
     }
 
     fn vm_rss_kib() -> u64 {
@@ -422,5 +406,10 @@ mod tests {
             "VmRSS grew from {rss_before} KiB to {rss} KiB under bad clients (bound: +256 MiB)"
         );
         drop(held);
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Options>();
     }
 }

@@ -175,7 +175,7 @@ fn measure(name: &str, keys: u64, gets: u64, seed: u64) -> Option<(u64, u64)> {
     })
 }
 
-/// The workload's command line.
+/// The workload's command line, checked.
 #[derive(Debug, PartialEq)]
 struct WorkloadArgs {
     maps: Vec<String>,
@@ -185,10 +185,16 @@ struct WorkloadArgs {
 }
 
 /// The generator's command line.
-#[derive(Debug, PartialEq)]
+#[derive(clap::Args, Debug, PartialEq)]
 struct GeneratorArgs {
+    /// The built go-reference/cmd/ch4-cachesim.
+    #[arg(long, value_name = "PATH", required = true)]
     go_bin: PathBuf,
+    /// Write DIR/cachesim.{md,csv} (DIR must exist) instead of printing the table.
+    #[arg(long, value_name = "DIR", value_parser = chapters::cli::existing_dir)]
     out: Option<PathBuf>,
+    /// Gets per measured run (>= 1).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_GETS, value_parser = clap::value_parser!(u64).range(1..))]
     gets: u64,
 }
 
@@ -198,63 +204,67 @@ enum Args {
     Generator(GeneratorArgs),
 }
 
-const USAGE: &str = "usage: ch4_cachesim [--map NAME|all] [--keys K] [--gets N] [--seed S]\n       ch4_cachesim cachegrind --go-bin PATH [--out DIR] [--gets N]";
+/// Without a subcommand: run the workload (what cachegrind measures) and
+/// print what it found. `cachegrind`: measure every map of both languages
+/// under cachegrind and write the table.
+#[derive(clap::Parser, Debug)]
+#[command(name = "ch4_cachesim", args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    generator: Option<Generator>,
+    /// One of the maps, or all.
+    #[arg(long, value_name = "NAME|all", default_value = "all", value_parser = map_choice)]
+    map: String,
+    /// One key-space size; 0 or absent: every size the chapter measures.
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = number)]
+    keys: u64,
+    /// Gets to run.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_GETS, value_parser = number, allow_negative_numbers = true)]
+    gets: u64,
+    /// The key generator's seed.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, value_parser = number)]
+    seed: u64,
+}
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    fn number(flag: &str, v: Option<&String>) -> Result<u64, String> {
-        let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
-        v.parse()
-            .map_err(|_| format!("{flag} {v:?}: want a non-negative integer"))
+#[derive(clap::Subcommand, Debug)]
+enum Generator {
+    /// Measure every map under cachegrind and write the chapter's table.
+    Cachegrind(GeneratorArgs),
+}
+
+fn number(v: &str) -> Result<u64, String> {
+    v.parse().map_err(|_| "want a non-negative integer".into())
+}
+
+fn map_choice(m: &str) -> Result<String, String> {
+    if m == "all" || MAPS.contains(&m) {
+        Ok(m.to_owned())
+    } else {
+        Err(format!("want one of {}, or all", MAPS.join(", ")))
     }
-    if args.first().map(String::as_str) == Some("cachegrind") {
-        let (mut go_bin, mut out, mut gets) = (None, None, DEFAULT_GETS);
-        let mut it = args[1..].iter();
-        while let Some(flag) = it.next() {
-            match flag.as_str() {
-                "--go-bin" => go_bin = it.next().map(PathBuf::from),
-                "--out" => out = it.next().map(PathBuf::from),
-                "--gets" => gets = number(flag, it.next())?,
-                _ => return Err(format!("unexpected argument {flag:?}")),
-            }
-        }
-        let go_bin =
-            go_bin.ok_or("--go-bin PATH is required (the built go-reference/cmd/ch4-cachesim)")?;
-        if gets == 0 {
-            return Err("--gets must be >= 1".into());
-        }
-        return Ok(Args::Generator(GeneratorArgs { go_bin, out, gets }));
-    }
-    let mut w = WorkloadArgs {
-        maps: MAPS.iter().map(|s| s.to_string()).collect(),
-        keys: KEY_SPACES.to_vec(),
-        gets: DEFAULT_GETS,
-        seed: DEFAULT_SEED,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "--map" => {
-                let m = it.next().ok_or("--map needs a value")?;
-                if m != "all" {
-                    if !MAPS.contains(&m.as_str()) {
-                        return Err(format!(
-                            "--map {m:?}: want one of {}, or all",
-                            MAPS.join(", ")
-                        ));
-                    }
-                    w.maps = vec![m.clone()];
-                }
-            }
-            "--keys" => match number(flag, it.next())? {
-                0 => {}
-                k => w.keys = vec![k],
+}
+
+/// Parses the command line (`args` without the program name).
+fn parse_args<I: Into<std::ffi::OsString> + Clone>(
+    args: impl IntoIterator<Item = I>,
+) -> Result<Args, clap::Error> {
+    let prog = std::iter::once(std::ffi::OsString::from("ch4_cachesim"));
+    let cli = <Cli as clap::Parser>::try_parse_from(prog.chain(args.into_iter().map(Into::into)))?;
+    Ok(match cli.generator {
+        Some(Generator::Cachegrind(g)) => Args::Generator(g),
+        None => Args::Workload(WorkloadArgs {
+            maps: match cli.map.as_str() {
+                "all" => MAPS.iter().map(|s| s.to_string()).collect(),
+                _ => vec![cli.map],
             },
-            "--gets" => w.gets = number(flag, it.next())?,
-            "--seed" => w.seed = number(flag, it.next())?,
-            _ => return Err(format!("unexpected argument {flag:?}")),
-        }
-    }
-    Ok(Args::Workload(w))
+            keys: match cli.keys {
+                0 => KEY_SPACES.to_vec(),
+                k => vec![k],
+            },
+            gets: cli.gets,
+            seed: cli.seed,
+        }),
+    })
 }
 
 fn run_workload(w: &WorkloadArgs) {
@@ -744,29 +754,13 @@ fn run_generator(g: &GeneratorArgs) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args = match parse_args(&args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("ch4_cachesim: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = parse_args(std::env::args_os().skip(1)).unwrap_or_else(|e| e.exit());
     match args {
         Args::Workload(w) => {
             run_workload(&w);
             ExitCode::SUCCESS
         }
         Args::Generator(g) => {
-            if let Some(dir) = &g.out
-                && !dir.is_dir()
-            {
-                eprintln!(
-                    "ch4_cachesim: --out {}: want an existing directory",
-                    dir.display()
-                );
-                return ExitCode::from(2);
-            }
             if !g.go_bin.is_file() {
                 eprintln!(
                     "ch4_cachesim: --go-bin {}: not found; build it with (cd go-reference && go build -o ../target/ch4-cachesim ./cmd/ch4-cachesim)",
@@ -837,28 +831,39 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_rejected_by_name() {
-        let args = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         for (bad, named) in [
             (&["--map", "BTreeMap"][..], "--map"),
             (&["--gets", "-1"], "--gets"),
+            (&["--gets", "x"], "--gets"),
             (&["--keys"], "--keys"),
             (&["--frobnicate"], "--frobnicate"),
             (&["cachegrind"], "--go-bin"),
             (&["cachegrind", "--go-bin", "x", "--gets", "0"], "--gets"),
+            (
+                &["cachegrind", "--go-bin", "x", "--out", "/nonexistent-dir"],
+                "--out",
+            ),
         ] {
-            let e = parse_args(&args(bad)).unwrap_err();
-            assert!(e.contains(named), "{bad:?}: {e}");
+            let e = parse_args(bad.iter().copied()).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert!(e.to_string().contains(named), "{bad:?}: {e}");
         }
         assert_eq!(
-            parse_args(&args(&[
-                "--map", "papaya", "--keys", "16384", "--gets", "0"
-            ])),
-            Ok(Args::Workload(WorkloadArgs {
+            parse_args(["--map", "papaya", "--keys", "16384", "--gets", "0"]).unwrap(),
+            Args::Workload(WorkloadArgs {
                 maps: vec!["papaya".into()],
                 keys: vec![16_384],
                 gets: 0,
                 seed: DEFAULT_SEED
-            }))
+            })
+        );
+        assert_eq!(
+            parse_args(["cachegrind", "--go-bin", "x"]).unwrap(),
+            Args::Generator(GeneratorArgs {
+                go_bin: "x".into(),
+                out: None,
+                gets: DEFAULT_GETS
+            })
         );
     }
 
@@ -988,5 +993,10 @@ mod tests {
             ),
             "{csv}"
         );
+    }
+
+    #[test]
+    fn help_exits_0_and_an_unknown_flag_exits_2() {
+        chapters::cli::assert_cli::<Cli>();
     }
 }

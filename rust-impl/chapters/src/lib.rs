@@ -92,22 +92,75 @@ pub fn live_bytes() -> usize {
 }
 // ANCHOR_END: allocator
 
+/// The command lines of the chapter examples: each declares a clap `Cli`, so
+/// `--help` prints the usage and exits 0, and a bad flag exits 2 naming it.
+/// These are the value checks they share.
+pub mod cli {
+    use std::path::PathBuf;
+
+    /// `--out DIR`: the directory must exist (the examples write into it).
+    pub fn existing_dir(s: &str) -> Result<PathBuf, String> {
+        let dir = PathBuf::from(s);
+        if dir.is_dir() {
+            Ok(dir)
+        } else {
+            Err("want an existing directory".into())
+        }
+    }
+
+    /// Asserts what every example's command line does: `--help` prints the
+    /// usage (exit 0) and an unknown flag is an error naming it (exit 2).
+    /// Each example's tests call it with its `Cli`.
+    pub fn assert_cli<C: clap::CommandFactory + clap::Parser>() {
+        C::command().debug_assert();
+        let name = C::command().get_name().to_owned();
+        let help = C::try_parse_from([name.as_str(), "--help"]).err();
+        let help = help.expect("--help must not parse as a run");
+        assert_eq!(
+            help.kind(),
+            clap::error::ErrorKind::DisplayHelp,
+            "{name} --help"
+        );
+        assert_eq!(help.exit_code(), 0, "{name} --help");
+        assert!(help.to_string().contains("Usage:"), "{name} --help: {help}");
+        let bad = C::try_parse_from([name.as_str(), "--no-such-flag"]).err();
+        let bad = bad.expect("an unknown flag must be an error");
+        assert_eq!(bad.exit_code(), 2, "{name} --no-such-flag");
+        assert!(bad.to_string().contains("--no-such-flag"), "{name}: {bad}");
+    }
+
+    /// A whole number >= 1 (repeats, key counts).
+    pub fn at_least_one(s: &str) -> Result<usize, String> {
+        s.parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| "want a whole number >= 1".into())
+    }
+}
+
 /// The `--out DIR` convention of the chapter examples that write generated files.
 pub mod out {
     use std::path::{Path, PathBuf};
 
-    /// `None` with no arguments, `Some(DIR)` with `--out DIR`; anything else prints
-    /// the usage and exits with status 2.
-    pub fn dir_from_args(prog: &str) -> Option<PathBuf> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        match args.as_slice() {
-            [] => None,
-            [flag, dir] if flag == "--out" => Some(PathBuf::from(dir)),
-            _ => {
-                eprintln!("usage: {prog} [--out DIR]  (got: {})", args.join(" "));
-                std::process::exit(2);
-            }
-        }
+    use clap::Parser;
+
+    /// The command line of an example whose only option is `--out`.
+    #[derive(Parser, Debug)]
+    pub struct OutOnly {
+        /// Write the generated files into DIR (an existing directory) instead
+        /// of printing the table.
+        #[arg(long, value_name = "DIR", value_parser = crate::cli::existing_dir)]
+        pub out: Option<PathBuf>,
+    }
+
+    /// `None` with no arguments, `Some(DIR)` with `--out DIR`; `--help` prints
+    /// the usage and exits 0, anything else prints the error and exits 2.
+    pub fn dir_from_args(prog: &'static str) -> Option<PathBuf> {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = OutOnly::command().name(prog).bin_name(prog).get_matches();
+        OutOnly::from_arg_matches(&matches)
+            .unwrap_or_else(|e| e.exit())
+            .out
     }
 
     /// Writes each `(name, contents)` into `dir` (a temporary file, then a rename, so
@@ -123,5 +176,24 @@ pub mod out {
             }
             eprintln!("{prog}: wrote {}", path.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_out_only_command_line_answers_help_and_rejects_a_missing_dir() {
+        use clap::Parser as _;
+        crate::cli::assert_cli::<crate::out::OutOnly>();
+        let e =
+            crate::out::OutOnly::try_parse_from(["x", "--out", "/nonexistent-dir"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("--out") && e.to_string().contains("want an existing directory"),
+            "{e}"
+        );
+        let dir = std::env::temp_dir();
+        let o = crate::out::OutOnly::try_parse_from(["x", "--out", dir.to_str().unwrap()]).unwrap();
+        assert_eq!(o.out, Some(dir));
     }
 }

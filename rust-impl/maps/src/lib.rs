@@ -184,6 +184,21 @@ pub struct MapInfo {
 }
 
 impl MapInfo {
+    /// The defaults most maps share, for `..MapInfo::BASE` after the six
+    /// strings: no thread limit, writes visible at once, no Go counterpart.
+    /// The strings are empty, which the conformance tests refuse.
+    pub const BASE: MapInfo = MapInfo {
+        name: "",
+        crate_name: "",
+        crate_version: "",
+        hasher: "",
+        description: "",
+        notes: "",
+        max_threads: None,
+        reads: ReadVisibility::Immediate,
+        go_counterpart: None,
+    };
+
     /// Whether `threads` concurrent handles are allowed.
     pub fn supports_threads(&self, threads: usize) -> bool {
         self.max_threads.is_none_or(|max| threads <= max)
