@@ -1642,7 +1642,10 @@ remove = 15
             assert_eq!(key, key_string_for_id(id as u64));
             // The last 16 bytes are the u64 key.
             let tail = &key[key.len() - 16..];
-            assert_eq!(u64::from_str_radix(tail, 16).unwrap(), key_for_id(id as u64));
+            assert_eq!(
+                u64::from_str_radix(tail, 16).unwrap(),
+                key_for_id(id as u64)
+            );
             assert!(seen.insert(key.to_owned()), "duplicate {key}");
             lens.insert(key.len());
         }

@@ -836,16 +836,24 @@ scrambled = true
             "seed = 7\nkey_type = \"string\"\nvalue_kind = \"boxed\"",
         ))
         .unwrap();
-        assert_eq!((w.key_type, w.value_kind), (KeyType::String, ValueKind::Boxed));
+        assert_eq!(
+            (w.key_type, w.value_kind),
+            (KeyType::String, ValueKind::Boxed)
+        );
         let e = err_of(&GOOD.replace("seed = 7", "seed = 7\nkey_type = \"str\""));
         assert!(
-            e.contains("dir/t.toml: field `key_type`: expected \"u64\" or \"string\", found \"str\""),
+            e.contains(
+                "dir/t.toml: field `key_type`: expected \"u64\" or \"string\", found \"str\""
+            ),
             "{e}"
         );
         let e = err_of(&GOOD.replace("seed = 7", "seed = 7\nvalue_kind = \"box\""));
         assert!(e.contains("field `value_kind`"), "{e}");
         for code in 0..4 {
-            assert_eq!(KeyType::from_code(code).map(KeyType::code), (code < 2).then_some(code));
+            assert_eq!(
+                KeyType::from_code(code).map(KeyType::code),
+                (code < 2).then_some(code)
+            );
             assert_eq!(
                 ValueKind::from_code(code).map(ValueKind::code),
                 (code < 2).then_some(code)

@@ -127,9 +127,7 @@ impl MapKey for StrKey {
 /// A value the maps store, made from the trace's `u64` value by the caller before the
 /// map call: the `u64` itself, or a [`Boxed`] 32-byte heap object (one allocation per
 /// write, as a pointer value costs in Go).
-pub trait MapValue:
-    Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static
-{
+pub trait MapValue: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {
     /// The value carrying `v`.
     fn from_u64(v: u64) -> Self;
     /// The `u64` it carries (a get reads it through the pointer).

@@ -259,7 +259,11 @@ impl KvVisitor for DisjointWriters {
             handle.quiesce();
             for key in keys.clone() {
                 let expected = expected_after_disjoint(key, keys.start);
-                assert_eq!(handle.get(k(key)), expected, "{name}: thread {t}: get({key})");
+                assert_eq!(
+                    handle.get(k(key)),
+                    expected,
+                    "{name}: thread {t}: get({key})"
+                );
             }
         };
         if info.supports_threads(THREADS as usize) {
@@ -282,7 +286,11 @@ impl KvVisitor for DisjointWriters {
             let start = t * per;
             for key in start..start + per {
                 let expected = expected_after_disjoint(key, start);
-                assert_eq!(handle.get(k(key)), expected, "{name}: after join: get({key})");
+                assert_eq!(
+                    handle.get(k(key)),
+                    expected,
+                    "{name}: after join: get({key})"
+                );
             }
         }
     }
@@ -331,7 +339,10 @@ impl KvVisitor for OverlappingWriters {
                                         assert_eq!(found & 0xffff_ffff, key, "{name}: torn value");
                                     }
                                 }
-                                1 => balance[key as usize] += i64::from(handle.insert(k(key), V::from_u64(value))),
+                                1 => {
+                                    balance[key as usize] +=
+                                        i64::from(handle.insert(k(key), V::from_u64(value)))
+                                }
                                 2 => {
                                     handle.update(k(key), V::from_u64(value));
                                 }

@@ -22,7 +22,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ::evmap::StableHashEq;
 use ::evmap::handles::{ReadHandle, WriteHandle};
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, hasher,
+};
 
 /// evmap with a writer that publishes after every `N`th write.
 pub struct EvMap<const N: usize, K: MapKey = u64, V: MapValue = u64> {
@@ -111,7 +113,9 @@ pub struct EvMapHandle<'a, const N: usize, K: MapKey = u64, V: MapValue = u64> {
     reader: ReadHandle<K, V>,
 }
 
-impl<const N: usize, K: MapKey + StableHashEq, V: MapValue + StableHashEq> MapHandle<K, V> for EvMapHandle<'_, N, K, V> {
+impl<const N: usize, K: MapKey + StableHashEq, V: MapValue + StableHashEq> MapHandle<K, V>
+    for EvMapHandle<'_, N, K, V>
+{
     fn get(&mut self, key: K) -> Option<u64> {
         self.reader.get_one(&key).map(|value| value.as_u64())
     }
@@ -168,7 +172,9 @@ const EVMAP_RECLAMATION: &str = "evmap keeps two copies and applies each write t
 
 macro_rules! evmap_impl {
     ($n:literal, $name:literal, $reads:expr, $description:literal, $notes:literal $(,)?) => {
-        impl<K: MapKey + StableHashEq, V: MapValue + StableHashEq> ConcurrentMap<K, V> for EvMap<$n, K, V> {
+        impl<K: MapKey + StableHashEq, V: MapValue + StableHashEq> ConcurrentMap<K, V>
+            for EvMap<$n, K, V>
+        {
             type Handle<'a> = EvMapHandle<'a, $n, K, V>;
             fn with_capacity(capacity: usize) -> Self {
                 Self::new(capacity)
