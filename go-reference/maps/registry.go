@@ -39,6 +39,25 @@ func (e Entry) CheckGoroutines(n int) error {
 	return nil
 }
 
+// CheckKinds reports whether the entry comes with string keys (strings) and/or
+// Boxed values (boxed); the runner must refuse (exit status 2) a trace whose
+// kinds the entry lacks.
+func (e Entry) CheckKinds(strings, boxed bool) error {
+	ok := true
+	switch {
+	case strings && boxed:
+		ok = e.NewStringBoxed != nil
+	case strings:
+		ok = e.NewString != nil
+	case boxed:
+		ok = e.NewBoxed != nil
+	}
+	if !ok {
+		return fmt.Errorf("--map %s: comes only with u64 keys and u64 values", e.Info.Name)
+	}
+	return nil
+}
+
 // registry is the list [All] returns, in the order reports show the maps:
 // the two single-lock baselines, the standard library's concurrent map, our
 // sharded map, the third-party map, and last the single-goroutine limit.
