@@ -73,16 +73,19 @@ impl<T: Send + Sync + 'static> Lock<T> for parking_lot::RwLock<T> {
     }
 }
 
+/// Types a `LockedMap` names but does not own directly (they live inside `L`).
+type Marker<S, K, V> = PhantomData<fn() -> (S, K, V)>;
+
 /// `L` (a [`Lock`]) around a std `HashMap<K, V, S>`.
 pub struct LockedMap<L, S, K = u64, V = u64> {
     lock: L,
-    _hasher: PhantomData<fn() -> (S, K, V)>,
+    _hasher: Marker<S, K, V>,
 }
 
 /// The handle is just a reference: the lock is the only shared state.
 pub struct LockedHandle<'a, L, S, K = u64, V = u64> {
     lock: &'a L,
-    _hasher: PhantomData<fn() -> (S, K, V)>,
+    _hasher: Marker<S, K, V>,
 }
 
 impl<L, S, K, V> LockedMap<L, S, K, V>
