@@ -351,10 +351,16 @@ pub fn available_workloads(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Resolves `--workload`: an existing file, or anything that looks like a path (has a
-/// `/` or ends in `.toml`), is a file; a bare NAME is `<dir>/NAME.toml`.
+/// Resolves `--workload`: `<dir>/NAME.toml` if it exists (NAME may contain a `/`: a
+/// subdirectory of `dir`); else an existing file, or anything that looks like a path
+/// (has a `/` or ends in `.toml`), is a file; a bare NAME is `<dir>/NAME.toml`.
 pub fn resolve(arg: &str, dir: &Path) -> Result<PathBuf, WorkloadError> {
     let as_path = Path::new(arg);
+    // A NAME may name a spec in a subdirectory of `dir` (`matrix/matrix-1k-…`).
+    let in_dir = dir.join(format!("{arg}.toml"));
+    if !arg.ends_with(".toml") && !as_path.is_file() && in_dir.is_file() {
+        return Ok(in_dir);
+    }
     if as_path.is_file() || arg.contains('/') || arg.ends_with(".toml") {
         return Ok(as_path.to_path_buf());
     }
@@ -893,6 +899,16 @@ scrambled = true
             "{msg}"
         );
         assert!(resolve("read-heavy", &workloads_dir()).unwrap().is_file());
+        let cell = resolve(
+            "matrix/matrix-1k-r90-uniform-string-boxed",
+            &workloads_dir(),
+        )
+        .unwrap();
+        let w = load(&cell, Overrides::default()).unwrap();
+        assert_eq!(
+            (w.key_type, w.value_kind),
+            (KeyType::String, ValueKind::Boxed)
+        );
     }
 
     #[test]
