@@ -84,7 +84,7 @@ python3 - "$copy/rust-impl/maps/src/registry.rs" <<'EOF' || fail "no registry! l
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
-s2 = re.sub(r"(\nregistry! \{\n(?:    [^\n]*\n)*)\}", r"\1    crate::adapters::guide_check::GuideCheck,\n}", s, count=1)
+s2 = re.sub(r"(\nregistry! \{\n(?:    [^\n]*\n)*)\}", r"\1    adapters::guide_check::GuideCheck: u64,\n}", s, count=1)
 assert s2 != s
 open(p, "w").write(s2)
 EOF

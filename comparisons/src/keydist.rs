@@ -470,6 +470,8 @@ mod tests {
             threads: 2,
             ops_per_thread: 1000,
             seed: 1,
+            key_type: Default::default(),
+            value_kind: Default::default(),
         }
     }
 

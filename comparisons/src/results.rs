@@ -208,6 +208,13 @@ pub struct RunStart {
     pub started_at: Option<String>,
     #[serde(default)]
     pub argv: Option<Vec<String>>,
+    /// What the map stored as keys and values (from the trace header; absent in files
+    /// written before string keys and boxed values existed: u64).
+    #[serde(default)]
+    pub key_type: crate::workload::KeyType,
+    /// See `key_type`.
+    #[serde(default)]
+    pub value_kind: crate::workload::ValueKind,
     /// Schema 2: how the map's reclamation is observed (Rust; `null` for Go).
     #[serde(default)]
     pub reclaim: Option<ReclaimInfo>,
@@ -936,6 +943,14 @@ mod tests {
         let r = parse(&format!("{START}\n{INTERVAL}\n{END}\n")).unwrap();
         assert_eq!(r.start.lang, Lang::Go);
         assert_eq!(r.start.map, "sync-map");
+        // Written before key types existed: u64 keys and values.
+        assert_eq!(
+            (r.start.key_type, r.start.value_kind),
+            (
+                crate::workload::KeyType::U64,
+                crate::workload::ValueKind::U64
+            )
+        );
         assert_eq!(r.start.extra["extra_field"]["a"], 1);
         assert_eq!(r.intervals.len(), 1);
         assert_eq!(r.intervals[0].extra["new_thing"], true);

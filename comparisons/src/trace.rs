@@ -20,14 +20,20 @@ use sha2::{Digest, Sha256};
 
 use crate::keydist::{self, KeyChooser, OpStream, YCSB_ZIPFIAN_CONSTANT};
 use crate::workload::{
-    Distribution, KEY_ID_LIMIT, MAX_OPS_PER_THREAD, MAX_THREADS, MIX_TOTAL_BP, Mix, OpKind,
-    Workload,
+    Distribution, KEY_ID_LIMIT, KeyType, MAX_OPS_PER_THREAD, MAX_THREADS, MIX_TOTAL_BP, Mix,
+    OpKind, ValueKind, Workload,
 };
 
 /// First 8 bytes of every trace.
 pub const MAGIC: [u8; 8] = *b"MAPTRACE";
-/// The format version this code writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest format version this code writes and reads. Version 2 gives the reserved
+/// bytes 73 and 74 a meaning (key type, value kind); a trace with u64 keys and u64 values
+/// is written as version 1, byte for byte what older writers wrote, so older readers and
+/// recorded trace digests stay valid. A version-1 reader refuses a version-2 trace with
+/// "unsupported trace format version 2".
+pub const VERSION: u32 = 2;
+/// The oldest version this code reads (u64 keys and values implied).
+pub const MIN_VERSION: u32 = 1;
 /// Bytes before the workload name.
 pub const FIXED_HEADER_LEN: usize = 96;
 /// Longest workload name a header may carry (the spec allows 64).
@@ -50,7 +56,10 @@ mod off {
     pub const PREFILL_COUNT: usize = 48; // u64
     pub const SEED: usize = 56; // u64
     pub const MIX: usize = 64; // 4 × u16 basis points: get, insert, update, remove
-    pub const DIST_KIND: usize = 72; // u8, then 3 reserved zero bytes
+    pub const DIST_KIND: usize = 72; // u8
+    pub const KEY_TYPE: usize = 73; // u8 (version 2; reserved zero in version 1)
+    pub const VALUE_KIND: usize = 74; // u8 (version 2; reserved zero in version 1)
+    pub const RESERVED: usize = 75; // u8, zero
     pub const NAME_LEN: usize = 76; // u32
     pub const PARAM0: usize = 80; // f64
     pub const PARAM1: usize = 88; // f64
@@ -88,6 +97,88 @@ pub fn key_for_id(id: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(MIX_M1);
     z = (z ^ (z >> 27)).wrapping_mul(MIX_M2);
     z ^ (z >> 31)
+}
+
+/// The shared prefix of every string key; a key uses its first 8 to 24 bytes.
+pub const KEY_STRING_PREFIX: &str = "mapbench:tenant-42:user:";
+
+/// Shortest and longest string key.
+pub const KEY_STRING_LEN: std::ops::RangeInclusive<usize> = 24..=40;
+
+/// The string key for key id `id` (traces with `key_type = "string"`): with
+/// `k = key_for_id(id)`, the first `8 + k % 17` bytes of [`KEY_STRING_PREFIX`], then `k`
+/// as 16 lower-case hex digits: 24 to 40 bytes, at least 8 of them shared by every key
+/// and on average 16. Distinct ids give distinct strings (the last 16 bytes are the u64
+/// key, a bijection of the id). The Go reader builds the same bytes
+/// (`trace.KeyString`); the golden string trace pins their SHA-256.
+pub fn key_string_for_id(id: u64) -> String {
+    let mut s = String::with_capacity(*KEY_STRING_LEN.end());
+    push_key_string(&mut s, id);
+    s
+}
+
+fn push_key_string(out: &mut String, id: u64) {
+    use std::fmt::Write as _;
+    let k = key_for_id(id);
+    let prefix = 8 + (k % 17) as usize;
+    out.push_str(&KEY_STRING_PREFIX[..prefix]);
+    write!(out, "{k:016x}").expect("writing to a String cannot fail");
+}
+
+/// Every string key of ids `0..bound`, built once, in one buffer: what a runner makes
+/// before the timed phase, so that no op builds a string.
+#[derive(Debug, Clone, Default)]
+pub struct KeyStrings {
+    arena: String,
+    /// `ends[id]`: end of key `id` in `arena` (its start is the previous end).
+    ends: Vec<usize>,
+}
+
+impl KeyStrings {
+    /// The keys of ids `0..bound`.
+    pub fn build(bound: u64) -> KeyStrings {
+        let n = usize::try_from(bound).expect("key id bound fits in memory");
+        let mut arena = String::with_capacity(n * 32);
+        let mut ends = Vec::with_capacity(n);
+        for id in 0..bound {
+            push_key_string(&mut arena, id);
+            ends.push(arena.len());
+        }
+        KeyStrings { arena, ends }
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True if there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Key `id`. Panics if `id >= len()`.
+    pub fn get(&self, id: u64) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.arena[start..self.ends[i]]
+    }
+
+    /// The keys in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|id| self.get(id as u64))
+    }
+
+    /// Lower-case hex SHA-256 of every key in id order, each followed by a `\n` byte: the
+    /// digest both languages' tests compare for the golden string trace.
+    pub fn sha256(&self) -> String {
+        let mut h = Sha256::new();
+        for key in self.iter() {
+            h.update(key.as_bytes());
+            h.update(b"\n");
+        }
+        hex(&h.finalize())
+    }
 }
 
 /// Inverse of [`key_for_id`] (for debugging: which id is this key?).
@@ -178,13 +269,33 @@ pub struct TraceHeader {
     /// Op mix in basis points (1/100 %), summing to 10,000.
     pub mix_bp: Mix,
     pub distribution: Distribution,
+    /// What the maps store as keys (version 2; `u64` in version 1).
+    #[serde(skip_serializing_if = "is_default")]
+    pub key_type: KeyType,
+    /// What the maps store as values (version 2; `u64` in version 1).
+    #[serde(skip_serializing_if = "is_default")]
+    pub value_kind: ValueKind,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// The version a header with these key and value kinds is written as: 1 when both are
+/// u64 (the bytes older writers wrote), else 2.
+pub fn version_for(key_type: KeyType, value_kind: ValueKind) -> u32 {
+    if key_type == KeyType::U64 && value_kind == ValueKind::U64 {
+        MIN_VERSION
+    } else {
+        VERSION
+    }
 }
 
 impl TraceHeader {
     /// The header a trace of `w` carries.
     pub fn for_workload(w: &Workload) -> TraceHeader {
         TraceHeader {
-            version: VERSION,
+            version: version_for(w.key_type, w.value_kind),
             header_len: header_len_for(w.name.len()) as u32,
             name: w.name.clone(),
             key_space: w.key_space,
@@ -196,6 +307,8 @@ impl TraceHeader {
             seed: w.seed,
             mix_bp: w.mix,
             distribution: w.distribution,
+            key_type: w.key_type,
+            value_kind: w.value_kind,
         }
     }
 
@@ -264,6 +377,8 @@ impl TraceHeader {
             Distribution::Latest {} => (dist_code::LATEST, YCSB_ZIPFIAN_CONSTANT, 0.0),
         };
         b[off::DIST_KIND] = code;
+        b[off::KEY_TYPE] = self.key_type.code();
+        b[off::VALUE_KIND] = self.value_kind.code();
         put_u32(&mut b, off::NAME_LEN, self.name.len() as u32);
         put_u64(&mut b, off::PARAM0, p0.to_bits());
         put_u64(&mut b, off::PARAM1, p1.to_bits());
@@ -449,7 +564,9 @@ pub enum TraceError {
     Io { path: String, source: io::Error },
     #[error("{path}: not a trace: expected magic \"MAPTRACE\", found {found}")]
     BadMagic { path: String, found: String },
-    #[error("{path}: unsupported trace format version {found}: expected {VERSION}")]
+    #[error(
+        "{path}: unsupported trace format version {found}: expected {MIN_VERSION} to {VERSION}"
+    )]
     UnsupportedVersion { path: String, found: u32 },
     #[error("{path}: truncated header: expected at least {expected} bytes, found {found}")]
     TruncatedHeader {
@@ -770,6 +887,8 @@ impl Trace {
             threads,
             checksum: format!("{overall:016x}"),
             sequential_replay: self.sequential_replay(),
+            key_strings_sha256: (self.header.key_type == KeyType::String)
+                .then(|| KeyStrings::build(self.header.key_id_bound).sha256()),
         }
     }
 
@@ -857,7 +976,7 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
         return Err(truncated(FIXED_HEADER_LEN));
     }
     let version = get_u32(b, off::VERSION);
-    if version != VERSION {
+    if !(MIN_VERSION..=VERSION).contains(&version) {
         return Err(TraceError::UnsupportedVersion {
             path: path(),
             found: version,
@@ -965,11 +1084,41 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             ),
         ));
     }
-    if b[off::DIST_KIND + 1..off::NAME_LEN] != [0, 0, 0] {
+    let kinds_from = if version >= 2 {
+        off::RESERVED
+    } else {
+        off::KEY_TYPE
+    };
+    if b[kinds_from..off::NAME_LEN].iter().any(|&x| x != 0) {
         return Err(bad(
-            "reserved (bytes 73..76)",
+            if version >= 2 {
+                "reserved (byte 75)"
+            } else {
+                "reserved (bytes 73..76)"
+            },
             "zero".into(),
-            format!("{:?}", &b[off::DIST_KIND + 1..off::NAME_LEN]),
+            format!("{:?}", &b[kinds_from..off::NAME_LEN]),
+        ));
+    }
+    let key_type = KeyType::from_code(b[off::KEY_TYPE]).ok_or_else(|| {
+        bad(
+            "key_type",
+            "0 (u64) or 1 (string)".into(),
+            b[off::KEY_TYPE].to_string(),
+        )
+    })?;
+    let value_kind = ValueKind::from_code(b[off::VALUE_KIND]).ok_or_else(|| {
+        bad(
+            "value_kind",
+            "0 (u64) or 1 (boxed)".into(),
+            b[off::VALUE_KIND].to_string(),
+        )
+    })?;
+    if version >= 2 && version_for(key_type, value_kind) != version {
+        return Err(bad(
+            "key_type",
+            "string keys or boxed values in a version-2 trace (u64 keys and values are written as version 1)".into(),
+            format!("{key_type} keys, {value_kind} values"),
         ));
     }
     let p0 = f64::from_bits(get_u64(b, off::PARAM0));
@@ -1024,6 +1173,8 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
         seed: get_u64(b, off::SEED),
         mix_bp,
         distribution,
+        key_type,
+        value_kind,
     };
     let expected = header.expected_len().unwrap_or(u64::MAX);
     let found = b.len() as u64;
@@ -1124,6 +1275,9 @@ pub struct TraceSummary {
     pub checksum: String,
     /// What a single-threaded replay in file order must produce.
     pub sequential_replay: ReplaySummary,
+    /// For string keys: [`KeyStrings::sha256`] of every key of ids `0..key_id_bound`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_strings_sha256: Option<String>,
 }
 
 /// The outcome of [`Trace::sequential_replay`]: ops that found their key (or, for
@@ -1408,12 +1562,96 @@ remove = 15
     #[test]
     fn unsupported_version_is_rejected() {
         let mut b = generate(&zipf(1));
-        b[off::VERSION] = 2;
+        b[off::VERSION] = 3;
         let e = reject(&b);
         assert!(
-            e.contains("unsupported trace format version 2: expected 1"),
+            e.contains("unsupported trace format version 3: expected 1 to 2"),
             "{e}"
         );
+        // A version-2 header must say why it is not version 1.
+        b[off::VERSION] = 2;
+        let e = reject(&b);
+        assert!(e.contains("header field `key_type`"), "{e}");
+    }
+
+    fn with_kinds(key_type: KeyType, value_kind: ValueKind) -> Workload {
+        Workload {
+            key_type,
+            value_kind,
+            ..zipf(1)
+        }
+    }
+
+    #[test]
+    fn key_type_and_value_kind_round_trip_in_version_2() {
+        // u64/u64 is written as version 1: byte for byte what older writers wrote.
+        let plain = generate(&zipf(1));
+        assert_eq!(get_u32(&plain, off::VERSION), 1);
+        assert_eq!(plain[off::KEY_TYPE..off::NAME_LEN], [0, 0, 0]);
+        for (k, v) in [
+            (KeyType::String, ValueKind::U64),
+            (KeyType::U64, ValueKind::Boxed),
+            (KeyType::String, ValueKind::Boxed),
+        ] {
+            let b = generate(&with_kinds(k, v));
+            assert_eq!(get_u32(&b, off::VERSION), 2);
+            assert_eq!((b[off::KEY_TYPE], b[off::VALUE_KIND]), (k.code(), v.code()));
+            let t = Trace::from_bytes(&b, "kv.trace").unwrap();
+            assert_eq!((t.header().key_type, t.header().value_kind), (k, v));
+            // Same ops as the u64 trace: only the header differs.
+            let h = t.header().header_len as usize;
+            assert_eq!(b[h..], plain[h..]);
+            assert_eq!(
+                t.summary().key_strings_sha256.is_some(),
+                k == KeyType::String
+            );
+        }
+    }
+
+    #[test]
+    fn bad_key_type_and_value_kind_codes_are_rejected() {
+        let good = generate(&with_kinds(KeyType::String, ValueKind::Boxed));
+        let mut b = good.clone();
+        b[off::KEY_TYPE] = 9;
+        let e = reject(&b);
+        assert!(
+            e.contains("header field `key_type`: expected 0 (u64) or 1 (string), found 9"),
+            "{e}"
+        );
+        let mut b = good.clone();
+        b[off::VALUE_KIND] = 7;
+        let e = reject(&b);
+        assert!(
+            e.contains("header field `value_kind`: expected 0 (u64) or 1 (boxed), found 7"),
+            "{e}"
+        );
+        let mut b = good;
+        b[off::RESERVED] = 1;
+        assert!(reject(&b).contains("header field `reserved (byte 75)`"));
+    }
+
+    #[test]
+    fn key_strings_are_distinct_prefixed_and_in_range() {
+        let keys = KeyStrings::build(20_000);
+        assert_eq!(keys.len(), 20_000);
+        let mut seen = std::collections::HashSet::new();
+        let mut lens = std::collections::BTreeSet::new();
+        for (id, key) in keys.iter().enumerate() {
+            assert!(KEY_STRING_LEN.contains(&key.len()), "{key}");
+            assert!(key.starts_with(&KEY_STRING_PREFIX[..8]), "{key}");
+            assert_eq!(key, key_string_for_id(id as u64));
+            // The last 16 bytes are the u64 key.
+            let tail = &key[key.len() - 16..];
+            assert_eq!(
+                u64::from_str_radix(tail, 16).unwrap(),
+                key_for_id(id as u64)
+            );
+            assert!(seen.insert(key.to_owned()), "duplicate {key}");
+            lens.insert(key.len());
+        }
+        // Every length from 24 to 40 occurs.
+        assert_eq!(lens.len(), 17);
+        assert_ne!(keys.sha256(), KeyStrings::build(19_999).sha256());
     }
 
     #[test]

@@ -90,6 +90,8 @@ pub fn get_prefilled_workload(ops_per_thread: u64) -> Workload {
         threads: 1,
         ops_per_thread,
         seed: 1,
+        key_type: Default::default(),
+        value_kind: Default::default(),
     }
 }
 

@@ -161,6 +161,89 @@ impl fmt::Display for Distribution {
     }
 }
 
+/// What the maps store as keys: the u64 key (`key_for_id`), or a string built from it
+/// (`key_string_for_id`, 24 to 40 bytes with a shared prefix). Both runners build every
+/// key string before the timed phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    #[default]
+    U64,
+    String,
+}
+
+impl KeyType {
+    /// The header code (byte 73 of a version-2 trace).
+    pub fn code(self) -> u8 {
+        match self {
+            KeyType::U64 => 0,
+            KeyType::String => 1,
+        }
+    }
+    /// The type for a header code.
+    pub fn from_code(code: u8) -> Option<KeyType> {
+        match code {
+            0 => Some(KeyType::U64),
+            1 => Some(KeyType::String),
+            _ => None,
+        }
+    }
+    /// As in specs and results: `u64` or `string`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::U64 => "u64",
+            KeyType::String => "string",
+        }
+    }
+}
+
+/// What the maps store as values: the u64 itself, or a 32-byte heap object holding it
+/// (`Box<[u64; 4]>` in Rust, `*[4]uint64` in Go), so that every write allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    #[default]
+    U64,
+    Boxed,
+}
+
+impl ValueKind {
+    /// The header code (byte 74 of a version-2 trace).
+    pub fn code(self) -> u8 {
+        match self {
+            ValueKind::U64 => 0,
+            ValueKind::Boxed => 1,
+        }
+    }
+    /// The kind for a header code.
+    pub fn from_code(code: u8) -> Option<ValueKind> {
+        match code {
+            0 => Some(ValueKind::U64),
+            1 => Some(ValueKind::Boxed),
+            _ => None,
+        }
+    }
+    /// As in specs and results: `u64` or `boxed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::U64 => "u64",
+            ValueKind::Boxed => "boxed",
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A validated workload: everything the trace generator needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
@@ -178,6 +261,10 @@ pub struct Workload {
     pub threads: u32,
     pub ops_per_thread: u64,
     pub seed: u64,
+    /// What the maps store as keys (default `u64`).
+    pub key_type: KeyType,
+    /// What the maps store as values (default `u64`).
+    pub value_kind: ValueKind,
 }
 
 /// Values given on the command line that replace the spec's defaults.
@@ -228,6 +315,8 @@ struct SpecFile {
     seed: u64,
     mix: MixFile,
     distribution: Distribution,
+    key_type: Option<String>,
+    value_kind: Option<String>,
 }
 
 /// Percentages as written (integers or decimals with at most two places).
@@ -262,10 +351,16 @@ pub fn available_workloads(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Resolves `--workload`: an existing file, or anything that looks like a path (has a
-/// `/` or ends in `.toml`), is a file; a bare NAME is `<dir>/NAME.toml`.
+/// Resolves `--workload`: `<dir>/NAME.toml` if it exists (NAME may contain a `/`: a
+/// subdirectory of `dir`); else an existing file, or anything that looks like a path
+/// (has a `/` or ends in `.toml`), is a file; a bare NAME is `<dir>/NAME.toml`.
 pub fn resolve(arg: &str, dir: &Path) -> Result<PathBuf, WorkloadError> {
     let as_path = Path::new(arg);
+    // A NAME may name a spec in a subdirectory of `dir` (`matrix/matrix-1k-…`).
+    let in_dir = dir.join(format!("{arg}.toml"));
+    if !arg.ends_with(".toml") && !as_path.is_file() && in_dir.is_file() {
+        return Ok(in_dir);
+    }
     if as_path.is_file() || arg.contains('/') || arg.ends_with(".toml") {
         return Ok(as_path.to_path_buf());
     }
@@ -397,6 +492,28 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
     }
 
     let mix = validate_mix(&file.mix, &invalid)?;
+    let key_type = match file.key_type.as_deref() {
+        None | Some("u64") => KeyType::U64,
+        Some("string") => KeyType::String,
+        Some(other) => {
+            return Err(invalid(
+                "key_type",
+                "\"u64\" or \"string\"",
+                format!("{other:?}"),
+            ));
+        }
+    };
+    let value_kind = match file.value_kind.as_deref() {
+        None | Some("u64") => ValueKind::U64,
+        Some("boxed") => ValueKind::Boxed,
+        Some(other) => {
+            return Err(invalid(
+                "value_kind",
+                "\"u64\" or \"boxed\"",
+                format!("{other:?}"),
+            ));
+        }
+    };
 
     match file.distribution {
         Distribution::Uniform {} => {}
@@ -472,6 +589,8 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
         threads,
         ops_per_thread,
         seed: ov.seed.unwrap_or(file.seed),
+        key_type,
+        value_kind,
     })
 }
 
@@ -715,6 +834,40 @@ scrambled = true
     }
 
     #[test]
+    fn key_type_and_value_kind_default_to_u64_and_are_checked() {
+        let w = parse_str(GOOD).unwrap();
+        assert_eq!((w.key_type, w.value_kind), (KeyType::U64, ValueKind::U64));
+        let w = parse_str(&GOOD.replace(
+            "seed = 7",
+            "seed = 7\nkey_type = \"string\"\nvalue_kind = \"boxed\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            (w.key_type, w.value_kind),
+            (KeyType::String, ValueKind::Boxed)
+        );
+        let e = err_of(&GOOD.replace("seed = 7", "seed = 7\nkey_type = \"str\""));
+        assert!(
+            e.contains(
+                "dir/t.toml: field `key_type`: expected \"u64\" or \"string\", found \"str\""
+            ),
+            "{e}"
+        );
+        let e = err_of(&GOOD.replace("seed = 7", "seed = 7\nvalue_kind = \"box\""));
+        assert!(e.contains("field `value_kind`"), "{e}");
+        for code in 0..4 {
+            assert_eq!(
+                KeyType::from_code(code).map(KeyType::code),
+                (code < 2).then_some(code)
+            );
+            assert_eq!(
+                ValueKind::from_code(code).map(ValueKind::code),
+                (code < 2).then_some(code)
+            );
+        }
+    }
+
+    #[test]
     fn bad_names_are_rejected() {
         assert!(err_of(&GOOD.replace("name = \"t\"", "name = \"a b\"")).contains("field `name`"));
         assert!(err_of(&GOOD.replace("name = \"t\"", "name = \"\"")).contains("field `name`"));
@@ -746,6 +899,16 @@ scrambled = true
             "{msg}"
         );
         assert!(resolve("read-heavy", &workloads_dir()).unwrap().is_file());
+        let cell = resolve(
+            "matrix/matrix-1k-r90-uniform-string-boxed",
+            &workloads_dir(),
+        )
+        .unwrap();
+        let w = load(&cell, Overrides::default()).unwrap();
+        assert_eq!(
+            (w.key_type, w.value_kind),
+            (KeyType::String, ValueKind::Boxed)
+        );
     }
 
     #[test]

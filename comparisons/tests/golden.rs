@@ -18,10 +18,35 @@ fn summary_json(t: &Trace) -> String {
 
 #[test]
 fn golden_trace_is_reproduced_and_decodes_to_its_summary() {
+    check_golden("golden");
+}
+
+/// The same ops with string keys and boxed values (a version-2 header). Its summary
+/// carries `key_strings_sha256`, which the Go reader's tests recompute from their own
+/// key strings: the keys are byte-identical across the two languages.
+#[test]
+fn golden_string_trace_is_reproduced_and_pins_the_key_bytes() {
+    check_golden("golden-string");
+    let t = Trace::open(&testdata().join("golden-string.trace")).unwrap();
+    let h = t.header();
+    assert_eq!(h.version, 2);
+    assert_eq!(h.key_type, mapbench::workload::KeyType::String);
+    assert_eq!(h.value_kind, mapbench::workload::ValueKind::Boxed);
+    let keys = trace::KeyStrings::build(h.key_id_bound);
+    assert_eq!(
+        t.summary().key_strings_sha256.as_deref(),
+        Some(keys.sha256().as_str())
+    );
+    // Same ops as the u64 golden trace.
+    let plain = Trace::open(&testdata().join("golden.trace")).unwrap();
+    assert_eq!(t.summary().checksum, plain.summary().checksum);
+}
+
+fn check_golden(stem: &str) {
     let dir = testdata();
-    let spec = workload::load(&dir.join("golden.toml"), Overrides::default()).unwrap();
-    let trace_path = dir.join("golden.trace");
-    let summary_path = dir.join("golden.summary.json");
+    let spec = workload::load(&dir.join(format!("{stem}.toml")), Overrides::default()).unwrap();
+    let trace_path = dir.join(format!("{stem}.trace"));
+    let summary_path = dir.join(format!("{stem}.summary.json"));
 
     if std::env::var_os("MAPBENCH_BLESS").is_some() {
         trace::write_trace_file(&spec, &trace_path).unwrap();
@@ -44,7 +69,7 @@ fn golden_trace_is_reproduced_and_decodes_to_its_summary() {
     // 2. The checksum file matches, in sha256sum format.
     let sha = trace::sha256_hex(&committed);
     let sidecar = std::fs::read_to_string(trace::sha256_path(&trace_path)).unwrap();
-    assert_eq!(sidecar, format!("{sha}  golden.trace\n"));
+    assert_eq!(sidecar, format!("{sha}  {stem}.trace\n"));
 
     // 3. It decodes to the committed header, counts and checksums.
     let t = Trace::open(&trace_path).unwrap();

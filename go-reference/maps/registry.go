@@ -15,6 +15,12 @@ type Entry struct {
 	// where the implementation supports it (Info.Notes says when it does
 	// not); capacity 0 means not presized.
 	New func(capacity int) Map
+	// NewString, NewBoxed and NewStringBoxed make the same map with string
+	// keys, Boxed values, or both (traces with key_type = "string" or
+	// value_kind = "boxed"): the generic version of the adapter (kv.go).
+	NewString      func(capacity int) MapOf[string, uint64]
+	NewBoxed       func(capacity int) MapOf[uint64, Boxed]
+	NewStringBoxed func(capacity int) MapOf[string, Boxed]
 }
 
 // CheckGoroutines reports whether one map of this entry may be driven by n
@@ -33,18 +39,45 @@ func (e Entry) CheckGoroutines(n int) error {
 	return nil
 }
 
+// CheckKinds reports whether the entry comes with string keys (strings) and/or
+// Boxed values (boxed); the runner must refuse (exit status 2) a trace whose
+// kinds the entry lacks.
+func (e Entry) CheckKinds(strings, boxed bool) error {
+	ok := true
+	switch {
+	case strings && boxed:
+		ok = e.NewStringBoxed != nil
+	case strings:
+		ok = e.NewString != nil
+	case boxed:
+		ok = e.NewBoxed != nil
+	}
+	if !ok {
+		return fmt.Errorf("--map %s: comes only with u64 keys and u64 values", e.Info.Name)
+	}
+	return nil
+}
+
 // registry is the list [All] returns, in the order reports show the maps:
 // the two single-lock baselines, the standard library's concurrent map, our
 // sharded map, the third-party map, and last the single-goroutine limit.
 var registry = []Entry{
-	{Info: mutexMapInfo, New: newMutexMap},
-	{Info: rwmutexMapInfo, New: newRWMutexMap},
-	{Info: syncMapInfo, New: newSyncMap},
-	{Info: shardedMapInfo, New: newShardedMap},
-	{Info: xsyncMapInfo, New: newXsyncMap},
-	{Info: concurrentMapInfo, New: newConcurrentMap},
-	{Info: haxMapInfo, New: newHaxMap},
-	{Info: unsyncMapInfo, New: newUnsyncMap},
+	{Info: mutexMapInfo, New: newMutexMap,
+		NewString: newMutexMapOf[string, uint64], NewBoxed: newMutexMapOf[uint64, Boxed], NewStringBoxed: newMutexMapOf[string, Boxed]},
+	{Info: rwmutexMapInfo, New: newRWMutexMap,
+		NewString: newRWMutexMapOf[string, uint64], NewBoxed: newRWMutexMapOf[uint64, Boxed], NewStringBoxed: newRWMutexMapOf[string, Boxed]},
+	{Info: syncMapInfo, New: newSyncMap,
+		NewString: newSyncMapOf[string, uint64], NewBoxed: newSyncMapOf[uint64, Boxed], NewStringBoxed: newSyncMapOf[string, Boxed]},
+	{Info: shardedMapInfo, New: newShardedMap,
+		NewString: newShardedMapOf[string, uint64], NewBoxed: newShardedMapOf[uint64, Boxed], NewStringBoxed: newShardedMapOf[string, Boxed]},
+	{Info: xsyncMapInfo, New: newXsyncMap,
+		NewString: newXsyncMapOf[string, uint64], NewBoxed: newXsyncMapOf[uint64, Boxed], NewStringBoxed: newXsyncMapOf[string, Boxed]},
+	{Info: concurrentMapInfo, New: newConcurrentMap,
+		NewString: newConcurrentMapOf[string, uint64], NewBoxed: newConcurrentMapOf[uint64, Boxed], NewStringBoxed: newConcurrentMapOf[string, Boxed]},
+	{Info: haxMapInfo, New: newHaxMap,
+		NewString: newHaxMapOf[string, uint64], NewBoxed: newHaxMapOf[uint64, Boxed], NewStringBoxed: newHaxMapOf[string, Boxed]},
+	{Info: unsyncMapInfo, New: newUnsyncMap,
+		NewString: newUnsyncMapOf[string, uint64], NewBoxed: newUnsyncMapOf[uint64, Boxed], NewStringBoxed: newUnsyncMapOf[string, Boxed]},
 }
 
 // All returns every map under test, in a stable order. The slice is a copy.

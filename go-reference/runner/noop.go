@@ -31,8 +31,19 @@ var noopEntry = maps.Entry{
 		Notes: "Get returns (0, false), Insert/Update/Remove return false: every get is a miss, " +
 			"no hit is counted and final_len is 0. Calls go through the maps.Map interface like any map's.",
 	},
-	New: func(int) maps.Map { return noopMap{} },
+	New:            func(int) maps.Map { return noopMap{} },
+	NewString:      func(int) maps.MapOf[string, uint64] { return noopMapOf[string, uint64]{} },
+	NewBoxed:       func(int) maps.MapOf[uint64, maps.Boxed] { return noopMapOf[uint64, maps.Boxed]{} },
+	NewStringBoxed: func(int) maps.MapOf[string, maps.Boxed] { return noopMapOf[string, maps.Boxed]{} },
 }
+
+// noopMapOf is noopMap for string keys and boxed values.
+type noopMapOf[K comparable, V any] struct{}
+
+func (noopMapOf[K, V]) Get(K) (v V, ok bool) { return v, false }
+func (noopMapOf[K, V]) Insert(K, V) bool     { return false }
+func (noopMapOf[K, V]) Update(K, V) bool     { return false }
+func (noopMapOf[K, V]) Remove(K) bool        { return false }
 
 // extraMaps are maps only tests can name (a map that panics, say).
 var extraMaps []maps.Entry

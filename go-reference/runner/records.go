@@ -37,6 +37,8 @@ type runStartRecord struct {
 	KeyIDBound   uint64   `json:"key_id_bound"` // extra, as the Rust runner
 	MixBP        mixJSON  `json:"mix_bp"`       // extra, as the Rust runner
 	Distribution any      `json:"distribution"` // extra, as the Rust runner (mapbench's serde form)
+	KeyType      string   `json:"key_type"`     // extra, as the Rust runner: "u64" or "string"
+	ValueKind    string   `json:"value_kind"`   // extra, as the Rust runner: "u64" or "boxed"
 	DurationMs   int64    `json:"duration_ms"`
 	WarmupOps    int64    `json:"warmup_ops"`
 	IntervalMs   int64    `json:"interval_ms"`

@@ -71,10 +71,11 @@ const neverSample = math.MaxUint64
 // cache line anyway (128 bytes: adjacent-line prefetch on x86-64).
 type worker struct {
 	m         maps.Map
-	raw       []byte // the stream's op words, little-endian (kind<<62 | key id)
-	n         uint64 // ops in the stream
-	valueHigh uint64 // (thread+1) << 48: the high half of trace.OpValue
-	pos       uint64 // stream index of the next op; wraps to 0 at n
+	kv        kvReplayer // string keys or boxed values (replay_kv.go); nil: m
+	raw       []byte     // the stream's op words, little-endian (kind<<62 | key id)
+	n         uint64     // ops in the stream
+	valueHigh uint64     // (thread+1) << 48: the high half of trace.OpValue
+	pos       uint64     // stream index of the next op; wraps to 0 at n
 
 	sampleEvery uint64         // K
 	untilSample uint64         // ops to go before the next timed op
@@ -125,6 +126,10 @@ func (w *worker) startMeasuring() {
 // consecutive ops keep their cache misses overlapped (a clock read orders the
 // op against its neighbours).
 func (w *worker) replay(count uint64) {
+	if w.kv != nil {
+		w.kv.replay(w, count)
+		return
+	}
 	for count > 0 {
 		stretch := min(count, w.untilSample)
 		if stretch > 0 {

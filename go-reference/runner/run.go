@@ -92,6 +92,7 @@ type run struct {
 	traceVerified bool
 	header        trace.Header
 	entry         maps.Entry
+	kv            kvSetup // the map, for string keys or boxed values; nil: entry.New
 	threads       int
 	delay         spinDelay // --op-delay-ns, calibrated before the workers start
 
@@ -117,6 +118,9 @@ func prepare(cfg Config) (*run, error) {
 	threads := int(h.Threads)
 	if err := entry.CheckGoroutines(threads); err != nil {
 		return nil, fmt.Errorf("--map: %v (the trace %s has %d op streams, one goroutine each)", err, cfg.TracePath, threads)
+	}
+	if err := entry.CheckKinds(h.KeyType != trace.KeyU64, h.ValueKind != trace.ValueU64); err != nil {
+		return nil, fmt.Errorf("%v, but --trace %s has %s keys and %s values; expected a map that comes in those types", err, cfg.TracePath, h.KeyType, h.ValueKind)
 	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("--out-dir: cannot create the results directory: %w", err)
@@ -216,10 +220,24 @@ func (r *run) run(stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 
-	// Prefill, untimed, on this goroutine.
-	m := r.entry.New(int(min(capacity, math.MaxInt)))
+	// Prefill, untimed, on this goroutine. String keys are built first.
+	var m maps.Map
+	var prefillCreated uint64
+	kv, err := newKV(r.entry, r.header, int(min(capacity, math.MaxInt)))
+	if err != nil { // checked in prepare
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+		return ExitFailed
+	}
+	r.kv = kv
+	if kv == nil {
+		m = r.entry.New(int(min(capacity, math.MaxInt)))
+	}
 	prefillStart := time.Now()
-	prefillCreated, _ := prefillMap(m, r.tr, &stop)
+	if kv != nil {
+		prefillCreated = kv.prefill(r.tr, &stop)
+	} else {
+		prefillCreated, _ = prefillMap(m, r.tr, &stop)
+	}
 	prefillNs := int64(time.Since(prefillStart))
 
 	res := r.measure(m, &stop)
@@ -279,7 +297,8 @@ func (r *run) runStart(capacity uint64, rt goRuntime) runStartRecord {
 		Presize: h.Presize, Capacity: capacity, KeyIDBound: h.KeyIDBound,
 		MixBP:        mixJSON{Get: h.Mix.Get, Insert: h.Mix.Insert, Update: h.Mix.Update, Remove: h.Mix.Remove},
 		Distribution: distributionJSON(h.Distribution),
-		DurationMs:   cfg.DurationMs, WarmupOps: cfg.WarmupOps, IntervalMs: cfg.IntervalMs, OpDelayNs: cfg.OpDelayNs,
+		KeyType:      h.KeyType.String(), ValueKind: h.ValueKind.String(),
+		DurationMs: cfg.DurationMs, WarmupOps: cfg.WarmupOps, IntervalMs: cfg.IntervalMs, OpDelayNs: cfg.OpDelayNs,
 		OpDelaySteps: r.delay.steps, OpDelayNsPerStep: r.delay.nsPerStep,
 		Latency: latencyCfg{
 			SampleEvery:       cfg.SampleEvery,
@@ -330,6 +349,9 @@ func (r *run) measure(m maps.Map, stop *atomic.Bool) *measured {
 	workers := make([]*worker, r.threads)
 	for i := range workers {
 		workers[i] = newWorker(m, r.tr.Thread(i), K, r.delay.steps)
+		if r.kv != nil {
+			workers[i].kv = r.kv
+		}
 		p.histFree[i] = make(chan *hdr.Histogram, 2)
 		if K > 0 {
 			p.histFree[i] <- newLatencyHistogram()

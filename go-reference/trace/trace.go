@@ -29,7 +29,8 @@ import (
 // Format constants; see comparisons/TRACE-FORMAT.md.
 const (
 	Magic           = "MAPTRACE" // first 8 bytes
-	Version         = 1          // the version this package reads
+	Version         = 2          // the newest version this package reads
+	MinVersion      = 1          // the oldest (u64 keys and values implied)
 	FixedHeaderLen  = 96         // bytes before the workload name
 	MaxNameLen      = 64         // longest workload name
 	KeyIDLimit      = 1 << 62    // key ids are 62 bits
@@ -52,7 +53,10 @@ const (
 	offPrefillCount = 48 // u64
 	offSeed         = 56 // u64
 	offMix          = 64 // 4 x u16: get, insert, update, remove
-	offDistKind     = 72 // u8, then 3 reserved zero bytes
+	offDistKind     = 72 // u8
+	offKeyType      = 73 // u8 (version 2; reserved zero in version 1)
+	offValueKind    = 74 // u8 (version 2; reserved zero in version 1)
+	offReserved     = 75 // u8, zero
 	offNameLen      = 76 // u32
 	offParam0       = 80 // f64
 	offParam1       = 88 // f64
@@ -143,6 +147,44 @@ func (m Mix) Share(k OpKind) uint16 {
 	}
 }
 
+// KeyType is what the maps store as keys (header byte 73 of a version-2 trace).
+type KeyType uint8
+
+// Key types.
+const (
+	KeyU64    KeyType = iota // the uint64 KeyForID(id)
+	KeyString                // KeyStringForID(id), built before the timed phase
+)
+
+func (k KeyType) String() string {
+	switch k {
+	case KeyU64:
+		return "u64"
+	case KeyString:
+		return "string"
+	}
+	return fmt.Sprintf("KeyType(%d)", uint8(k))
+}
+
+// ValueKind is what the maps store as values (header byte 74 of a version-2 trace).
+type ValueKind uint8
+
+// Value kinds.
+const (
+	ValueU64   ValueKind = iota // the uint64 itself
+	ValueBoxed                  // a *[4]uint64: one 32-byte allocation per write
+)
+
+func (v ValueKind) String() string {
+	switch v {
+	case ValueU64:
+		return "u64"
+	case ValueBoxed:
+		return "boxed"
+	}
+	return fmt.Sprintf("ValueKind(%d)", uint8(v))
+}
+
 // Header is the decoded trace header.
 type Header struct {
 	Version      uint32
@@ -157,6 +199,8 @@ type Header struct {
 	Seed         uint64
 	Mix          Mix
 	Distribution Distribution
+	KeyType      KeyType   // u64 in version 1
+	ValueKind    ValueKind // u64 in version 1
 }
 
 // PresizeCapacity is the capacity to create maps with when Presize is set
@@ -209,6 +253,61 @@ func KeyForID(id uint64) uint64 {
 	z = (z ^ (z >> 30)) * mixM1
 	z = (z ^ (z >> 27)) * mixM2
 	return z ^ (z >> 31)
+}
+
+// KeyStringPrefix is the shared prefix of every string key; a key uses its
+// first 8 to 24 bytes.
+const KeyStringPrefix = "mapbench:tenant-42:user:"
+
+// KeyStringForID is the string key of key id id (traces with string keys): with
+// k = KeyForID(id), the first 8 + k%17 bytes of KeyStringPrefix, then k as 16
+// lower-case hex digits; 24 to 40 bytes. The Rust side builds the same bytes
+// (mapbench::trace::key_string_for_id); the golden string trace pins their
+// SHA-256.
+func KeyStringForID(id uint64) string {
+	var buf [40]byte
+	return string(appendKeyString(buf[:0], id))
+}
+
+func appendKeyString(dst []byte, id uint64) []byte {
+	const digits = "0123456789abcdef"
+	k := KeyForID(id)
+	dst = append(dst, KeyStringPrefix[:8+k%17]...)
+	for shift := 60; shift >= 0; shift -= 4 {
+		dst = append(dst, digits[(k>>uint(shift))&15])
+	}
+	return dst
+}
+
+// KeyStrings returns the string keys of ids 0..bound-1, built once: slices of
+// one backing string, so the table costs one allocation for the bytes and one
+// for the headers, and map keys share those bytes (no op builds a string).
+func KeyStrings(bound uint64) []string {
+	arena := make([]byte, 0, bound*32)
+	ends := make([]int, bound)
+	for id := uint64(0); id < bound; id++ {
+		arena = appendKeyString(arena, id)
+		ends[id] = len(arena)
+	}
+	all := string(arena)
+	keys := make([]string, bound)
+	start := 0
+	for id, end := range ends {
+		keys[id] = all[start:end]
+		start = end
+	}
+	return keys
+}
+
+// KeyStringsSHA256 is the lower-case hex SHA-256 of keys, each followed by a
+// newline byte: the digest the golden string trace's summary records.
+func KeyStringsSHA256(keys []string) string {
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // PrefillValue is the value the prefill writes with its index-th key.
@@ -383,8 +482,9 @@ func parseHeader(b []byte, label string) (Header, error) {
 	if len(b) < offHeaderLen {
 		return truncated(FixedHeaderLen)
 	}
-	if v := u32(b, offVersion); v != Version {
-		return fail(ErrUnsupported, "unsupported trace format version %d: expected %d", v, Version)
+	version := u32(b, offVersion)
+	if version < MinVersion || version > Version {
+		return fail(ErrUnsupported, "unsupported trace format version %d: expected %d to %d", version, MinVersion, Version)
 	}
 	if len(b) < FixedHeaderLen {
 		return truncated(FixedHeaderLen)
@@ -408,7 +508,7 @@ func parseHeader(b []byte, label string) (Header, error) {
 	}
 
 	h := Header{
-		Version:      Version,
+		Version:      version,
 		HeaderLen:    headerLen,
 		Name:         string(nameBytes),
 		KeySpace:     u64(b, offKeySpace),
@@ -448,8 +548,23 @@ func parseHeader(b []byte, label string) (Header, error) {
 	if sum := uint32(m.Get) + uint32(m.Insert) + uint32(m.Update) + uint32(m.Remove); sum != MixTotalBP {
 		return bad("mix", "basis points summing to 10000", fmt.Sprintf("%d + %d + %d + %d = %d", m.Get, m.Insert, m.Update, m.Remove, sum))
 	}
-	if r := b[offDistKind+1 : offNameLen]; r[0] != 0 || r[1] != 0 || r[2] != 0 {
-		return bad("reserved (bytes 73..76)", "zero", fmt.Sprint(r))
+	if version == 1 {
+		if r := b[offKeyType:offNameLen]; r[0] != 0 || r[1] != 0 || r[2] != 0 {
+			return bad("reserved (bytes 73..76)", "zero", fmt.Sprint(r))
+		}
+	} else if r := b[offReserved:offNameLen]; r[0] != 0 {
+		return bad("reserved (byte 75)", "zero", fmt.Sprint(r))
+	}
+	h.KeyType, h.ValueKind = KeyType(b[offKeyType]), ValueKind(b[offValueKind])
+	if h.KeyType > KeyString {
+		return bad("key_type", "0 (u64) or 1 (string)", fmt.Sprint(b[offKeyType]))
+	}
+	if h.ValueKind > ValueBoxed {
+		return bad("value_kind", "0 (u64) or 1 (boxed)", fmt.Sprint(b[offValueKind]))
+	}
+	if version == 2 && h.KeyType == KeyU64 && h.ValueKind == ValueU64 {
+		return bad("key_type", "string keys or boxed values in a version-2 trace (u64 keys and values are written as version 1)",
+			fmt.Sprintf("%s keys, %s values", h.KeyType, h.ValueKind))
 	}
 	p0 := math.Float64frombits(u64(b, offParam0))
 	p1 := math.Float64frombits(u64(b, offParam1))
@@ -602,6 +717,9 @@ type Summary struct {
 	Threads          []ThreadSummary `json:"threads"`
 	Checksum         string          `json:"checksum"` // one fold: prefill, then threads in order
 	SequentialReplay ReplaySummary   `json:"sequential_replay"`
+	// KeyStringsSHA256 is, for string keys, KeyStringsSHA256 of the keys of
+	// ids 0..KeyIDBound-1 (empty, and omitted, for u64 keys).
+	KeyStringsSHA256 string `json:"key_strings_sha256,omitempty"`
 }
 
 // ReplaySummary is what a single-threaded replay in file order must produce:
@@ -710,5 +828,8 @@ func (t *Trace) Summary() Summary {
 	}
 	s.Checksum = hex64(overall)
 	s.SequentialReplay = t.SequentialReplay()
+	if t.header.KeyType == KeyString {
+		s.KeyStringsSHA256 = KeyStringsSHA256(KeyStrings(t.header.KeyIDBound))
+	}
 	return s
 }

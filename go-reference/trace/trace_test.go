@@ -46,6 +46,8 @@ type goldenInfo struct {
 			Theta     float64 `json:"theta"`
 			Scrambled bool    `json:"scrambled"`
 		} `json:"distribution"`
+		KeyType   string `json:"key_type"`
+		ValueKind string `json:"value_kind"`
 	} `json:"header"`
 	Summary Summary `json:"summary"`
 }
@@ -206,7 +208,8 @@ func TestCorruptTracesAreRejected(t *testing.T) {
 	}{
 		{"wrong magic", patch(good, 0, 'X'), ErrBadMagic, `not a trace: expected magic "MAPTRACE", found "XAPTRACE"`},
 		{"zip file", []byte("PK\x03\x04 not a trace"), ErrBadMagic, "not a trace"},
-		{"version 2", patch(good, offVersion, 2), ErrUnsupported, "unsupported trace format version 2: expected 1"},
+		{"version 3", patch(good, offVersion, 3), ErrUnsupported, "unsupported trace format version 3: expected 1 to 2"},
+		{"version 2 with u64 keys and values", patch(good, offVersion, 2), ErrBadHeader, "header field `key_type`"},
 		{"empty", nil, ErrTruncatedHeader, "truncated header: expected at least 96 bytes, found 0"},
 		{"5 bytes", good[:5], ErrTruncatedHeader, "found 5"},
 		{"magic only", good[:8], ErrTruncatedHeader, "found 8"},
@@ -326,4 +329,54 @@ func FuzzReadTrace(f *testing.F) {
 			}
 		}
 	})
+}
+
+const (
+	goldenStringPath    = "../../comparisons/testdata/golden-string.trace"
+	goldenStringSummary = "../../comparisons/testdata/golden-string.summary.json"
+)
+
+// The string golden trace (string keys, boxed values): Go's key strings hash to
+// the digest the Rust tool committed, so the key bytes are identical in both
+// languages; and the summary (ops, checksums, replay) matches the Rust one.
+func TestGoldenStringTraceKeysAreByteIdenticalToRust(t *testing.T) {
+	text, err := os.ReadFile(goldenStringSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want goldenInfo
+	dec := json.NewDecoder(strings.NewReader(string(text)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&want); err != nil {
+		t.Fatalf("%s: %v", goldenStringSummary, err)
+	}
+	tr, _, err := OpenVerified(goldenStringPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tr.Header()
+	if h.Version != 2 || h.KeyType != KeyString || h.ValueKind != ValueBoxed ||
+		want.Header.KeyType != "string" || want.Header.ValueKind != "boxed" {
+		t.Fatalf("header %+v (summary says %q keys, %q values)", h, want.Header.KeyType, want.Header.ValueKind)
+	}
+	if want.Summary.KeyStringsSHA256 == "" {
+		t.Fatalf("%s has no key_strings_sha256", goldenStringSummary)
+	}
+	keys := KeyStrings(h.KeyIDBound)
+	if got := KeyStringsSHA256(keys); got != want.Summary.KeyStringsSHA256 {
+		t.Errorf("Go's key strings hash to %s, Rust's to %s", got, want.Summary.KeyStringsSHA256)
+	}
+	if got := tr.Summary(); !reflect.DeepEqual(got, want.Summary) {
+		t.Errorf("summary:\n got  %+v\n want %+v", got, want.Summary)
+	}
+	seen := make(map[string]bool, len(keys))
+	for id, k := range keys {
+		if len(k) < 24 || len(k) > 40 || !strings.HasPrefix(k, KeyStringPrefix[:8]) || seen[k] {
+			t.Fatalf("key %d = %q: want 24..40 distinct bytes starting %q", id, k, KeyStringPrefix[:8])
+		}
+		if k != KeyStringForID(uint64(id)) {
+			t.Fatalf("KeyStrings[%d] = %q, KeyStringForID = %q", id, k, KeyStringForID(uint64(id)))
+		}
+		seen[k] = true
+	}
 }

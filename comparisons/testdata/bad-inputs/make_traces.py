@@ -56,7 +56,10 @@ name_bad_utf8[96:100] = b"ti\xffy"
 CASES = {
     "empty": b"",
     "magic": b"NOTATRAC" + BASE[8:],
-    "version-2": patch("<I", 8, 2),
+    "version-3": patch("<I", 8, 3),
+    "key-type-9": patch("<B", 73, 9)[:8] + struct.pack("<I", 2) + patch("<B", 73, 9)[12:],
+    "value-kind-7": patch("<B", 74, 7)[:8] + struct.pack("<I", 2) + patch("<B", 74, 7)[12:],
+    "version-2-u64-kinds": patch("<I", 8, 2),
     "cut-in-fixed-header": BASE[:50],
     "cut-in-name": BASE[:100],
     "cut-in-prefill": BASE[:HEADER_LEN + 16],

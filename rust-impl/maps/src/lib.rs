@@ -1,4 +1,6 @@
-//! The concurrent `u64 -> u64` maps under test, behind one narrow contract.
+//! The concurrent maps under test, behind one narrow contract: `u64 -> u64` by
+//! default, and, for every map but `gosyncmap`, string keys ([`StrKey`]) and
+//! boxed values ([`Boxed`]) too (see [`MapKey`], [`MapValue`], [`visit_kv_by_name`]).
 //!
 //! The harness (the Rust runner, the chapter programs, the tests) knows only
 //! [`ConcurrentMap`], [`MapHandle`], [`MapInfo`] and the registry ([`all`],
@@ -80,7 +82,10 @@ pub use locked::{
     Lock, LockedMap, MutexParkingLotFoldhash, MutexStdFoldhash, MutexStdSip,
     RwLockParkingLotFoldhash, RwLockStdFoldhash, RwLockStdSip,
 };
-pub use registry::{MapVisitor, UnknownMap, all, find, visit_by_name};
+pub use registry::{
+    KeyKind, KvVisitor, MapVisitor, UnknownMap, ValueKind, all, find, supports_kinds,
+    visit_by_name, visit_kv_by_name,
+};
 pub use sharded::{ShardedMap, ShardedRwLockFoldhash, ShardedRwLockSip};
 pub use unsync::UnsyncStdFoldhash;
 
@@ -89,7 +94,77 @@ pub type SipState = std::hash::RandomState;
 /// foldhash's fast hasher with per-map random seeds.
 pub type FoldState = foldhash::fast::RandomState;
 
-/// A concurrent map from `u64` keys to `u64` values, as the harness sees it.
+/// A key the maps store: `u64`, or [`StrKey`]. Keys are `Copy`: a string key is a
+/// reference into one table of key strings built before the timed phase (as a Go
+/// `string` is a header pointing at shared bytes), so no operation copies or builds one.
+pub trait MapKey:
+    Copy + Eq + std::hash::Hash + Ord + std::fmt::Debug + Send + Sync + 'static
+{
+    /// The word a sharded design picks its shard from: the key itself for `u64`; for a
+    /// string, FNV-1a-64 of its bytes (unseeded, as in Go's sharded map).
+    fn shard_word(&self) -> u64;
+}
+
+impl MapKey for u64 {
+    #[inline]
+    fn shard_word(&self) -> u64 {
+        *self
+    }
+}
+
+/// A string key: a slice of the key table, which lives as long as the process.
+pub type StrKey = &'static str;
+
+impl MapKey for StrKey {
+    #[inline]
+    fn shard_word(&self) -> u64 {
+        self.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+        })
+    }
+}
+
+/// A value the maps store, made from the trace's `u64` value by the caller before the
+/// map call: the `u64` itself, or a [`Boxed`] 32-byte heap object (one allocation per
+/// write, as a pointer value costs in Go).
+pub trait MapValue: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {
+    /// The value carrying `v`.
+    fn from_u64(v: u64) -> Self;
+    /// The `u64` it carries (a get reads it through the pointer).
+    fn as_u64(&self) -> u64;
+    /// Heap bytes one value owns besides its inline size (0 for `u64`).
+    const HEAP_BYTES: u64;
+}
+
+impl MapValue for u64 {
+    #[inline]
+    fn from_u64(v: u64) -> Self {
+        v
+    }
+    #[inline]
+    fn as_u64(&self) -> u64 {
+        *self
+    }
+    const HEAP_BYTES: u64 = 0;
+}
+
+/// A boxed value: 32 bytes on the heap, every word the trace's value.
+pub type Boxed = Box<[u64; 4]>;
+
+impl MapValue for Boxed {
+    #[inline]
+    fn from_u64(v: u64) -> Self {
+        Box::new([v; 4])
+    }
+    #[inline]
+    fn as_u64(&self) -> u64 {
+        self[0]
+    }
+    const HEAP_BYTES: u64 = 32;
+}
+
+/// A concurrent map from `K` keys to `V` values (`u64 -> u64` unless named), as the
+/// harness sees it.
 ///
 /// Invariants every implementation upholds (checked by `tests/conformance.rs`
 /// for every registered map):
@@ -102,11 +177,11 @@ pub type FoldState = foldhash::fast::RandomState;
 ///   [`MapInfo::reads`] says so.
 /// - At most [`MapInfo::max_threads`] handles are alive at once; an
 ///   implementation with a limit panics when asked for one more.
-pub trait ConcurrentMap: Send + Sync + 'static {
+pub trait ConcurrentMap<K: MapKey = u64, V: MapValue = u64>: Send + Sync + 'static {
     /// A per-thread accessor. It may hold thread-local state (an epoch guard,
     /// an evmap read handle), so it need not be `Send`: create it on the
     /// thread that uses it, and drop it when that thread is done.
-    type Handle<'a>: MapHandle
+    type Handle<'a>: MapHandle<K, V>
     where
         Self: 'a;
 
@@ -135,17 +210,18 @@ pub trait ConcurrentMap: Send + Sync + 'static {
 /// `insert` is an upsert (Go's `m[k] = v`, Rust's `HashMap::insert`); `update`
 /// never creates a key. Together the return values let a replay check the map
 /// against a model.
-pub trait MapHandle {
-    /// The value stored for `key`, if any.
-    fn get(&mut self, key: u64) -> Option<u64>;
+pub trait MapHandle<K: MapKey = u64, V: MapValue = u64> {
+    /// The value stored for `key`, if any ([`MapValue::as_u64`] of it, read
+    /// while the map still guards it).
+    fn get(&mut self, key: K) -> Option<u64>;
     /// Stores `value` for `key`, replacing any previous value; `true` if the
     /// key was absent.
-    fn insert(&mut self, key: u64, value: u64) -> bool;
+    fn insert(&mut self, key: K, value: V) -> bool;
     /// Replaces the value of an existing `key`; `true` if it existed. An absent
-    /// key stays absent.
-    fn update(&mut self, key: u64, value: u64) -> bool;
+    /// key stays absent (and `value` is dropped).
+    fn update(&mut self, key: K, value: V) -> bool;
     /// Removes `key`; `true` if it existed.
-    fn remove(&mut self, key: u64) -> bool;
+    fn remove(&mut self, key: K) -> bool;
     /// Brings the map to a quiescent point as seen from this handle: every
     /// write made so far (through any handle) becomes visible to every
     /// handle's `get`, and any epoch guard this handle holds is re-pinned so

@@ -7,7 +7,10 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, SipState, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, SipState,
+    hasher,
+};
 
 /// A lock that hands out shared (`read`) and exclusive (`write`) access to a
 /// `T`. A mutex gives exclusive access for both.
@@ -70,22 +73,27 @@ impl<T: Send + Sync + 'static> Lock<T> for parking_lot::RwLock<T> {
     }
 }
 
-/// `L` (a [`Lock`]) around a std `HashMap<u64, u64, S>`.
-pub struct LockedMap<L, S> {
+/// Types a `LockedMap` names but does not own directly (they live inside `L`).
+type Marker<S, K, V> = PhantomData<fn() -> (S, K, V)>;
+
+/// `L` (a [`Lock`]) around a std `HashMap<K, V, S>`.
+pub struct LockedMap<L, S, K = u64, V = u64> {
     lock: L,
-    _hasher: PhantomData<S>,
+    _hasher: Marker<S, K, V>,
 }
 
 /// The handle is just a reference: the lock is the only shared state.
-pub struct LockedHandle<'a, L, S> {
+pub struct LockedHandle<'a, L, S, K = u64, V = u64> {
     lock: &'a L,
-    _hasher: PhantomData<S>,
+    _hasher: Marker<S, K, V>,
 }
 
-impl<L, S> LockedMap<L, S>
+impl<L, S, K, V> LockedMap<L, S, K, V>
 where
-    L: Lock<HashMap<u64, u64, S>>,
+    L: Lock<HashMap<K, V, S>>,
     S: BuildHasher + Default,
+    K: MapKey,
+    V: MapValue,
 {
     fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -94,7 +102,7 @@ where
         }
     }
 
-    fn handle(&self) -> LockedHandle<'_, L, S> {
+    fn handle(&self) -> LockedHandle<'_, L, S, K, V> {
         LockedHandle {
             lock: &self.lock,
             _hasher: PhantomData,
@@ -102,18 +110,20 @@ where
     }
 }
 
-impl<L, S> MapHandle for LockedHandle<'_, L, S>
+impl<L, S, K, V> MapHandle<K, V> for LockedHandle<'_, L, S, K, V>
 where
-    L: Lock<HashMap<u64, u64, S>>,
+    L: Lock<HashMap<K, V, S>>,
     S: BuildHasher,
+    K: MapKey,
+    V: MapValue,
 {
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.lock.read().get(&key).copied()
+    fn get(&mut self, key: K) -> Option<u64> {
+        self.lock.read().get(&key).map(V::as_u64)
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         self.lock.write().insert(key, value).is_none()
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         match self.lock.write().get_mut(&key) {
             Some(slot) => {
                 *slot = value;
@@ -122,7 +132,7 @@ where
             None => false,
         }
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         self.lock.write().remove(&key).is_some()
     }
 }
@@ -131,7 +141,7 @@ where
 macro_rules! locked_map {
     (
         $(#[$doc:meta])*
-        $alias:ident = $lock:ty, $hasher:ty;
+        $alias:ident = $lock:ident, $hasher:ty;
         name: $name:literal,
         crate: $crate_name:literal,
         version: $version:expr,
@@ -141,10 +151,10 @@ macro_rules! locked_map {
         go_counterpart: $go:expr $(,)?
     ) => {
         $(#[$doc])*
-        pub type $alias = LockedMap<$lock, $hasher>;
+        pub type $alias<K = u64, V = u64> = LockedMap<$lock<HashMap<K, V, $hasher>>, $hasher, K, V>;
 
-        impl ConcurrentMap for $alias {
-            type Handle<'a> = LockedHandle<'a, $lock, $hasher>;
+        impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for $alias<K, V> {
+            type Handle<'a> = LockedHandle<'a, $lock<HashMap<K, V, $hasher>>, $hasher, K, V>;
             fn with_capacity(capacity: usize) -> Self {
                 LockedMap::with_capacity(capacity)
             }
@@ -168,12 +178,17 @@ macro_rules! locked_map {
     };
 }
 
+type StdMutex<T> = std::sync::Mutex<T>;
+type StdRwLock<T> = std::sync::RwLock<T>;
+type PlMutex<T> = parking_lot::Mutex<T>;
+type PlRwLock<T> = parking_lot::RwLock<T>;
+
 const STD: &str = env!("CMAP_RUSTC_VERSION");
 const PARKING_LOT: &str = env!("CMAP_VERSION_PARKING_LOT");
 
 locked_map! {
     /// `std::sync::Mutex<HashMap>` with std's default hasher: what most code writes first.
-    MutexStdSip = std::sync::Mutex<HashMap<u64, u64, SipState>>, SipState;
+    MutexStdSip = StdMutex, SipState;
     name: "mutex-std-sip",
     crate: "std",
     version: STD,
@@ -186,7 +201,7 @@ locked_map! {
 
 locked_map! {
     /// `std::sync::Mutex<HashMap>` with foldhash: the same lock, a fast hasher.
-    MutexStdFoldhash = std::sync::Mutex<HashMap<u64, u64, FoldState>>, FoldState;
+    MutexStdFoldhash = StdMutex, FoldState;
     name: "mutex-std-foldhash",
     crate: "std",
     version: STD,
@@ -198,7 +213,7 @@ locked_map! {
 
 locked_map! {
     /// `std::sync::RwLock<HashMap>` with std's default hasher.
-    RwLockStdSip = std::sync::RwLock<HashMap<u64, u64, SipState>>, SipState;
+    RwLockStdSip = StdRwLock, SipState;
     name: "rwlock-std-sip",
     crate: "std",
     version: STD,
@@ -212,7 +227,7 @@ locked_map! {
 
 locked_map! {
     /// `std::sync::RwLock<HashMap>` with foldhash.
-    RwLockStdFoldhash = std::sync::RwLock<HashMap<u64, u64, FoldState>>, FoldState;
+    RwLockStdFoldhash = StdRwLock, FoldState;
     name: "rwlock-std-foldhash",
     crate: "std",
     version: STD,
@@ -224,7 +239,7 @@ locked_map! {
 
 locked_map! {
     /// `parking_lot::Mutex<HashMap>` with foldhash.
-    MutexParkingLotFoldhash = parking_lot::Mutex<HashMap<u64, u64, FoldState>>, FoldState;
+    MutexParkingLotFoldhash = PlMutex, FoldState;
     name: "mutex-parkinglot-foldhash",
     crate: "parking_lot",
     version: PARKING_LOT,
@@ -237,7 +252,7 @@ locked_map! {
 
 locked_map! {
     /// `parking_lot::RwLock<HashMap>` with foldhash.
-    RwLockParkingLotFoldhash = parking_lot::RwLock<HashMap<u64, u64, FoldState>>, FoldState;
+    RwLockParkingLotFoldhash = PlRwLock, FoldState;
     name: "rwlock-parkinglot-foldhash",
     crate: "parking_lot",
     version: PARKING_LOT,

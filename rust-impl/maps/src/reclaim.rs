@@ -67,18 +67,19 @@ pub const DELAY_SAMPLE_EVERY: u32 = 256;
 /// ones are counted in [`Totals::delay_samples_dropped`], not kept).
 pub const MAX_PENDING_DELAY_SAMPLES: usize = 1 << 16;
 
-/// A stored `u64` whose creation, retirement and drop are counted.
+/// A stored value (a `u64` unless named) whose creation, retirement and drop are
+/// counted.
 #[derive(Debug)]
-pub struct Counted {
-    value: u64,
+pub struct Counted<V = u64> {
+    value: V,
     /// [`LIVE`], [`RETIRED`], or a retirement time (see [`STAMP_OFFSET`]).
     stamp: AtomicU64,
 }
 
-impl Counted {
+impl<V: crate::MapValue> Counted<V> {
     /// A new live value (counted as created).
     #[inline]
-    pub fn new(value: u64) -> Counted {
+    pub fn new(value: V) -> Counted<V> {
         with_counters(|c| bump(c.created));
         Counted {
             value,
@@ -89,28 +90,28 @@ impl Counted {
     /// The stored number.
     #[inline]
     pub fn get(&self) -> u64 {
-        self.value
+        self.value.as_u64()
     }
 }
 
-impl Clone for Counted {
-    fn clone(&self) -> Counted {
-        Counted::new(self.value)
+impl<V: crate::MapValue> Clone for Counted<V> {
+    fn clone(&self) -> Counted<V> {
+        Counted::new(self.value.clone())
     }
 }
 
-impl PartialEq for Counted {
-    fn eq(&self, other: &Counted) -> bool {
+impl<V: PartialEq> PartialEq for Counted<V> {
+    fn eq(&self, other: &Counted<V>) -> bool {
         self.value == other.value
     }
 }
 
-impl Eq for Counted {}
+impl<V: Eq> Eq for Counted<V> {}
 
 /// Marks `value` as unlinked from its map: from now on it is backlog until
 /// its drop. Idempotent (a value retired twice counts once).
 #[inline]
-pub fn retire(value: &Counted) {
+pub fn retire<V>(value: &Counted<V>) {
     let stamp = with_counters(|c| {
         let left = c.until_sample.get();
         if left <= 1 {
@@ -131,7 +132,7 @@ pub fn retire(value: &Counted) {
     }
 }
 
-impl Drop for Counted {
+impl<V> Drop for Counted<V> {
     #[inline]
     fn drop(&mut self) {
         let stamp = *self.stamp.get_mut();

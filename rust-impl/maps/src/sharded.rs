@@ -9,14 +9,17 @@ use std::sync::{PoisonError, RwLock};
 
 use crossbeam_utils::CachePadded;
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, SipState, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, SipState,
+    hasher,
+};
 
 /// One shard. `CachePadded` aligns each shard to 128 bytes on x86-64 (the
 /// adjacent-line prefetcher pulls 64-byte lines in pairs, so 64-byte padding
 /// would still let two shards' locks share a prefetch pair) and to the
 /// cache-line size elsewhere: without it, threads locking *different* shards
 /// would still bounce one cache line between cores (false sharing).
-type Shard<S> = CachePadded<RwLock<HashMap<u64, u64, S>>>;
+type Shard<S, K, V> = CachePadded<RwLock<HashMap<K, V, S>>>;
 
 /// Shards in a map made by [`ConcurrentMap::with_capacity`]: a power of two
 /// (the index is a shift) and at least 4 × the most threads the suites run
@@ -35,14 +38,15 @@ const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The shard is the top bits of `key × FIBONACCI` (unseeded, as in Go's
 /// sharded map): a multiply carries every key bit upward, so structured keys
 /// (multiples of 64, sequential ids) still spread, for the price of one
-/// multiplication; the key is then hashed with `S` inside its shard.
-pub struct ShardedMap<S> {
-    shards: Box<[Shard<S>]>,
+/// multiplication; the key is then hashed with `S` inside its shard. A string
+/// key is first folded to a word by FNV-1a ([`MapKey::shard_word`]).
+pub struct ShardedMap<S, K = u64, V = u64> {
+    shards: Box<[Shard<S, K, V>]>,
     /// `64 - log2(shards.len())`.
     shift: u32,
 }
 
-impl<S: BuildHasher + Default> ShardedMap<S> {
+impl<S: BuildHasher + Default, K: MapKey, V: MapValue> ShardedMap<S, K, V> {
     /// A map with exactly `shards` shards (a power of two, ≥ 2) sized for
     /// `capacity` entries in total.
     pub fn with_shards(capacity: usize, shards: usize) -> Self {
@@ -65,7 +69,7 @@ impl<S: BuildHasher + Default> ShardedMap<S> {
     }
 }
 
-impl<S> ShardedMap<S> {
+impl<S, K: MapKey, V> ShardedMap<S, K, V> {
     /// The number of shards.
     pub fn shard_count(&self) -> usize {
         self.shards.len()
@@ -73,35 +77,35 @@ impl<S> ShardedMap<S> {
 
     /// The shard index of `key`.
     #[inline]
-    pub fn shard_index(&self, key: u64) -> usize {
-        (key.wrapping_mul(FIBONACCI) >> self.shift) as usize
+    pub fn shard_index(&self, key: K) -> usize {
+        (key.shard_word().wrapping_mul(FIBONACCI) >> self.shift) as usize
     }
 
     #[inline]
-    fn shard(&self, key: u64) -> &RwLock<HashMap<u64, u64, S>> {
+    fn shard(&self, key: K) -> &RwLock<HashMap<K, V, S>> {
         &self.shards[self.shard_index(key)]
     }
 }
 
 /// The handle is a reference: shards are the only shared state.
-pub struct ShardedHandle<'a, S> {
-    map: &'a ShardedMap<S>,
+pub struct ShardedHandle<'a, S, K = u64, V = u64> {
+    map: &'a ShardedMap<S, K, V>,
 }
 
-impl<S: BuildHasher> MapHandle for ShardedHandle<'_, S> {
-    fn get(&mut self, key: u64) -> Option<u64> {
+impl<S: BuildHasher, K: MapKey, V: MapValue> MapHandle<K, V> for ShardedHandle<'_, S, K, V> {
+    fn get(&mut self, key: K) -> Option<u64> {
         let shard = self.map.shard(key).read();
         shard
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
-            .copied()
+            .map(V::as_u64)
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         let shard = self.map.shard(key).write();
         let mut shard = shard.unwrap_or_else(PoisonError::into_inner);
         shard.insert(key, value).is_none()
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         let shard = self.map.shard(key).write();
         match shard.unwrap_or_else(PoisonError::into_inner).get_mut(&key) {
             Some(slot) => {
@@ -111,7 +115,7 @@ impl<S: BuildHasher> MapHandle for ShardedHandle<'_, S> {
             None => false,
         }
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         let shard = self.map.shard(key).write();
         let mut shard = shard.unwrap_or_else(PoisonError::into_inner);
         shard.remove(&key).is_some()
@@ -120,9 +124,9 @@ impl<S: BuildHasher> MapHandle for ShardedHandle<'_, S> {
 // ANCHOR_END: core
 
 /// [`ShardedMap`] with std's SipHash.
-pub type ShardedRwLockSip = ShardedMap<SipState>;
+pub type ShardedRwLockSip<K = u64, V = u64> = ShardedMap<SipState, K, V>;
 /// [`ShardedMap`] with foldhash.
-pub type ShardedRwLockFoldhash = ShardedMap<FoldState>;
+pub type ShardedRwLockFoldhash<K = u64, V = u64> = ShardedMap<FoldState, K, V>;
 
 const NOTES: &str = "64 shards (fixed; the same count and shard function as Go's \
                      sharded-rwmutex-map). Shard = top 6 bits of key * 0x9E3779B97F4A7C15 \
@@ -130,8 +134,8 @@ const NOTES: &str = "64 shards (fixed; the same count and shard function as Go's
                      std RwLock padded to 128 bytes on x86-64 (crossbeam CachePadded); every \
                      operation holds one shard lock, so all are atomic.";
 
-impl ConcurrentMap for ShardedRwLockSip {
-    type Handle<'a> = ShardedHandle<'a, SipState>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for ShardedRwLockSip<K, V> {
+    type Handle<'a> = ShardedHandle<'a, SipState, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self::with_shards(capacity, SHARDS)
     }
@@ -147,8 +151,8 @@ impl ConcurrentMap for ShardedRwLockSip {
     }
 }
 
-impl ConcurrentMap for ShardedRwLockFoldhash {
-    type Handle<'a> = ShardedHandle<'a, FoldState>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for ShardedRwLockFoldhash<K, V> {
+    type Handle<'a> = ShardedHandle<'a, FoldState, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self::with_shards(capacity, SHARDS)
     }
@@ -185,7 +189,7 @@ mod tests {
 
     #[test]
     fn structured_keys_spread_over_every_shard() {
-        let map = ShardedRwLockFoldhash::with_capacity(0);
+        let map = <ShardedRwLockFoldhash>::with_capacity(0);
         let mut hits = [0usize; SHARDS];
         // Multiples of 64: `key % 64` would put every one in shard 0.
         for key in (0..64_000u64).map(|k| k * 64) {

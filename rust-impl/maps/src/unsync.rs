@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, hasher,
+};
 
 /// An unsynchronised std `HashMap` with foldhash; one handle at a time.
 ///
@@ -15,8 +17,8 @@ use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, hasher
 /// `MapInfo::max_threads == Some(1)` fails at its second thread instead of
 /// racing. Operations pay nothing for this; only handle creation and drop
 /// touch the flag.
-pub struct UnsyncStdFoldhash {
-    map: UnsafeCell<HashMap<u64, u64, FoldState>>,
+pub struct UnsyncStdFoldhash<K = u64, V = u64> {
+    map: UnsafeCell<HashMap<K, V, FoldState>>,
     /// `true` while a handle exists. Taken with `Acquire` and released with
     /// `Release`, so one handle's accesses happen-before the next handle's,
     /// even on another thread.
@@ -27,31 +29,31 @@ pub struct UnsyncStdFoldhash {
 // guarantees at most one exists at a time, with a happens-before edge from
 // each handle's drop to the next handle's creation (a try-lock that panics
 // instead of waiting). So no two threads ever access `map` concurrently.
-unsafe impl Sync for UnsyncStdFoldhash {}
+unsafe impl<K: Send, V: Send> Sync for UnsyncStdFoldhash<K, V> {}
 
 /// The only access path to an [`UnsyncStdFoldhash`]. Not `Send`: it stays on
 /// the thread that created it.
-pub struct UnsyncHandle<'a> {
-    owner: &'a UnsyncStdFoldhash,
+pub struct UnsyncHandle<'a, K = u64, V = u64> {
+    owner: &'a UnsyncStdFoldhash<K, V>,
     _not_send: PhantomData<*const ()>,
 }
 
-impl UnsyncHandle<'_> {
-    fn map(&mut self) -> &mut HashMap<u64, u64, FoldState> {
+impl<K, V> UnsyncHandle<'_, K, V> {
+    fn map(&mut self) -> &mut HashMap<K, V, FoldState> {
         // SAFETY: this handle is the only one alive (see `UnsyncStdFoldhash`),
         // and `&mut self` makes the returned borrow unique within it.
         unsafe { &mut *self.owner.map.get() }
     }
 }
 
-impl Drop for UnsyncHandle<'_> {
+impl<K, V> Drop for UnsyncHandle<'_, K, V> {
     fn drop(&mut self) {
         self.owner.handle_alive.store(false, Ordering::Release);
     }
 }
 
-impl ConcurrentMap for UnsyncStdFoldhash {
-    type Handle<'a> = UnsyncHandle<'a>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for UnsyncStdFoldhash<K, V> {
+    type Handle<'a> = UnsyncHandle<'a, K, V>;
 
     fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -63,7 +65,7 @@ impl ConcurrentMap for UnsyncStdFoldhash {
         }
     }
 
-    fn handle(&self) -> UnsyncHandle<'_> {
+    fn handle(&self) -> UnsyncHandle<'_, K, V> {
         let already = self.handle_alive.swap(true, Ordering::Acquire);
         assert!(
             !already,
@@ -92,14 +94,14 @@ impl ConcurrentMap for UnsyncStdFoldhash {
     }
 }
 
-impl MapHandle for UnsyncHandle<'_> {
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.map().get(&key).copied()
+impl<K: MapKey, V: MapValue> MapHandle<K, V> for UnsyncHandle<'_, K, V> {
+    fn get(&mut self, key: K) -> Option<u64> {
+        self.map().get(&key).map(V::as_u64)
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         self.map().insert(key, value).is_none()
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         match self.map().get_mut(&key) {
             Some(slot) => {
                 *slot = value;
@@ -108,7 +110,7 @@ impl MapHandle for UnsyncHandle<'_> {
             None => false,
         }
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         self.map().remove(&key).is_some()
     }
 }

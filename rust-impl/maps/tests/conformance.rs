@@ -6,10 +6,71 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use std::any::Any;
+use std::sync::LazyLock;
+
 use cmap_maps::{
-    ConcurrentMap, EvMapRefresh64, EvMapRefreshEach, MapHandle, MapVisitor, ReadVisibility,
-    UnsyncStdFoldhash, all, find, visit_by_name,
+    ConcurrentMap, EvMapRefresh64, EvMapRefreshEach, KeyKind, KvVisitor, MapHandle, MapKey,
+    MapValue, MapVisitor, ReadVisibility, StrKey, UnsyncStdFoldhash, ValueKind, all, find,
+    supports_kinds, visit_by_name, visit_kv_by_name,
 };
+use mapbench::trace::KeyStrings;
+
+/// The trace's string keys for ids below this (the tests use ids up to 15,000).
+const STRING_KEY_IDS: u64 = 16_384;
+
+static KEY_STRINGS: LazyLock<&'static KeyStrings> =
+    LazyLock::new(|| Box::leak(Box::new(KeyStrings::build(STRING_KEY_IDS))));
+
+/// The key of id `id` as the runner makes it: the number itself for `u64`, the trace's
+/// string for id `id` for [`StrKey`].
+fn k<K: MapKey>(id: u64) -> K {
+    if let Some(key) = (&id as &dyn Any).downcast_ref::<K>() {
+        return *key;
+    }
+    let s: StrKey = KEY_STRINGS.get(id);
+    *(&s as &dyn Any)
+        .downcast_ref::<K>()
+        .expect("keys are u64 or StrKey")
+}
+
+fn kinds<K: MapKey, V: MapValue>() -> String {
+    format!(
+        "{} keys, {} values",
+        std::any::type_name::<K>(),
+        std::any::type_name::<V>()
+    )
+}
+
+/// Every key and value type combination.
+const KINDS: [(KeyKind, ValueKind); 4] = [
+    (KeyKind::U64, ValueKind::U64),
+    (KeyKind::Str, ValueKind::U64),
+    (KeyKind::U64, ValueKind::Boxed),
+    (KeyKind::Str, ValueKind::Boxed),
+];
+
+/// Runs `visitor` for every registered map and every key and value type it comes in.
+/// Every map but the ones documented as u64-only must come in all four.
+fn for_every_map_and_kind<V: KvVisitor<Output = ()> + Clone>(visitor: V) {
+    let mut string_maps = 0;
+    for info in all() {
+        for (key, value) in KINDS {
+            if supports_kinds(info.name, key, value) {
+                visit_kv_by_name(info.name, key, value, visitor.clone())
+                    .expect("a supported kind dispatches");
+                string_maps += usize::from(key == KeyKind::Str && value == ValueKind::Boxed);
+            } else {
+                assert!(
+                    visit_kv_by_name(info.name, key, value, visitor.clone()).is_err(),
+                    "{}: unsupported kinds must be refused",
+                    info.name
+                );
+            }
+        }
+    }
+    assert_eq!(string_maps, all().len() - 1, "only gosyncmap is u64-only");
+}
 
 /// SplitMix64: a tiny deterministic generator, so every run replays the same ops.
 struct SplitMix64(u64);
@@ -42,11 +103,11 @@ struct ModelCheck {
 const MODEL_OPS: usize = 10_000;
 const MODEL_KEYS: u64 = 512;
 
-impl MapVisitor for ModelCheck {
+impl KvVisitor for ModelCheck {
     type Output = ();
-    fn visit<M: ConcurrentMap>(self) {
+    fn visit<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(self) {
         let info = M::describe();
-        let name = info.name;
+        let name = &format!("{} ({})", info.name, kinds::<K, V>());
         let map = M::with_capacity(self.capacity);
         let mut handle = map.handle();
         let mut model: HashMap<u64, u64> = HashMap::new();
@@ -65,13 +126,13 @@ impl MapVisitor for ModelCheck {
                         ReadVisibility::AfterPublish { .. } => &published,
                     };
                     let expected = visible.get(&key).copied();
-                    assert_eq!(handle.get(key), expected, "{name}: op {op}: get({key})");
+                    assert_eq!(handle.get(k(key)), expected, "{name}: op {op}: get({key})");
                     false
                 }
                 3..=5 => {
                     let expected = model.insert(key, value).is_none();
                     assert_eq!(
-                        handle.insert(key, value),
+                        handle.insert(k(key), V::from_u64(value)),
                         expected,
                         "{name}: op {op}: insert({key})"
                     );
@@ -83,7 +144,7 @@ impl MapVisitor for ModelCheck {
                         model.insert(key, value);
                     }
                     assert_eq!(
-                        handle.update(key, value),
+                        handle.update(k(key), V::from_u64(value)),
                         expected,
                         "{name}: op {op}: update({key})"
                     );
@@ -92,7 +153,7 @@ impl MapVisitor for ModelCheck {
                 _ => {
                     let expected = model.remove(&key).is_some();
                     assert_eq!(
-                        handle.remove(key),
+                        handle.remove(k(key)),
                         expected,
                         "{name}: op {op}: remove({key})"
                     );
@@ -112,7 +173,7 @@ impl MapVisitor for ModelCheck {
         for key in 0..MODEL_KEYS {
             let expected = model.get(&key).copied();
             assert_eq!(
-                handle.get(key),
+                handle.get(k(key)),
                 expected,
                 "{name}: after quiesce: get({key})"
             );
@@ -122,20 +183,20 @@ impl MapVisitor for ModelCheck {
         let fresh = 10_000..15_000u64;
         for key in fresh.clone() {
             assert!(
-                handle.insert(key, !key),
+                handle.insert(k(key), V::from_u64(!key)),
                 "{name}: growth: insert({key}) of a new key"
             );
         }
         handle.quiesce();
         for key in fresh.clone() {
-            assert_eq!(handle.get(key), Some(!key), "{name}: growth: get({key})");
+            assert_eq!(handle.get(k(key)), Some(!key), "{name}: growth: get({key})");
         }
         for key in fresh.clone() {
-            assert!(handle.remove(key), "{name}: growth: remove({key})");
+            assert!(handle.remove(k(key)), "{name}: growth: remove({key})");
         }
         handle.quiesce();
         assert!(
-            fresh.clone().all(|key| handle.get(key).is_none()),
+            fresh.clone().all(|key| handle.get(k(key)).is_none()),
             "{name}: growth: a removed key is still visible"
         );
     }
@@ -143,7 +204,7 @@ impl MapVisitor for ModelCheck {
 
 #[test]
 fn single_thread_semantics_match_a_model_not_presized() {
-    for_every_map(ModelCheck {
+    for_every_map_and_kind(ModelCheck {
         capacity: 0,
         seed: 1,
     });
@@ -151,7 +212,7 @@ fn single_thread_semantics_match_a_model_not_presized() {
 
 #[test]
 fn single_thread_semantics_match_a_model_presized() {
-    for_every_map(ModelCheck {
+    for_every_map_and_kind(ModelCheck {
         capacity: 10_000,
         seed: 2,
     });
@@ -170,11 +231,11 @@ fn expected_after_disjoint(key: u64, range_start: u64) -> Option<u64> {
     (!(key - range_start).is_multiple_of(3)).then_some(key ^ 0xffff)
 }
 
-impl MapVisitor for DisjointWriters {
+impl KvVisitor for DisjointWriters {
     type Output = ();
-    fn visit<M: ConcurrentMap>(self) {
+    fn visit<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(self) {
         let info = M::describe();
-        let name = info.name;
+        let name = &format!("{} ({})", info.name, kinds::<K, V>());
         let map = M::with_capacity(0);
         let per = self.keys_per_thread;
         let work = |t: u64| {
@@ -182,23 +243,27 @@ impl MapVisitor for DisjointWriters {
             let mut handle = map.handle();
             for key in keys.clone() {
                 assert!(
-                    handle.insert(key, key),
+                    handle.insert(k(key), V::from_u64(key)),
                     "{name}: thread {t}: insert({key}) of a new key"
                 );
             }
             for key in keys.clone() {
                 assert!(
-                    handle.update(key, key ^ 0xffff),
+                    handle.update(k(key), V::from_u64(key ^ 0xffff)),
                     "{name}: thread {t}: update({key})"
                 );
             }
             for key in keys.clone().step_by(3) {
-                assert!(handle.remove(key), "{name}: thread {t}: remove({key})");
+                assert!(handle.remove(k(key)), "{name}: thread {t}: remove({key})");
             }
             handle.quiesce();
             for key in keys.clone() {
                 let expected = expected_after_disjoint(key, keys.start);
-                assert_eq!(handle.get(key), expected, "{name}: thread {t}: get({key})");
+                assert_eq!(
+                    handle.get(k(key)),
+                    expected,
+                    "{name}: thread {t}: get({key})"
+                );
             }
         };
         if info.supports_threads(THREADS as usize) {
@@ -221,7 +286,11 @@ impl MapVisitor for DisjointWriters {
             let start = t * per;
             for key in start..start + per {
                 let expected = expected_after_disjoint(key, start);
-                assert_eq!(handle.get(key), expected, "{name}: after join: get({key})");
+                assert_eq!(
+                    handle.get(k(key)),
+                    expected,
+                    "{name}: after join: get({key})"
+                );
             }
         }
     }
@@ -229,7 +298,7 @@ impl MapVisitor for DisjointWriters {
 
 #[test]
 fn concurrent_writers_on_disjoint_keys_lose_nothing() {
-    for_every_map(DisjointWriters {
+    for_every_map_and_kind(DisjointWriters {
         keys_per_thread: 1_500,
     });
 }
@@ -244,11 +313,11 @@ struct OverlappingWriters {
 
 const SHARED_KEYS: u64 = 64;
 
-impl MapVisitor for OverlappingWriters {
+impl KvVisitor for OverlappingWriters {
     type Output = ();
-    fn visit<M: ConcurrentMap>(self) {
+    fn visit<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(self) {
         let info = M::describe();
-        let name = info.name;
+        let name = &format!("{} ({})", info.name, kinds::<K, V>());
         if !info.supports_threads(THREADS as usize) {
             return; // nothing to overlap
         }
@@ -266,15 +335,18 @@ impl MapVisitor for OverlappingWriters {
                             let value = (t << 32) | key;
                             match rng.next() % 4 {
                                 0 => {
-                                    if let Some(found) = handle.get(key) {
+                                    if let Some(found) = handle.get(k(key)) {
                                         assert_eq!(found & 0xffff_ffff, key, "{name}: torn value");
                                     }
                                 }
-                                1 => balance[key as usize] += i64::from(handle.insert(key, value)),
-                                2 => {
-                                    handle.update(key, value);
+                                1 => {
+                                    balance[key as usize] +=
+                                        i64::from(handle.insert(k(key), V::from_u64(value)))
                                 }
-                                _ => balance[key as usize] -= i64::from(handle.remove(key)),
+                                2 => {
+                                    handle.update(k(key), V::from_u64(value));
+                                }
+                                _ => balance[key as usize] -= i64::from(handle.remove(k(key))),
                             }
                         }
                         handle.quiesce();
@@ -288,7 +360,7 @@ impl MapVisitor for OverlappingWriters {
         handle.quiesce();
         for key in 0..SHARED_KEYS {
             let net: i64 = balances.iter().map(|b| b[key as usize]).sum();
-            let found = handle.get(key);
+            let found = handle.get(k(key));
             assert_eq!(
                 net,
                 i64::from(found.is_some()),
@@ -311,7 +383,7 @@ impl MapVisitor for OverlappingWriters {
 
 #[test]
 fn concurrent_writers_on_shared_keys_keep_exact_counts() {
-    for_every_map(OverlappingWriters {
+    for_every_map_and_kind(OverlappingWriters {
         ops_per_thread: 4_000,
     });
 }
@@ -382,16 +454,16 @@ fn writes_become_visible_when_map_info_says() {
 #[test]
 fn evmap_refresh_policies_are_as_documented() {
     assert_eq!(
-        EvMapRefreshEach::describe().reads,
+        <EvMapRefreshEach>::describe().reads,
         ReadVisibility::Immediate
     );
     assert_eq!(
-        EvMapRefresh64::describe().reads,
+        <EvMapRefresh64>::describe().reads,
         ReadVisibility::AfterPublish {
             writes_per_publish: 64
         }
     );
-    let map = EvMapRefresh64::with_capacity(0);
+    let map = <EvMapRefresh64>::with_capacity(0);
     let mut writer = map.handle();
     let mut reader = map.handle();
     for key in 0..63 {
@@ -511,8 +583,8 @@ fn metadata_is_complete_unique_and_follows_the_naming_convention() {
 
 #[test]
 fn unsync_map_refuses_a_second_live_handle() {
-    let map = UnsyncStdFoldhash::with_capacity(0);
-    assert_eq!(UnsyncStdFoldhash::describe().max_threads, Some(1));
+    let map = <UnsyncStdFoldhash>::with_capacity(0);
+    assert_eq!(<UnsyncStdFoldhash>::describe().max_threads, Some(1));
     let mut first = map.handle();
     first.insert(1, 1);
     let second = catch_unwind(AssertUnwindSafe(|| {

@@ -15,8 +15,10 @@
 //! histograms to the collector on this thread, which writes `DIR/<run_id>.jsonl` and
 //! `DIR/<run_id>.hlog` interval by interval; then `run_end` and the `bench.txt` line.
 //!
-//! The map is chosen once, by name, through [`cmap_maps::visit_by_name`]: the replay loop
-//! ([`replay`]) is compiled once per map type, with no dynamic dispatch per op.
+//! The map is chosen once, by name and by the trace's key type and value kind, through
+//! [`cmap_maps::visit_kv_by_name`]: the replay loop ([`replay`]) is compiled once per map
+//! type and key/value types, with no dynamic dispatch per op. String keys are built
+//! before the prefill ([`keys`]).
 //!
 //! Exit status (the binary): 0 ok, 2 bad input (nothing overwritten), 130 interrupted
 //! (SIGINT; `run_end` says `"interrupted"`), 1 anything else (a worker panicked, a results
@@ -26,6 +28,7 @@ pub mod alloc;
 pub mod collect;
 pub mod fixture;
 pub mod hlog;
+pub mod keys;
 pub mod noop;
 pub mod reclaim;
 pub mod records;

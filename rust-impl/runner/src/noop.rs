@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 
-use cmap_maps::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility};
+use cmap_maps::{ConcurrentMap, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility};
 
 /// The `--map` name of [`NoopMap`] (not in `cmap_maps`'s registry).
 pub const NOOP_NAME: &str = "noop";
@@ -22,35 +22,35 @@ pub struct NoopMap;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoopHandle;
 
-impl MapHandle for NoopHandle {
+impl<K: MapKey, V: MapValue> MapHandle<K, V> for NoopHandle {
     #[inline]
-    fn get(&mut self, key: u64) -> Option<u64> {
+    fn get(&mut self, key: K) -> Option<u64> {
         black_box(key);
         None
     }
 
     #[inline]
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         black_box(key);
         black_box(value);
         false
     }
 
     #[inline]
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         black_box(key);
         black_box(value);
         false
     }
 
     #[inline]
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         black_box(key);
         false
     }
 }
 
-impl ConcurrentMap for NoopMap {
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for NoopMap {
     type Handle<'a> = NoopHandle;
 
     fn with_capacity(_capacity: usize) -> Self {

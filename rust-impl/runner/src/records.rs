@@ -193,6 +193,11 @@ pub struct RunStart<'a> {
     pub distribution: &'a mapbench::workload::Distribution,
     /// Schema 2: how the map's reclamation is observed.
     pub reclaim: crate::reclaim::ReclaimInfo,
+    /// Addition: what the map stores as keys (`u64` or `string`) and values (`u64` or
+    /// `boxed`), from the trace header.
+    pub key_type: mapbench::workload::KeyType,
+    /// See `key_type`.
+    pub value_kind: mapbench::workload::ValueKind,
 }
 
 /// Unused process metrics: Rust has no GC (`"gc": null`).

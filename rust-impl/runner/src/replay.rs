@@ -13,9 +13,11 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use cmap_maps::{ConcurrentMap, MapHandle};
+use cmap_maps::{ConcurrentMap, MapHandle, MapKey, MapValue};
 use hdrhistogram::Histogram;
-use mapbench::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK, key_for_id};
+use mapbench::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK};
+
+use crate::keys::key as key_for_id;
 
 use crate::hlog::new_latency_histogram;
 
@@ -79,7 +81,7 @@ pub fn value_tag(thread: u32) -> u64 {
 /// Decodes one op word (as stored: little-endian) at `index` of its stream into
 /// (kind, key, value).
 #[inline(always)]
-fn decode_op(word: u64, tag: u64, index: u64) -> (usize, u64, u64) {
+fn decode_op<K: MapKey>(word: u64, tag: u64, index: u64) -> (usize, K, u64) {
     let word = u64::from_le(word);
     let key = key_for_id(word & KEY_ID_MASK);
     let value = tag | (index + 1);
@@ -88,16 +90,22 @@ fn decode_op(word: u64, tag: u64, index: u64) -> (usize, u64, u64) {
 
 /// The map call alone: what a latency sample times (the Go runner times the
 /// same region: decoding before, counting after). Returns whether the op hit
-/// and, for a get, the value found or [`MISS_MARKER`].
+/// and, for a get, the value found or [`MISS_MARKER`]. A write makes its value here
+/// (for boxed values, the allocation a write costs).
 #[inline(always)]
-fn call_map<H: MapHandle>(handle: &mut H, kind: usize, key: u64, value: u64) -> (bool, u64) {
+fn call_map<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
+    handle: &mut H,
+    kind: usize,
+    key: K,
+    value: u64,
+) -> (bool, u64) {
     match kind {
         GET => match handle.get(key) {
             Some(found) => (true, found),
             None => (false, MISS_MARKER),
         },
-        INSERT => (handle.insert(key, value), 0),
-        UPDATE => (handle.update(key, value), 0),
+        INSERT => (handle.insert(key, V::from_u64(value)), 0),
+        UPDATE => (handle.update(key, V::from_u64(value)), 0),
         _ => (handle.remove(key), 0),
     }
 }
@@ -114,7 +122,7 @@ fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut 
 
 /// Decodes, applies and counts one op word at `index` of its stream.
 #[inline(always)]
-fn apply_op<H: MapHandle>(
+fn apply_op<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     word: u64,
     tag: u64,
@@ -129,7 +137,7 @@ fn apply_op<H: MapHandle>(
 
 /// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed: the warm-up,
 /// and the tests' sequential replay.
-pub fn replay_untimed<H: MapHandle>(
+pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
     thread: u32,
@@ -146,7 +154,7 @@ pub fn replay_untimed<H: MapHandle>(
 /// As [`replay_untimed`], with `--op-delay-ns`'s busy-wait inside each op
 /// (after the map call, before the op is counted): an additive cost per op, as a
 /// slower map would have, rather than a pause between ops.
-fn replay_delayed<H: MapHandle>(
+fn replay_delayed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
     thread: u32,
@@ -167,7 +175,7 @@ fn replay_delayed<H: MapHandle>(
 /// Inserts the prefill (`prefill_raw` words, entry `i` with value `i + 1`) through one
 /// handle, then quiesces it. Returns how many inserts created their key, or `None` if
 /// `stop` was raised (checked every [`CLOCK_CHECK_OPS`] keys).
-pub fn prefill<H: MapHandle>(
+pub fn prefill<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     prefill_raw: &[u64],
     stop: &AtomicBool,
@@ -180,8 +188,8 @@ pub fn prefill<H: MapHandle>(
         let base = (chunk_no * CLOCK_CHECK_OPS) as u64;
         for (i, &word) in chunk.iter().enumerate() {
             let key = key_for_id(u64::from_le(word));
-            created +=
-                u64::from(handle.insert(key, mapbench::trace::prefill_value(base + i as u64)));
+            let value = V::from_u64(mapbench::trace::prefill_value(base + i as u64));
+            created += u64::from(handle.insert(key, value));
         }
     }
     handle.quiesce();
@@ -353,7 +361,7 @@ pub(crate) struct WorkerPlan<'a> {
 /// Runs one worker on the calling thread: handle, warm-up, quiesce, start gate, measured
 /// phase, quiesce. Always sends exactly one contribution with `end` set, last, even if it
 /// panics.
-pub(crate) fn run_worker<M: ConcurrentMap>(
+pub(crate) fn run_worker<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     map: &M,
     plan: WorkerPlan<'_>,
     gate: &StartGate,
@@ -402,7 +410,7 @@ pub(crate) fn run_worker<M: ConcurrentMap>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn worker_body<M: ConcurrentMap>(
+fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     map: &M,
     plan: WorkerPlan<'_>,
     gate: &StartGate,

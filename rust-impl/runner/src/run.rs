@@ -7,8 +7,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use cmap_maps::{ConcurrentMap, MapInfo, MapVisitor};
+use cmap_maps::{ConcurrentMap, KeyKind, KvVisitor, MapInfo, MapKey, MapValue, ValueKind};
 use mapbench::trace::{Sidecar, Trace};
+use mapbench::workload::{KeyType, ValueKind as TraceValueKind};
 
 use crate::alloc;
 use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
@@ -73,7 +74,7 @@ pub struct Outcome {
 /// The `--map` name's metadata: `noop`, or a registered map.
 pub fn resolve_map(name: &str) -> Result<MapInfo, String> {
     if name == NOOP_NAME {
-        return Ok(NoopMap::describe());
+        return Ok(<NoopMap as ConcurrentMap>::describe());
     }
     cmap_maps::find(name).copied().map_err(|_| {
         let names: Vec<&str> = cmap_maps::all().iter().map(|m| m.name).collect();
@@ -143,6 +144,24 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Outcome, RunError> {
             info.max_threads.unwrap_or(usize::MAX),
         )));
     }
+    let (key_type, value_kind) = (trace.header().key_type, trace.header().value_kind);
+    let kinds = (
+        match key_type {
+            KeyType::U64 => KeyKind::U64,
+            KeyType::String => KeyKind::Str,
+        },
+        match value_kind {
+            TraceValueKind::U64 => ValueKind::U64,
+            TraceValueKind::Boxed => ValueKind::Boxed,
+        },
+    );
+    if cfg.map != NOOP_NAME && !cmap_maps::supports_kinds(&cfg.map, kinds.0, kinds.1) {
+        return Err(bad(format!(
+            "--map {}: comes only with u64 keys and u64 values, but --trace {} has {key_type} keys and {value_kind} values; expected a map that comes in those types or a trace with key_type = \"u64\" and value_kind = \"u64\"",
+            info.name,
+            cfg.trace.display(),
+        )));
+    }
     let files = ResultFiles::create(&cfg.out_dir, &cfg.run_id).map_err(bad)?;
     let timer_overhead_ns = measure_timer_overhead_ns(TIMER_OVERHEAD_PAIRS);
     let prepared = Prepared {
@@ -153,10 +172,20 @@ pub fn run(cfg: &Config, stop: &AtomicBool) -> Result<Outcome, RunError> {
         timer_overhead_ns,
         stop,
     };
-    if cfg.map == NOOP_NAME {
-        prepared.visit::<NoopMap>()
-    } else {
-        cmap_maps::visit_by_name(&cfg.map, prepared).expect("resolved above")
+    match (cfg.map == NOOP_NAME, kinds) {
+        (true, (KeyKind::U64, ValueKind::U64)) => prepared.visit::<u64, u64, NoopMap>(),
+        (true, (KeyKind::Str, ValueKind::U64)) => {
+            prepared.visit::<cmap_maps::StrKey, u64, NoopMap>()
+        }
+        (true, (KeyKind::U64, ValueKind::Boxed)) => {
+            prepared.visit::<u64, cmap_maps::Boxed, NoopMap>()
+        }
+        (true, (KeyKind::Str, ValueKind::Boxed)) => {
+            prepared.visit::<cmap_maps::StrKey, cmap_maps::Boxed, NoopMap>()
+        }
+        (false, (k, v)) => {
+            cmap_maps::visit_kv_by_name(&cfg.map, k, v, prepared).expect("checked above")
+        }
     }
 }
 
@@ -170,11 +199,11 @@ struct Prepared<'a> {
     stop: &'a AtomicBool,
 }
 
-impl MapVisitor for Prepared<'_> {
+impl KvVisitor for Prepared<'_> {
     type Output = Result<Outcome, RunError>;
 
-    fn visit<M: ConcurrentMap>(self) -> Self::Output {
-        execute::<M>(self)
+    fn visit<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(self) -> Self::Output {
+        execute::<K, V, M>(self)
     }
 }
 
@@ -184,7 +213,9 @@ enum Phase {
     NotStarted { ends_errors: Vec<String> },
 }
 
-fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
+fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
+    mut p: Prepared<'_>,
+) -> Result<Outcome, RunError> {
     let cfg = p.cfg;
     let header = p.trace.header().clone();
     let capacity = header.presize_capacity().unwrap_or(0);
@@ -246,11 +277,15 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
         reclaim: crate::reclaim::ReclaimInfo::of(M::reclamation()),
         mix_bp: &header.mix_bp,
         distribution: &header.distribution,
+        key_type: header.key_type,
+        value_kind: header.value_kind,
     };
     p.files
         .write_record(&start)
         .map_err(|e| failed(&p.files.jsonl_path, e))?;
 
+    // Before the map exists and before anything is timed: every string key.
+    crate::keys::prepare(header.key_type, header.key_id_bound);
     let map = M::with_capacity(capacity as usize);
     let stop = p.stop;
 
@@ -303,7 +338,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
                     let spawned = thread::Builder::new()
                         .name(format!("replay-{worker}"))
                         .spawn_scoped(s, move || {
-                            run_worker::<M>(map, plan, gate, stop, &to_collector, &take_back)
+                            run_worker::<K, V, M>(map, plan, gate, stop, &to_collector, &take_back)
                         });
                     if let Err(e) = spawned {
                         gate.abort();

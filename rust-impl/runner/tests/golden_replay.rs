@@ -188,3 +188,63 @@ fn one_thread_runs_report_the_sequential_replay() {
     assert_eq!(sum_intervals(&records, "hits", "get"), 0);
     assert_eq!(num(&end["ops"], "get"), gets as u64);
 }
+
+/// The binary on the string golden spec (string keys, boxed values) with one thread:
+/// the same hits, length and checksum as the trace's sequential replay, `run_start`
+/// records the key type and value kind, and a u64-only map refuses the trace (exit 2).
+#[test]
+fn one_thread_runs_with_string_keys_and_boxed_values_report_the_sequential_replay() {
+    let dir = fresh_dir("one-thread-string");
+    let w = mapbench::workload::load(
+        &testdata("golden-string.toml"),
+        Overrides {
+            threads: Some(1),
+            ops_per_thread: Some(2000),
+            seed: None,
+        },
+    )
+    .unwrap();
+    let path = dir.join("golden-string-1t.trace");
+    std::fs::write(&path, mapbench::trace::generate(&w)).unwrap();
+    let trace = Trace::open(&path).unwrap();
+    assert_eq!(trace.header().version, 2);
+    let expected = trace.sequential_replay();
+    let reference = reference_checksum(&trace);
+    for map in [
+        "unsync-std-foldhash",
+        "mutex-std-sip",
+        "sharded-rwlock-foldhash",
+        "dashmap-sip",
+        "papaya-blocking-sip",
+        "evmap-refresh-each-sip",
+        "scc-sip",
+        "flurry-ahash",
+        "noop",
+    ] {
+        let (records, _) = run_ok(&path, map, &dir, map, &["--interval-ms", "1"]);
+        let start = &records[0];
+        assert_eq!(start["key_type"], "string", "{map}");
+        assert_eq!(start["value_kind"], "boxed", "{map}");
+        let (_, end) = check_sequence(&records, 1);
+        assert_eq!(end["status"], "ok");
+        if map == "noop" {
+            assert_eq!(num(&end, "final_len"), 0);
+            continue;
+        }
+        let hits = &end["hits"];
+        assert_eq!(num(hits, "get"), expected.get_hits, "{map}");
+        assert_eq!(num(hits, "insert_new"), expected.insert_new, "{map}");
+        assert_eq!(num(hits, "update"), expected.update_hits, "{map}");
+        assert_eq!(num(hits, "remove"), expected.remove_hits, "{map}");
+        assert_eq!(num(&end, "final_len"), expected.final_len, "{map}");
+        assert_eq!(hex(&end["checksum"]), reference, "{map}: checksum");
+    }
+    let out = run(&path, "gosyncmap-foldhash", &dir, "refused", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--map gosyncmap-foldhash: comes only with u64 keys and u64 values")
+            && err.contains("string keys and boxed values"),
+        "{err}"
+    );
+}

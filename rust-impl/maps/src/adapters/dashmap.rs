@@ -5,32 +5,37 @@ use std::hash::BuildHasher;
 
 use ::dashmap::DashMap;
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, SipState, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, SipState,
+    hasher,
+};
 
-/// `dashmap::DashMap<u64, u64, S>`.
-pub struct DashMapAdapter<S>(DashMap<u64, u64, S>);
+/// `dashmap::DashMap<K, V, S>`.
+pub struct DashMapAdapter<S, K = u64, V = u64>(DashMap<K, V, S>);
 /// dashmap with its default hasher, std's SipHash.
-pub type DashMapSip = DashMapAdapter<SipState>;
+pub type DashMapSip<K = u64, V = u64> = DashMapAdapter<SipState, K, V>;
 /// dashmap with foldhash.
-pub type DashMapFoldhash = DashMapAdapter<FoldState>;
+pub type DashMapFoldhash<K = u64, V = u64> = DashMapAdapter<FoldState, K, V>;
 
 /// The handle is a reference; dashmap needs no per-thread state.
-pub struct DashMapHandle<'a, S>(&'a DashMap<u64, u64, S>);
+pub struct DashMapHandle<'a, S, K = u64, V = u64>(&'a DashMap<K, V, S>);
 
-impl<S: BuildHasher + Clone + Default> DashMapAdapter<S> {
+impl<S: BuildHasher + Clone + Default, K: MapKey, V: MapValue> DashMapAdapter<S, K, V> {
     fn with_capacity(capacity: usize) -> Self {
         Self(DashMap::with_capacity_and_hasher(capacity, S::default()))
     }
 }
 
-impl<S: BuildHasher + Clone> MapHandle for DashMapHandle<'_, S> {
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.0.get(&key).map(|value| *value)
+impl<S: BuildHasher + Clone, K: MapKey, V: MapValue> MapHandle<K, V>
+    for DashMapHandle<'_, S, K, V>
+{
+    fn get(&mut self, key: K) -> Option<u64> {
+        self.0.get(&key).map(|value| value.as_u64())
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         self.0.insert(key, value).is_none()
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         match self.0.get_mut(&key) {
             Some(mut slot) => {
                 *slot = value;
@@ -39,7 +44,7 @@ impl<S: BuildHasher + Clone> MapHandle for DashMapHandle<'_, S> {
             None => false,
         }
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         self.0.remove(&key).is_some()
     }
 }
@@ -60,8 +65,8 @@ fn dashmap_info() -> MapInfo {
     }
 }
 
-impl ConcurrentMap for DashMapSip {
-    type Handle<'a> = DashMapHandle<'a, SipState>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for DashMapSip<K, V> {
+    type Handle<'a> = DashMapHandle<'a, SipState, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         DashMapAdapter::with_capacity(capacity)
     }
@@ -77,8 +82,8 @@ impl ConcurrentMap for DashMapSip {
     }
 }
 
-impl ConcurrentMap for DashMapFoldhash {
-    type Handle<'a> = DashMapHandle<'a, FoldState>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for DashMapFoldhash<K, V> {
+    type Handle<'a> = DashMapHandle<'a, FoldState, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         DashMapAdapter::with_capacity(capacity)
     }

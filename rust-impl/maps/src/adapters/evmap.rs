@@ -19,38 +19,42 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use ::evmap::StableHashEq;
 use ::evmap::handles::{ReadHandle, WriteHandle};
 
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, hasher,
+};
 
 /// evmap with a writer that publishes after every `N`th write.
-pub struct EvMap<const N: usize> {
-    writer: Mutex<Writer>,
+pub struct EvMap<const N: usize, K: MapKey = u64, V: MapValue = u64> {
+    writer: Mutex<Writer<K, V>>,
 }
 
 /// Publish after every write: reads are never stale.
-pub type EvMapRefreshEach = EvMap<1>;
+pub type EvMapRefreshEach<K = u64, V = u64> = EvMap<1, K, V>;
 /// Publish after every 64th write: reads may lag by up to 63 writes.
-pub type EvMapRefresh64 = EvMap<64>;
+pub type EvMapRefresh64<K = u64, V = u64> = EvMap<64, K, V>;
 
-struct Writer {
-    w: WriteHandle<u64, u64>,
-    /// The state of each key written since the last publish (`None` =
+struct Writer<K: MapKey, V: MapValue> {
+    w: WriteHandle<K, V>,
+    /// Whether each key written since the last publish is present (`false` =
     /// removed); empty right after a publish.
-    unpublished: HashMap<u64, Option<u64>, FoldState>,
+    unpublished: HashMap<K, bool, FoldState>,
     writes_since_publish: usize,
 }
 
-impl Writer {
-    fn current(&self, key: u64) -> Option<u64> {
+impl<K: MapKey, V: MapValue> Writer<K, V> {
+    fn present(&self, key: K) -> bool {
         if let Some(&state) = self.unpublished.get(&key) {
             return state;
         }
         // The write handle reads the published copy.
-        self.w.get_one(&key).map(|value| *value)
+        self.w.get_one(&key).is_some()
     }
 
-    fn write(&mut self, key: u64, value: Option<u64>, publish_every: usize) {
+    fn write(&mut self, key: K, value: Option<V>, publish_every: usize) {
+        let present = value.is_some();
         match value {
             // `update` is evmap's "replace the value bag with this one value".
             Some(v) => self.w.update(key, v),
@@ -60,7 +64,7 @@ impl Writer {
         if self.writes_since_publish >= publish_every {
             self.publish();
         } else {
-            self.unpublished.insert(key, value);
+            self.unpublished.insert(key, present);
         }
     }
 
@@ -71,7 +75,7 @@ impl Writer {
     }
 }
 
-impl<const N: usize> EvMap<N> {
+impl<const N: usize, K: MapKey + StableHashEq, V: MapValue + StableHashEq> EvMap<N, K, V> {
     fn new(capacity: usize) -> Self {
         let options = ::evmap::Options::default();
         let options = if capacity > 0 {
@@ -91,7 +95,7 @@ impl<const N: usize> EvMap<N> {
         }
     }
 
-    fn writer(&self) -> MutexGuard<'_, Writer> {
+    fn writer(&self) -> MutexGuard<'_, Writer<K, V>> {
         // A panic inside evmap while publishing would leave it in an unknown
         // state; refuse to go on rather than read a half-applied map.
         self.writer
@@ -104,32 +108,34 @@ impl<const N: usize> EvMap<N> {
 
 /// A thread's handle: its own read handle for `get`, the shared writer for
 /// everything else.
-pub struct EvMapHandle<'a, const N: usize> {
-    map: &'a EvMap<N>,
-    reader: ReadHandle<u64, u64>,
+pub struct EvMapHandle<'a, const N: usize, K: MapKey = u64, V: MapValue = u64> {
+    map: &'a EvMap<N, K, V>,
+    reader: ReadHandle<K, V>,
 }
 
-impl<const N: usize> MapHandle for EvMapHandle<'_, N> {
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.reader.get_one(&key).map(|value| *value)
+impl<const N: usize, K: MapKey + StableHashEq, V: MapValue + StableHashEq> MapHandle<K, V>
+    for EvMapHandle<'_, N, K, V>
+{
+    fn get(&mut self, key: K) -> Option<u64> {
+        self.reader.get_one(&key).map(|value| value.as_u64())
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         let mut writer = self.map.writer();
-        let existed = writer.current(key).is_some();
+        let existed = writer.present(key);
         writer.write(key, Some(value), N);
         !existed
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         let mut writer = self.map.writer();
-        let existed = writer.current(key).is_some();
+        let existed = writer.present(key);
         if existed {
             writer.write(key, Some(value), N);
         }
         existed
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         let mut writer = self.map.writer();
-        let existed = writer.current(key).is_some();
+        let existed = writer.present(key);
         if existed {
             writer.write(key, None, N);
         }
@@ -166,8 +172,10 @@ const EVMAP_RECLAMATION: &str = "evmap keeps two copies and applies each write t
 
 macro_rules! evmap_impl {
     ($n:literal, $name:literal, $reads:expr, $description:literal, $notes:literal $(,)?) => {
-        impl ConcurrentMap for EvMap<$n> {
-            type Handle<'a> = EvMapHandle<'a, $n>;
+        impl<K: MapKey + StableHashEq, V: MapValue + StableHashEq> ConcurrentMap<K, V>
+            for EvMap<$n, K, V>
+        {
+            type Handle<'a> = EvMapHandle<'a, $n, K, V>;
             fn with_capacity(capacity: usize) -> Self {
                 Self::new(capacity)
             }

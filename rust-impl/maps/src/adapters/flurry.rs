@@ -4,22 +4,24 @@
 use ::flurry::{Guard, HashMap};
 
 use crate::reclaim::{self, Counted, Reclamation};
-use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
+use crate::{
+    ConcurrentMap, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, RepinClock, hasher,
+};
 
-/// `flurry::HashMap<u64, Counted>` with its default hasher (ahash).
-pub struct FlurryAhash(HashMap<u64, Counted>);
+/// `flurry::HashMap<K, Counted<V>>` with its default hasher (ahash).
+pub struct FlurryAhash<K = u64, V = u64>(HashMap<K, Counted<V>>);
 
 /// A thread's handle: one seize guard, pinned for [`GUARD_REPIN_OPS`]
 /// operations at a time.
 ///
 /// [`GUARD_REPIN_OPS`]: crate::GUARD_REPIN_OPS
-pub struct FlurryHandle<'a> {
-    map: &'a HashMap<u64, Counted>,
+pub struct FlurryHandle<'a, K = u64, V = u64> {
+    map: &'a HashMap<K, Counted<V>>,
     guard: Guard<'a>,
     clock: RepinClock,
 }
 
-impl FlurryHandle<'_> {
+impl<K, V> FlurryHandle<'_, K, V> {
     #[inline]
     fn tick(&mut self) {
         if self.clock.tick() {
@@ -28,20 +30,20 @@ impl FlurryHandle<'_> {
     }
 }
 
-impl MapHandle for FlurryHandle<'_> {
-    fn get(&mut self, key: u64) -> Option<u64> {
+impl<K: MapKey, V: MapValue> MapHandle<K, V> for FlurryHandle<'_, K, V> {
+    fn get(&mut self, key: K) -> Option<u64> {
         let value = self.map.get(&key, &self.guard).map(Counted::get);
         self.tick();
         value
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         let old = self.map.insert(key, Counted::new(value), &self.guard);
         old.inspect(|v| reclaim::retire(v));
         let new = old.is_none();
         self.tick();
         new
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         let existed = self
             .map
             .compute_if_present(
@@ -56,7 +58,7 @@ impl MapHandle for FlurryHandle<'_> {
         self.tick();
         existed
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         let old = self.map.remove(&key, &self.guard);
         old.inspect(|v| reclaim::retire(v));
         let existed = old.is_some();
@@ -69,8 +71,8 @@ impl MapHandle for FlurryHandle<'_> {
     }
 }
 
-impl ConcurrentMap for FlurryAhash {
-    type Handle<'a> = FlurryHandle<'a>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for FlurryAhash<K, V> {
+    type Handle<'a> = FlurryHandle<'a, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self(HashMap::with_capacity(capacity))
     }
@@ -85,7 +87,7 @@ impl ConcurrentMap for FlurryAhash {
         // An overwrite retires the value box; a remove retires the node too
         // (not counted in the bytes).
         Reclamation::Counted {
-            bytes_per_value: std::mem::size_of::<Counted>() as u64,
+            bytes_per_value: std::mem::size_of::<Counted<V>>() as u64 + V::HEAP_BYTES,
         }
     }
     fn describe() -> MapInfo {

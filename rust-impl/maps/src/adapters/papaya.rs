@@ -4,7 +4,9 @@
 use ::papaya::{Guard as _, HashMap, LocalGuard, ResizeMode};
 
 use crate::reclaim::{self, Counted, Reclamation};
-use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
+use crate::{
+    ConcurrentMap, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, RepinClock, hasher,
+};
 
 /// Chunk of entries each writer copies per step of an incremental resize:
 /// papaya's own default (`ResizeMode::Incremental(64)`).
@@ -12,23 +14,23 @@ const INCREMENTAL_CHUNK: usize = 64;
 
 /// `papaya::HashMap<u64, Counted>` in `ResizeMode::Blocking`: a resize stops
 /// writers until all threads that join in have copied the table.
-pub struct PapayaBlocking(HashMap<u64, Counted>);
+pub struct PapayaBlocking<K = u64, V = u64>(HashMap<K, Counted<V>>);
 /// `papaya::HashMap<u64, Counted>` in `ResizeMode::Incremental(64)`: each writer
 /// copies 64 entries per operation while a resize is in progress.
-pub struct PapayaIncremental(HashMap<u64, Counted>);
+pub struct PapayaIncremental<K = u64, V = u64>(HashMap<K, Counted<V>>);
 
 /// A thread's handle: one seize guard, pinned for [`GUARD_REPIN_OPS`]
 /// operations at a time.
 ///
 /// [`GUARD_REPIN_OPS`]: crate::GUARD_REPIN_OPS
-pub struct PapayaHandle<'a> {
-    map: &'a HashMap<u64, Counted>,
+pub struct PapayaHandle<'a, K = u64, V = u64> {
+    map: &'a HashMap<K, Counted<V>>,
     guard: LocalGuard<'a>,
     clock: RepinClock,
 }
 
-impl PapayaHandle<'_> {
-    fn new(map: &HashMap<u64, Counted>) -> PapayaHandle<'_> {
+impl<K: MapKey, V: MapValue> PapayaHandle<'_, K, V> {
+    fn new(map: &HashMap<K, Counted<V>>) -> PapayaHandle<'_, K, V> {
         PapayaHandle {
             map,
             guard: map.guard(),
@@ -44,29 +46,31 @@ impl PapayaHandle<'_> {
     }
 }
 
-impl MapHandle for PapayaHandle<'_> {
-    fn get(&mut self, key: u64) -> Option<u64> {
+impl<K: MapKey, V: MapValue> MapHandle<K, V> for PapayaHandle<'_, K, V> {
+    fn get(&mut self, key: K) -> Option<u64> {
         let value = self.map.get(&key, &self.guard).map(Counted::get);
         self.tick();
         value
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         let old = self.map.insert(key, Counted::new(value), &self.guard);
         old.inspect(|v| reclaim::retire(v));
         let new = old.is_none();
         self.tick();
         new
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         // The closure sees the value it replaces; a retry after a lost race
-        // sees a value someone else replaced (so retired) too.
+        // sees a value someone else replaced (so retired) too. papaya may call
+        // it more than once, so it clones the value (a boxed value: one more
+        // allocation per retry, none for u64).
         let existed = self
             .map
             .update(
                 key,
                 |old| {
                     reclaim::retire(old);
-                    Counted::new(value)
+                    Counted::new(value.clone())
                 },
                 &self.guard,
             )
@@ -74,7 +78,7 @@ impl MapHandle for PapayaHandle<'_> {
         self.tick();
         existed
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         let old = self.map.remove(&key, &self.guard);
         old.inspect(|v| reclaim::retire(v));
         let existed = old.is_some();
@@ -87,7 +91,7 @@ impl MapHandle for PapayaHandle<'_> {
     }
 }
 
-fn build(capacity: usize, mode: ResizeMode) -> HashMap<u64, Counted> {
+fn build<K: MapKey, V: MapValue>(capacity: usize, mode: ResizeMode) -> HashMap<K, Counted<V>> {
     HashMap::builder()
         .capacity(capacity)
         .resize_mode(mode)
@@ -102,10 +106,13 @@ const PAPAYA_NOTES: &str = concat!(
      quiesce() holds back reclamation."
 );
 
-/// An entry retires its key and value together.
-const PAPAYA_RECLAMATION: Reclamation = Reclamation::Counted {
-    bytes_per_value: std::mem::size_of::<(u64, Counted)>() as u64,
-};
+/// An entry retires its key and value together (a string key's bytes stay in the key
+/// table; a boxed value's 32 bytes go with it).
+fn papaya_reclamation<K, V: MapValue>() -> Reclamation {
+    Reclamation::Counted {
+        bytes_per_value: std::mem::size_of::<(K, Counted<V>)>() as u64 + V::HEAP_BYTES,
+    }
+}
 
 fn papaya_info() -> MapInfo {
     MapInfo {
@@ -121,8 +128,8 @@ fn papaya_info() -> MapInfo {
     }
 }
 
-impl ConcurrentMap for PapayaBlocking {
-    type Handle<'a> = PapayaHandle<'a>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for PapayaBlocking<K, V> {
+    type Handle<'a> = PapayaHandle<'a, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self(build(capacity, ResizeMode::Blocking))
     }
@@ -130,7 +137,7 @@ impl ConcurrentMap for PapayaBlocking {
         PapayaHandle::new(&self.0)
     }
     fn reclamation() -> Reclamation {
-        PAPAYA_RECLAMATION
+        papaya_reclamation::<K, V>()
     }
     fn describe() -> MapInfo {
         MapInfo {
@@ -142,8 +149,8 @@ impl ConcurrentMap for PapayaBlocking {
     }
 }
 
-impl ConcurrentMap for PapayaIncremental {
-    type Handle<'a> = PapayaHandle<'a>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for PapayaIncremental<K, V> {
+    type Handle<'a> = PapayaHandle<'a, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self(build(capacity, ResizeMode::Incremental(INCREMENTAL_CHUNK)))
     }
@@ -151,7 +158,7 @@ impl ConcurrentMap for PapayaIncremental {
         PapayaHandle::new(&self.0)
     }
     fn reclamation() -> Reclamation {
-        PAPAYA_RECLAMATION
+        papaya_reclamation::<K, V>()
     }
     fn describe() -> MapInfo {
         MapInfo {

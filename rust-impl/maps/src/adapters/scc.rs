@@ -1,31 +1,31 @@
 //! scc: one array of 32-entry buckets, each with its own small lock; the
 //! bucket array is swapped in lock-free on resize and reclaimed by epochs.
 
-use crate::{ConcurrentMap, MapHandle, MapInfo, ReadVisibility, hasher};
+use crate::{ConcurrentMap, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, hasher};
 
-/// `scc::HashMap<u64, u64>` with its default hasher (std's SipHash).
-pub struct SccSip(::scc::HashMap<u64, u64>);
+/// `scc::HashMap<K, V>` with its default hasher (std's SipHash).
+pub struct SccSip<K = u64, V = u64>(::scc::HashMap<K, V>);
 
 /// The handle is a reference: scc pins its epoch (sdd) inside each call.
-pub struct SccHandle<'a>(&'a ::scc::HashMap<u64, u64>);
+pub struct SccHandle<'a, K = u64, V = u64>(&'a ::scc::HashMap<K, V>);
 
-impl MapHandle for SccHandle<'_> {
-    fn get(&mut self, key: u64) -> Option<u64> {
-        self.0.read_sync(&key, |_, value| *value)
+impl<K: MapKey, V: MapValue> MapHandle<K, V> for SccHandle<'_, K, V> {
+    fn get(&mut self, key: K) -> Option<u64> {
+        self.0.read_sync(&key, |_, value| value.as_u64())
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         self.0.upsert_sync(key, value).is_none()
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         self.0.update_sync(&key, |_, slot| *slot = value).is_some()
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         self.0.remove_sync(&key).is_some()
     }
 }
 
-impl ConcurrentMap for SccSip {
-    type Handle<'a> = SccHandle<'a>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for SccSip<K, V> {
+    type Handle<'a> = SccHandle<'a, K, V>;
     fn with_capacity(capacity: usize) -> Self {
         Self(::scc::HashMap::with_capacity(capacity))
     }
