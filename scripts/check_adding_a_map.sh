@@ -10,7 +10,7 @@
 #   scripts/check_adding_a_map.sh
 #
 # The copy lives in target/guide-check/ (a fixed path, so the next run builds
-# incrementally); its cargo target dir starts as hard links to target/debug.
+# incrementally); its cargo target dir starts as a copy of target/debug.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -30,8 +30,16 @@ rm -rf "$copy" && mkdir -p "$copy" || exit 2
 git ls-files -z --cached --others --exclude-standard |
   (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
   tar -c --null -T - | tar -x -C "$copy" || fail "copying the working tree"
+# Seed the copy's target dir from the main one with real copies, never hard links:
+# workspace artifacts get the same names in both (cargo hashes workspace paths
+# relative to the root), so a shared inode written by one build would leave the
+# other's fingerprints lying about what is fresh. incremental/ is left out (big,
+# and only a speed-up).
 if [ ! -d "$CARGO_TARGET_DIR/debug" ] && [ -d "$ROOT/target/debug" ]; then
-  mkdir -p "$CARGO_TARGET_DIR" && cp -al "$ROOT/target/debug" "$CARGO_TARGET_DIR/debug"
+  mkdir -p "$CARGO_TARGET_DIR/debug" &&
+    for d in deps build .fingerprint; do
+      [ -d "$ROOT/target/debug/$d" ] && cp -r --reflink=auto "$ROOT/target/debug/$d" "$CARGO_TARGET_DIR/debug/"
+    done
 fi
 
 # Rust, step 1: the adapter file (the guide's template, filled in).

@@ -45,12 +45,29 @@ func kvVariants(e Entry, capacity int) map[string]Map {
 	}
 }
 
+// hasKV reports whether an entry comes with string keys and boxed values: all
+// three constructors, or none (a uint64-only map, which the runner refuses for
+// other traces). One or two of them is a registry mistake.
+func hasKV(t *testing.T, e Entry) bool {
+	n := 0
+	for _, ok := range []bool{e.NewString != nil, e.NewBoxed != nil, e.NewStringBoxed != nil} {
+		if ok {
+			n++
+		}
+	}
+	if n != 0 && n != 3 {
+		t.Errorf("%s: %d of the 3 string/boxed constructors; want all or none", e.Info.Name, n)
+	}
+	return n == 3
+}
+
 func TestConformanceOfStringKeysAndBoxedValues(t *testing.T) {
+	kvMaps := 0
 	for _, e := range All() {
-		if e.NewString == nil || e.NewBoxed == nil || e.NewStringBoxed == nil {
-			t.Errorf("%s: no string/boxed constructors", e.Info.Name)
+		if !hasKV(t, e) {
 			continue
 		}
+		kvMaps++
 		for _, capacity := range []int{0, 1024} {
 			for kind, m := range kvVariants(e, capacity) {
 				t.Run(fmt.Sprintf("%s/%s/capacity=%d", e.Info.Name, kind, capacity), func(t *testing.T) {
@@ -59,6 +76,9 @@ func TestConformanceOfStringKeysAndBoxedValues(t *testing.T) {
 			}
 		}
 	}
+	if kvMaps == 0 {
+		t.Error("no registered map comes with string keys and boxed values")
+	}
 }
 
 func TestConcurrentNoLostWritesStringKeysAndBoxedValues(t *testing.T) {
@@ -66,7 +86,7 @@ func TestConcurrentNoLostWritesStringKeysAndBoxedValues(t *testing.T) {
 	const keysPer = 2000
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
 	for _, e := range All() {
-		if err := e.CheckGoroutines(goroutines); err != nil {
+		if err := e.CheckGoroutines(goroutines); err != nil || !hasKV(t, e) {
 			continue
 		}
 		for kind, m := range kvVariants(e, 0) {
@@ -100,6 +120,9 @@ func TestConcurrentNoLostWritesStringKeysAndBoxedValues(t *testing.T) {
 // A boxed write stores the caller's pointer: Get returns that very object.
 func TestBoxedValuesAreStoredByPointer(t *testing.T) {
 	for _, e := range All() {
+		if !hasKV(t, e) {
+			continue
+		}
 		m := e.NewStringBoxed(0)
 		v := NewBoxed(42)
 		m.Insert(KeyForTest, v)

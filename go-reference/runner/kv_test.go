@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"concurrentmaps/maps"
@@ -36,11 +37,22 @@ func TestSingleThreadStringKeysAndBoxedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := referenceReplay(cut)
+	uint64Only := map[string]bool{}
+	for _, e := range maps.All() {
+		uint64Only[e.Info.Name] = e.CheckKinds(true, true) != nil
+	}
 	for _, name := range append(maps.Names(), NoopName) {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()
 			code, _, stderr := mainInProcess(t, "--trace", path, "--map", name, "--out-dir", out, "--run-id", "s",
 				"--interval-ms", "1")
+			if uint64Only[name] {
+				// A map registered without its string/boxed form is refused as bad input.
+				if code != ExitBadInput || !strings.Contains(stderr, name) {
+					t.Fatalf("uint64-only map: exit %d (want %d naming it): %s", code, ExitBadInput, stderr)
+				}
+				return
+			}
 			if code != ExitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
