@@ -19,7 +19,10 @@ var haxMapInfo = Info{
 	Hasher:         "haxmap default for 8-byte keys: xxHash64, unseeded",
 	Notes: "Get, Update (Swap) and Remove (GetAndDel) are single lock-free steps. Insert is GetOrSet, " +
 		"then Swap when the key was present, retried if a Remove came between; each stored value is " +
-		"a new heap allocation. capacity presizes the index.",
+		"a new heap allocation. capacity presizes the index. Writes that race the map's own growth " +
+		"can be lost or appear late (its docs: a Set during a resize may show up only after it; " +
+		"this module's concurrent tests, not presized, saw inserts missing and removed keys back).",
+	GrowthMayLoseWrites: true,
 }
 
 func newHaxMap(capacity int) Map {

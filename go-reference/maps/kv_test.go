@@ -89,7 +89,11 @@ func TestConcurrentNoLostWritesStringKeysAndBoxedValues(t *testing.T) {
 		if err := e.CheckGoroutines(goroutines); err != nil || !hasKV(t, e) {
 			continue
 		}
-		for kind, m := range kvVariants(e, 0) {
+		capacity := 0
+		if e.Info.GrowthMayLoseWrites {
+			capacity = 2 * goroutines * keysPer // see TestConcurrentNoLostWrites
+		}
+		for kind, m := range kvVariants(e, capacity) {
 			t.Run(e.Info.Name+"/"+kind, func(t *testing.T) {
 				errs := make(chan error, goroutines)
 				var wg sync.WaitGroup

@@ -66,4 +66,11 @@ type Info struct {
 	// MaxGoroutines is how many goroutines may use one map at once;
 	// 0 means unlimited.
 	MaxGoroutines int
+	// GrowthMayLoseWrites marks a map whose writes can be lost, or show up
+	// late, when they race the map's own growth (haxmap: its documentation
+	// says a Set during a resize may appear only after it; this module's
+	// concurrent tests also saw removed keys come back). The concurrent
+	// conformance tests presize such a map, so that no growth happens inside
+	// them; Notes says it to readers of results.
+	GrowthMayLoseWrites bool
 }
