@@ -218,6 +218,7 @@ fn execute<M: ConcurrentMap>(mut p: Prepared<'_>) -> Result<Outcome, RunError> {
         op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step),
         latency: LatencyConfig {
             sample_every: cfg.latency_sample_every,
+            sampling: crate::sampling::SamplingPolicy::of(cfg.latency_sample_every),
             clock: "CLOCK_MONOTONIC (vDSO)",
             timer_overhead_ns: p.timer_overhead_ns,
             timer_overhead_method: format!(
