@@ -205,7 +205,7 @@ var specKeys = map[string][]string{
 
 var specSubKeys = map[string][]string{
 	"impl_info": {"crate_or_package", "version", "hasher", "notes"},
-	"latency":   {"sample_every", "clock", "timer_overhead_ns", "hdr_lowest_ns", "hdr_highest_ns", "hdr_sigfigs"},
+	"latency":   {"sample_every", "sampling", "clock", "timer_overhead_ns", "hdr_lowest_ns", "hdr_highest_ns", "hdr_sigfigs"},
 	"runtime":   {"GOMAXPROCS", "GOGC", "GOMEMLIMIT"},
 	"host":      {"cpu_model", "vcpus", "kernel", "hostname"},
 	"ops":       {"get", "insert", "update", "remove", "total"},

@@ -69,15 +69,16 @@ type implInfo struct {
 }
 
 type latencyCfg struct {
-	SampleEvery       int64  `json:"sample_every"`
-	Clock             string `json:"clock"`
-	TimerOverheadNs   int64  `json:"timer_overhead_ns"`
-	TimerOverheadHow  string `json:"timer_overhead_method"` // extra
-	HdrLowestNs       int64  `json:"hdr_lowest_ns"`
-	HdrHighestNs      int64  `json:"hdr_highest_ns"`
-	HdrSigFigs        int    `json:"hdr_sigfigs"`
-	TimedRegion       string `json:"timed_region"`    // extra
-	PercentileRanking string `json:"percentile_rank"` // extra
+	SampleEvery       int64          `json:"sample_every"`
+	Sampling          samplingPolicy `json:"sampling"` // schema 2: which ops are timed
+	Clock             string         `json:"clock"`
+	TimerOverheadNs   int64          `json:"timer_overhead_ns"`
+	TimerOverheadHow  string         `json:"timer_overhead_method"` // extra
+	HdrLowestNs       int64          `json:"hdr_lowest_ns"`
+	HdrHighestNs      int64          `json:"hdr_highest_ns"`
+	HdrSigFigs        int            `json:"hdr_sigfigs"`
+	TimedRegion       string         `json:"timed_region"`    // extra
+	PercentileRanking string         `json:"percentile_rank"` // extra
 }
 
 type goRuntime struct {

@@ -77,7 +77,9 @@ type worker struct {
 	valueHigh uint64     // (thread+1) << 48: the high half of trace.OpValue
 	pos       uint64     // stream index of the next op; wraps to 0 at n
 
-	sampleEvery uint64         // K
+	sampleEvery uint64         // K, the mean gap between timed ops
+	gaps        sampleGaps     // the jittered gaps (sampling.go)
+	thread      int            // the trace thread (seeds gaps)
 	untilSample uint64         // ops to go before the next timed op
 	hist        *hdr.Histogram // this interval's latency samples (nil: latency off)
 	delaySteps  uint64         // --op-delay-ns, as calibrated spin steps (see spinDelay)
@@ -96,6 +98,7 @@ func newWorker(m maps.Map, ops trace.ThreadOps, sampleEvery uint64, delaySteps u
 		n:           uint64(ops.Len()),
 		valueHigh:   uint64(ops.Thread()+1) << 48,
 		sampleEvery: sampleEvery,
+		thread:      int(ops.Thread()),
 		delaySteps:  delaySteps,
 		checksum:    checksumInit,
 	}
@@ -108,12 +111,13 @@ func newWorker(m maps.Map, ops trace.ThreadOps, sampleEvery uint64, delaySteps u
 
 // startMeasuring rewinds the stream and clears what warm-up left behind:
 // measured-phase op i is stream op i (value index restarts with the stream),
-// and op 0 is the first timed one.
+// op 0 is the first timed one and the gaps after it restart.
 func (w *worker) startMeasuring() {
 	w.pos = 0
 	w.counts = opCounts{}
 	w.checksum = checksumInit
 	w.untilSample = 0
+	w.gaps = newSampleGaps(w.thread, max(w.sampleEvery, 1))
 	if w.sampleEvery == 0 {
 		w.untilSample = neverSample
 	}
@@ -121,8 +125,8 @@ func (w *worker) startMeasuring() {
 
 // replay applies the next count ops of the stream (wrapping at its end).
 // This is the hot path: no allocation, no lock, no shared write. Ops run in
-// plain un-timed stretches (replayUntimed) around the one op in sampleEvery
-// that is timed, so an un-timed op pays no per-op sampling test and
+// plain un-timed stretches (replayUntimed) around the timed ops (one per
+// jittered gap of mean sampleEvery), so an un-timed op pays no per-op sampling test and
 // consecutive ops keep their cache misses overlapped (a clock read orders the
 // op against its neighbours).
 func (w *worker) replay(count uint64) {
@@ -142,7 +146,7 @@ func (w *worker) replay(count uint64) {
 		}
 		w.replayTimed()
 		count--
-		w.untilSample = w.sampleEvery - 1
+		w.untilSample = w.gaps.next() - 1
 	}
 }
 

@@ -113,12 +113,28 @@ func TestNoopMap(t *testing.T) {
 func TestLatencySamplingEveryKthOp(t *testing.T) {
 	tr := openGolden(t)
 	for _, k := range []uint64{1, 3, 16, 1000, 5000} {
-		w := newWorker(noopMap{}, tr.Thread(1), k, 0)
 		const ops = 2500 // the stream has 1000: wraps twice
-		w.replay(700)
-		w.replay(ops - 700)
-		if got, want := uint64(w.hist.TotalCount()), (ops+k-1)/k; got != want {
-			t.Errorf("K=%d: %d samples over %d ops, want %d", k, got, ops, want)
+		run := func() *worker {
+			w := newWorker(noopMap{}, tr.Thread(1), k, 0)
+			w.replay(700)
+			w.replay(ops - 700)
+			return w
+		}
+		w := run()
+		got := uint64(w.hist.TotalCount())
+		// Op 0 is timed, then one op per gap: the count the same generator
+		// gives, within what the smallest and largest gaps allow.
+		g := newSampleGaps(1, k)
+		var want uint64
+		for at := uint64(0); at < ops; at += g.next() {
+			want++
+		}
+		lo, hi := gapBounds(k)
+		if got != want || got < 1+(ops-1)/hi || got > 1+(ops-1)/lo {
+			t.Errorf("K=%d: %d samples over %d ops, want %d (gaps %d..%d)", k, got, ops, want, lo, hi)
+		}
+		if again := uint64(run().hist.TotalCount()); again != got {
+			t.Errorf("K=%d: %d samples, then %d on the same stream", k, got, again)
 		}
 		if w.pos != ops%w.n {
 			t.Errorf("K=%d: position %d, want %d", k, w.pos, ops%w.n)

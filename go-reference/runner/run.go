@@ -302,6 +302,7 @@ func (r *run) runStart(capacity uint64, rt goRuntime) runStartRecord {
 		OpDelaySteps: r.delay.steps, OpDelayNsPerStep: r.delay.nsPerStep,
 		Latency: latencyCfg{
 			SampleEvery:       cfg.SampleEvery,
+			Sampling:          samplingPolicyOf(uint64(cfg.SampleEvery)),
 			Clock:             "CLOCK_MONOTONIC (vDSO)",
 			TimerOverheadNs:   measureTimerOverhead(timerReads),
 			TimerOverheadHow:  fmt.Sprintf("median of %d empty timed regions, time.Since(time.Now())", timerReads),

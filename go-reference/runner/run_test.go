@@ -42,7 +42,15 @@ func TestRunEveryMapOnGoldenTrace(t *testing.T) {
 	}
 	wantOps.Total = wantOps.Get + wantOps.Insert + wantOps.Update + wantOps.Remove
 	const K = 4
-	wantSamples := uint64(2 * ((1000 + K - 1) / K))
+	// Each of the two workers times op 0, then one op per jittered gap
+	// (sampling.go) over its 1000 ops.
+	var wantSamples uint64
+	for thread := range 2 {
+		g := newSampleGaps(thread, K)
+		for at := uint64(0); at < 1000; at += g.next() {
+			wantSamples++
+		}
+	}
 
 	names := append(maps.Names(), NoopName)
 	for _, name := range names {

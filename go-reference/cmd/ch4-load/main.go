@@ -15,6 +15,13 @@
 // connections. Each step appends one row to -out as soon as it is measured,
 // so a sweep stopped by Ctrl-C keeps the finished rows (exit status 130).
 //
+// With -rates R1,R2,... the client is open-loop instead (openloop.go): for
+// each offered rate, -conns connections (one value) send requests on a fixed
+// schedule of R requests per second, and latency is measured from each
+// request's intended start, so queueing behind a slow answer is counted
+// (coordinated-omission corrected). Each step appends a row to -out (its own
+// header, openCSVHeader) and, with -hlog-dir, writes its histograms as an .hlog.
+//
 // Exit status: 2 for a bad flag or trace (the message names it), 1 if a
 // request failed, 0 otherwise.
 package main
@@ -56,6 +63,8 @@ type config struct {
 	repeats          int
 	prefill          bool
 	out              string
+	rates            []float64 // open-loop offered rates (req/s); empty: closed loop
+	hlogDir          string
 }
 
 func main() {
@@ -84,6 +93,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	repeats := fs.Int("repeats", 2, "sweeps per trace (each repeat runs every step)")
 	prefill := fs.Bool("prefill", true, "PUT every trace's prefill keys before the first step")
 	out := fs.String("out", "", "CSV file to append the rows to (the header is added if it has none; required)")
+	rates := fs.String("rates", "", "open loop: comma-separated offered rates in requests/s, one step each (-conns: one value)")
+	hlogDir := fs.String("hlog-dir", "", "open loop: directory for one .hlog per step (corrected and service-time histograms)")
 	var c config
 	if err := fs.Parse(args); err != nil {
 		return c, usageErr("%v", err)
@@ -116,6 +127,26 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return c, usageErr("flag -conns: want positive integers separated by commas, got %q", s)
 		}
 		c.conns = append(c.conns, n)
+	}
+	c.hlogDir = *hlogDir
+	if *rates != "" {
+		if len(c.conns) != 1 {
+			return c, usageErr("flag -conns: with -rates, want one connection count, got %q", *conns)
+		}
+		for _, s := range strings.Split(*rates, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil || r <= 0 || r > 1e7 {
+				return c, usageErr("flag -rates: want positive requests/s (at most 1e7) separated by commas, got %q", s)
+			}
+			c.rates = append(c.rates, r)
+		}
+		if c.hlogDir != "" {
+			if st, err := os.Stat(c.hlogDir); err != nil || !st.IsDir() {
+				return c, usageErr("flag -hlog-dir: want an existing directory, got %q", c.hlogDir)
+			}
+		}
+	} else if c.hlogDir != "" {
+		return c, usageErr("flag -hlog-dir: only with -rates (open loop)")
 	}
 	for _, path := range strings.Split(*traces, ",") {
 		t, err := trace.Open(path)
@@ -172,8 +203,12 @@ func sweep(ctx context.Context, c config, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if !slices.Contains(strings.Split(string(existing), "\n"), csvHeader) {
-		fmt.Fprintln(f, csvHeader)
+	header := csvHeader
+	if len(c.rates) > 0 {
+		header = openCSVHeader
+	}
+	if !slices.Contains(strings.Split(string(existing), "\n"), header) {
+		fmt.Fprintln(f, header)
 	}
 	about, err := fetchAbout(ctx, c.base)
 	if err != nil {
@@ -187,6 +222,9 @@ func sweep(ctx context.Context, c config, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "ch4-load: %s %s: prefilled %d keys in %.1f s\n", c.lang, c.mapName, n, time.Since(start).Seconds())
+	}
+	if len(c.rates) > 0 {
+		return openSweep(ctx, c, f, stderr)
 	}
 	cursors := make(map[*trace.Trace][]int)
 	failed := int64(0)

@@ -426,8 +426,9 @@ impl<S> Drop for GoSyncMap<S> {
     }
 }
 
-/// A per-thread handle: an epoch guard pinned across operations and
-/// re-pinned every [`GUARD_REPIN_OPS`](crate::GUARD_REPIN_OPS).
+/// A per-thread handle: an epoch guard pinned across operations, re-pinned
+/// and flushed (local garbage handed over, epoch advanced, old garbage
+/// freed) every [`GUARD_REPIN_OPS`](crate::GUARD_REPIN_OPS).
 pub struct GoSyncMapHandle<'a, S> {
     map: &'a GoSyncMap<S>,
     guard: Guard,
@@ -439,6 +440,11 @@ impl<S> GoSyncMapHandle<'_, S> {
     fn tick(&mut self) {
         if self.clock.tick() {
             self.guard.repin();
+            // A re-pin alone never advances crossbeam's global epoch nor
+            // collects (`pin()` does both every 128 pins, `flush()` each
+            // time): without this, nothing retired during a run would be
+            // freed until the handle is dropped.
+            self.guard.flush();
         }
     }
 }

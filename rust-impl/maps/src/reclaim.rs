@@ -215,6 +215,25 @@ pub fn thread_frees() -> u64 {
     with_counters(|c| c.local_frees.get()).unwrap_or(0)
 }
 
+/// This thread's free counter, as [`thread_frees`] reads it.
+pub struct FreeCount<'a>(&'a Cell<u64>);
+
+impl FreeCount<'_> {
+    /// Retired values this thread has dropped so far.
+    #[inline(always)]
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// Runs `f` with this thread's free counter, so a caller can read it around
+/// every operation of a stretch at the cost of a plain load each (`None`
+/// during thread teardown).
+#[inline]
+pub fn with_thread_frees<R>(f: impl FnOnce(&FreeCount<'_>) -> R) -> Option<R> {
+    LOCAL.try_with(|l| f(&FreeCount(&l.local_frees))).ok()
+}
+
 /// Retire-to-free delays (ns) recorded since the last call.
 pub fn take_delay_samples() -> Vec<u64> {
     std::mem::take(&mut *DELAYS.lock().unwrap_or_else(PoisonError::into_inner))
@@ -341,6 +360,15 @@ mod tests {
         drop(Counted::new(8));
         assert_eq!(thread_frees(), frees + 1);
         assert_eq!(totals().dropped - after.dropped, 1);
+        // The counter a caller reads around each operation moves with frees.
+        let seen = with_thread_frees(|f| {
+            let before = f.get();
+            let v = Counted::new(9);
+            retire(&v);
+            drop(v);
+            f.get() - before
+        });
+        assert_eq!(seen, Some(1));
     }
 
     #[test]

@@ -418,7 +418,7 @@ impl<'f> Collector<'f> {
             reclaim: self
                 .reclaim
                 .as_mut()
-                .map(|r| r.interval(Duration::from_nanos(t_end_ns))),
+                .map(|r| r.interval(Duration::from_nanos(t_end_ns), slot.tally.stall_ops)),
         };
         if self.io_error.is_none()
             && let Err(e) = self.files.write_record(&record)

@@ -34,6 +34,7 @@ pub mod reclaim;
 pub mod records;
 pub mod replay;
 pub mod run;
+pub mod sampling;
 pub mod sys;
 
 pub use records::Status;

@@ -35,15 +35,24 @@ pub fn before_op() -> u64 {
 }
 
 /// After a timed op that started at `started` and took `took`: records a stall
-/// if this thread freed retired values meanwhile.
+/// if this thread freed retired values meanwhile, and says whether it did.
 #[inline(always)]
-pub fn after_op(frees_before: u64, started: Instant, took: Duration) {
+pub fn after_op(frees_before: u64, started: Instant, took: Duration) -> bool {
     if ON.load(Relaxed) && reclaim::thread_frees() != frees_before {
         STALLS
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((started, took.as_nanos() as u64));
+        true
+    } else {
+        false
     }
+}
+
+/// Whether the run's map is counted: workers then count every op during which
+/// they dropped retired values (`Tally::stall_ops`), not only the timed ones.
+pub fn is_on() -> bool {
+    ON.load(Relaxed)
 }
 
 /// `run_start.reclaim`: how this map's reclamation is observed.
@@ -94,6 +103,9 @@ pub struct IntervalReclaim {
     pub stall_lat_ns: LatJson,
     /// Up to [`MAX_LISTED_STALLS`] of them: `[start ns since t0, duration ns]`.
     pub stalls: Vec<[u64; 2]>,
+    /// Every op in the interval (timed or not) during which its thread dropped
+    /// retired values.
+    pub stall_ops: u64,
 }
 
 /// The collector's side: deltas between interval ends.
@@ -136,8 +148,9 @@ impl ReclaimTracker {
         self
     }
 
-    /// The record for the interval ending at `end` (since t0).
-    pub fn interval(&mut self, end: Duration) -> IntervalReclaim {
+    /// The record for the interval ending at `end` (since t0), in which the workers
+    /// counted `stall_ops` ops that dropped retired values.
+    pub fn interval(&mut self, end: Duration, stall_ops: u64) -> IntervalReclaim {
         let now = reclaim::totals();
         self.delays.reset();
         for d in reclaim::take_delay_samples() {
@@ -167,6 +180,7 @@ impl ReclaimTracker {
             retire_to_free_ns: LatJson::of(Some(&self.delays)),
             stall_lat_ns: LatJson::of(Some(&self.stalls)),
             stalls,
+            stall_ops,
         };
         self.prev = now;
         record

@@ -132,6 +132,8 @@ pub struct ListedMap {
 #[derive(Debug, Clone, Serialize)]
 pub struct LatencyConfig {
     pub sample_every: u64,
+    /// Which ops are timed: jittered gaps of mean `sample_every` (schema 2).
+    pub sampling: crate::sampling::SamplingPolicy,
     pub clock: &'static str,
     pub timer_overhead_ns: u64,
     /// Addition: how `timer_overhead_ns` was measured.

@@ -44,6 +44,9 @@ pub struct Tally {
     pub ops: [u64; 4],
     /// Hits per kind.
     pub hits: [u64; 4],
+    /// Ops during which this thread dropped retired values (maps whose
+    /// reclamation is counted; 0 otherwise).
+    pub stall_ops: u64,
 }
 
 impl Tally {
@@ -53,6 +56,7 @@ impl Tally {
             self.ops[k] += other.ops[k];
             self.hits[k] += other.hits[k];
         }
+        self.stall_ops += other.stall_ops;
     }
 
     /// All ops.
@@ -169,6 +173,33 @@ fn replay_delayed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
         let (hit, got) = call_map(handle, kind, key, value);
         delay.spin();
         count_op(kind, hit, got, tally, checksum);
+    }
+}
+
+/// As [`replay_untimed`] (with `--op-delay-ns`'s spin when set), also counting in
+/// `tally.stall_ops` the ops during which this thread dropped retired values:
+/// `frees`, its free counter, is read before and after each op (a plain load, no clock).
+#[allow(clippy::too_many_arguments)]
+fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
+    handle: &mut H,
+    words: &[u64],
+    thread: u32,
+    first_index: u64,
+    tally: &mut Tally,
+    checksum: &mut u64,
+    delay: Option<SpinDelay>,
+    frees: &cmap_maps::reclaim::FreeCount<'_>,
+) {
+    let tag = value_tag(thread);
+    for (i, &word) in words.iter().enumerate() {
+        let before = frees.get();
+        let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
+        let (hit, got) = call_map(handle, kind, key, value);
+        if let Some(delay) = delay {
+            delay.spin();
+        }
+        count_op(kind, hit, got, tally, checksum);
+        tally.stall_ops += u64::from(frees.get() != before);
     }
 }
 
@@ -350,7 +381,8 @@ pub(crate) struct WorkerPlan<'a> {
     /// The thread's op words, as stored.
     pub words: &'a [u64],
     pub warmup_ops: u64,
-    /// Time op `i` of the measured phase iff `i % sample_every == 0`; 0 = never.
+    /// Mean gap between timed ops (op 0 timed, then jittered gaps:
+    /// [`crate::sampling::SampleGaps`]); 0 = never.
     pub sample_every: u64,
     pub op_delay: Option<SpinDelay>,
     pub interval: Duration,
@@ -474,6 +506,9 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     let mut pos = 0usize; // position in the stream (restarts when it wraps)
     let mut measured = 0u64; // ops completed in the measured phase (never restarts)
     let mut next_sample = if sampling { 0 } else { u64::MAX };
+    let mut gaps = crate::sampling::SampleGaps::new(plan.thread, plan.sample_every.max(1));
+    // A counted map: count every op that ran destructors of retired values.
+    let count_stalls = crate::reclaim::is_on();
     loop {
         let end = (pos + CLOCK_CHECK_OPS).min(n);
         let len = (end - pos) as u64;
@@ -485,7 +520,24 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         while i < end - pos {
             let untimed = next_sample.saturating_sub(measured).min(len - i as u64) as usize;
             let from = pos + i;
+            // (`None`: this thread's counters are gone, which only happens at its exit.)
+            let counted = count_stalls
+                && untimed > 0
+                && cmap_maps::reclaim::with_thread_frees(|frees| {
+                    replay_counting_stalls(
+                        &mut handle,
+                        &words[from..from + untimed],
+                        plan.thread,
+                        from as u64,
+                        &mut tally,
+                        &mut checksum,
+                        plan.op_delay,
+                        frees,
+                    )
+                })
+                .is_some();
             match plan.op_delay {
+                _ if counted => {}
                 None => replay_untimed(
                     &mut handle,
                     &words[from..from + untimed],
@@ -521,12 +573,12 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                 delay.spin();
             }
             let took = Instant::now().duration_since(started);
-            crate::reclaim::after_op(frees, started, took);
+            tally.stall_ops += u64::from(crate::reclaim::after_op(frees, started, took));
             count_op(kind, hit, got, &mut tally, &mut checksum);
             if let Some(h) = hist.as_mut() {
                 h.saturating_record(took.as_nanos() as u64);
             }
-            next_sample = next_sample.saturating_add(plan.sample_every);
+            next_sample = next_sample.saturating_add(gaps.next_gap());
             // ANCHOR_END: timed-op
             measured += 1;
             i += 1;

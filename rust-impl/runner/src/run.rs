@@ -249,6 +249,7 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step),
         latency: LatencyConfig {
             sample_every: cfg.latency_sample_every,
+            sampling: crate::sampling::SamplingPolicy::of(cfg.latency_sample_every),
             clock: "CLOCK_MONOTONIC (vDSO)",
             timer_overhead_ns: p.timer_overhead_ns,
             timer_overhead_method: format!(

@@ -25,11 +25,14 @@ fn counted_and_immediate_maps_write_schema_2_reclaim_fields() {
     let (intervals, end) = check_sequence(&records, 1);
     let mut retired = 0;
     let mut frees = 0;
+    let (mut stall_ops, mut timed_stalls) = (0, 0);
     for iv in &intervals {
         let r = &iv["reclaim"];
         assert!(r.is_object(), "{iv}");
         retired += num(r, "retired");
         frees += num(r, "frees");
+        stall_ops += num(r, "stall_ops");
+        timed_stalls += num(&r["stall_lat_ns"], "count");
         assert_eq!(
             num(r, "backlog_bytes"),
             num(r, "backlog_values") * num(info, "bytes_per_value")
@@ -58,6 +61,32 @@ fn counted_and_immediate_maps_write_schema_2_reclaim_fields() {
         frees <= retired + 100_000,
         "frees {frees} (prefill's garbage may be freed during the run)"
     );
+    // Every op is timed here (K = 1), so the ops counted as stalls are exactly
+    // the timed stalls, over the run (an op near a boundary may be listed in the
+    // neighbouring interval by its start time).
+    assert_eq!(stall_ops, timed_stalls);
+
+    // At the default K, every op that ran destructors is still counted, timed
+    // or not: at least as many as the timed ones.
+    let (sparse, _) = run_ok(
+        &trace,
+        "papaya-blocking-sip",
+        &dir,
+        "papaya-sparse",
+        &["--interval-ms", "1"],
+    );
+    let (sparse_intervals, _) = check_sequence(&sparse, 1);
+    let total = |field: &str| -> u64 {
+        sparse_intervals
+            .iter()
+            .map(|iv| match field {
+                "stall_ops" => num(&iv["reclaim"], "stall_ops"),
+                _ => num(&iv["reclaim"]["stall_lat_ns"], "count"),
+            })
+            .sum()
+    };
+    assert!(total("stall_ops") >= total("timed"));
+
     // mapbench's reader takes the file.
     let run = mapbench::results::read_run(&dir.join("papaya.jsonl")).unwrap();
     assert_eq!(run.start.reclaim.as_ref().unwrap().mode, "counted");

@@ -5,6 +5,7 @@
 mod common;
 
 use cmap_runner::hlog::read_log;
+use cmap_runner::sampling::{SampleGaps, gap_bounds};
 use mapbench::trace::Trace;
 
 use common::*;
@@ -19,8 +20,23 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
     let per_kind = |pick: fn(&mapbench::trace::ThreadSummary) -> u64| -> u64 {
         summary.threads.iter().map(pick).sum()
     };
-    // Op i of each worker is timed iff i % 16 == 0.
-    let samples_per_thread = h.ops_per_thread.div_ceil(1024);
+    // Each worker times op 0, then one op per jittered gap (sampling.rs): the
+    // exact count is what the same generator gives for that thread, and lies
+    // within what the smallest and largest gaps allow.
+    let timed_ops = |thread: u32| -> u64 {
+        let mut gaps = SampleGaps::new(thread, 1024);
+        let (mut at, mut n) = (0u64, 0u64);
+        while at < h.ops_per_thread {
+            n += 1;
+            at += gaps.next_gap();
+        }
+        n
+    };
+    let (min_gap, max_gap) = gap_bounds(1024);
+    let expected_samples: u64 = (0..h.threads).map(timed_ops).sum();
+    let lowest = u64::from(h.threads) * (1 + (h.ops_per_thread - 1) / max_gap);
+    let highest = u64::from(h.threads) * (1 + (h.ops_per_thread - 1) / min_gap);
+    assert!((lowest..=highest).contains(&expected_samples));
 
     let maps: Vec<&str> = cmap_maps::all()
         .iter()
@@ -37,6 +53,9 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
         assert_eq!(start["threads"], 2);
         assert_eq!(start["trace_sha256"], trace.sha256());
         assert_eq!(start["latency"]["sample_every"], 1024);
+        assert_eq!(start["latency"]["sampling"]["policy"], "jittered");
+        assert_eq!(start["latency"]["sampling"]["min_gap"], min_gap);
+        assert_eq!(start["latency"]["sampling"]["max_gap"], max_gap);
         num(&start["latency"], "timer_overhead_ns");
         assert_eq!(start["runtime"]["allocator"], "system (counting wrapper)");
         assert_eq!(end["status"], "ok", "{map}: {end}");
@@ -52,7 +71,7 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
         assert_eq!(num(ops, "update"), per_kind(|t| t.update), "{map}");
         assert_eq!(num(ops, "remove"), per_kind(|t| t.remove), "{map}");
         let lat_count = num(&end["lat_ns"], "count");
-        assert_eq!(lat_count, 2 * samples_per_thread, "{map}");
+        assert_eq!(lat_count, expected_samples, "{map}");
 
         // The .hlog: one histogram per interval, tag lat, counts as in the JSONL.
         let log = read_log(&std::fs::read(dir.join(format!("{map}.hlog"))).unwrap()).unwrap();
