@@ -44,7 +44,7 @@ func (r *kvReplay[K, V]) replay(w *worker, count uint64) {
 		}
 		r.timed(w)
 		count--
-		w.untilSample = w.sampleEvery - 1
+		w.untilSample = w.gaps.next() - 1 // the same jittered gaps as replay.go
 	}
 }
 
