@@ -99,7 +99,7 @@ def main():
                 row["backlog peak"] = "–"
         rows.append(row)
         if second_half is not None:
-            verdict = "settled" if abs(second_half) < 10 else ("kept growing" if second_half > 0 else "kept shrinking")
+            verdict = "settled" if abs(second_half) < 5 else ("kept growing" if second_half > 0 else "kept shrinking")
             sentences.append(
                 f"{NAMES[lang]}'s {impl}: the live heap {verdict} over the second half of the run "
                 f"({second_half:+.1f}% between {half['t_end_ns'] / 60e9:.1f} and {minutes:.1f} minutes).")

@@ -599,6 +599,74 @@ pub fn throughput_over_time(
     })
 }
 
+/// Rust's reclamation backlog over time (schema 2, `interval.reclaim`): values
+/// retired and not yet freed at each interval's end, one line per run that counts
+/// them. Go has no such series (its collector frees by tracing, not by retirement),
+/// so its runs are left out; their pauses are on the pause timeline.
+pub fn reclaim_backlog(
+    path: &Path,
+    title: &str,
+    palette: &Palette,
+    runs: &[&RunFile],
+) -> Result<()> {
+    let series: Vec<(SeriesKey, Vec<(f64, f64)>)> = runs
+        .iter()
+        .filter_map(|r| {
+            let pts: Vec<(f64, f64)> = r
+                .intervals
+                .iter()
+                .filter_map(|i| {
+                    let rc = i.reclaim.as_ref()?;
+                    Some((i.t_end_ns as f64 / 1e6, rc.backlog_values as f64))
+                })
+                .collect();
+            (!pts.is_empty()).then(|| (run_key(r), pts))
+        })
+        .collect();
+    let t_max = runs
+        .iter()
+        .flat_map(|r| r.intervals.iter().map(|i| i.t_end_ns as f64 / 1e6))
+        .fold(1.0, f64::max);
+    let y_max = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.1))
+        .fold(1.0, f64::max)
+        * 1.1;
+    let mut entries: Vec<(Swatch, String)> = series
+        .iter()
+        .map(|(k, _)| {
+            (
+                Swatch::Series(k.clone()),
+                format!("{}: retired, not yet freed", k.label()),
+            )
+        })
+        .collect();
+    if series.is_empty() {
+        entries.push((Swatch::Line(INK, false), "no run counts its backlog".into()));
+    }
+    write_svg(path, height_for(entries.len()), |root| {
+        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, font(18))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+            .map_err(err)?;
+        mesh!(
+            chart,
+            "time since the measured phase began (ms)",
+            "reclamation backlog (values)"
+        );
+        for (key, pts) in &series {
+            let c = palette.colour(key);
+            draw_line!(chart, pts.clone(), key.lang, c);
+            draw_markers!(chart, pts.clone(), key.lang, c);
+        }
+        draw_legend(&legend, palette, &entries)
+    })
+}
+
 fn warmup_ns(r: &RunFile) -> Option<f64> {
     r.end
         .as_ref()

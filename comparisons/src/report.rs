@@ -1415,20 +1415,34 @@ impl<'a> Page<'a> {
                 .filter_map(|i| i.gc.as_ref())
                 .map(|g| g.pauses_ns.len())
                 .sum();
-            let reclaim_events = featured
+            let reclaims: Vec<&crate::results::IntervalReclaim> = featured
                 .iter()
                 .flat_map(|r| &r.intervals)
-                .filter(|i| i.extra.contains_key("reclaim"))
-                .count();
+                .filter_map(|i| i.reclaim.as_ref())
+                .collect();
+            let timed_stalls: u64 = reclaims
+                .iter()
+                .map(|rc| rc.stall_lat_ns.as_ref().map_or(0, |l| l.count))
+                .sum();
+            let stall_ops: Option<u64> = reclaims.iter().map(|rc| rc.stall_ops).sum();
             writeln!(
                 w,
                 "Pauses: Go's GC pauses ({gc_pauses} recorded in these runs; drawn at the end of \
                  the interval they fell in) against each run's per-interval maximum op latency. \
                  {}\n",
-                if reclaim_events == 0 {
-                    "The Rust runs record no reclamation events."
+                if reclaims.is_empty() {
+                    "The Rust runs shown record no reclamation (their maps free at once, or give \
+                     no way to observe it: `run_start.reclaim` says which)."
+                        .to_owned()
                 } else {
-                    "Reclamation events the runs recorded are drawn as dots."
+                    format!(
+                        "Rust's reclamation stalls, the timed ops during which the thread ran \
+                         destructors of retired values ({timed_stalls} in these runs{}), are \
+                         drawn as dots at their own start times, on the same time axis.",
+                        stall_ops.map_or(String::new(), |n| format!(
+                            "; counting untimed ops too, {n} ops ran destructors"
+                        ))
+                    )
                 }
             )?;
             let name = format!("pauses-{wl}.svg");
@@ -1439,6 +1453,28 @@ impl<'a> Page<'a> {
                 &featured,
             )?;
             emit(w, name, format!("{wl}: pause timeline"))?;
+            if !reclaims.is_empty() {
+                let peak = reclaims
+                    .iter()
+                    .map(|rc| rc.backlog_values)
+                    .max()
+                    .unwrap_or(0);
+                writeln!(
+                    w,
+                    "Backlog: values the Rust map retired (replaced or removed) and has not \
+                     freed yet, at each interval's end (peak {peak} values). A Go map has no \
+                     such series: its garbage is what the collector has not traced yet, seen \
+                     in the live heap (memory figure) and the GC pauses.\n"
+                )?;
+                let name = format!("backlog-{wl}.svg");
+                figures::reclaim_backlog(
+                    &fig_dir.join(&name),
+                    &format!("{wl}: reclamation backlog"),
+                    &self.palette,
+                    &featured,
+                )?;
+                emit(w, name, format!("{wl}: reclamation backlog over time"))?;
+            }
             // Memory: every long run of the workload (the runs the fit section
             // fits), so no map of a memory suite is left out; else the featured runs.
             let long: Vec<&RunFile> = self
