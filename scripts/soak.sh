@@ -8,7 +8,8 @@
 # --minutes N overrides the suite's duration_ms (the suite's 60 minutes by default);
 # the suite actually run is written to DIR/suite.toml. Results: DIR/go and DIR/rust
 # (one mapbench results directory each, streamed interval by interval, so a killed
-# run keeps its data), DIR/placement.txt (which CPU each side ran on), DIR/*.log.
+# run keeps its data), DIR/all (both merged by scripts/soak_merge.py, for mapbench
+# report), DIR/placement.txt (which CPU each side ran on), DIR/*.log.
 # Needs the release runners: cargo build --release -p cmap-runner, and
 # (cd go-reference && go build -o ../target/release/go-runner ./cmd/runner).
 set -euo pipefail
@@ -61,4 +62,6 @@ status=0
 wait "$go_pid" || status=$?
 wait "$rust_pid" || status=$?
 echo "ended: $(date -u +%Y-%m-%dT%H:%M:%SZ) status $status" >> "$out/placement.txt"
+# One results directory for `mapbench report`: DIR/all.
+python3 scripts/soak_merge.py "$out" || status=$?
 exit "$status"

@@ -257,6 +257,10 @@ pub struct IntervalReclaim {
     /// values (at most 256 listed per interval).
     #[serde(default)]
     pub stalls: Vec<[u64; 2]>,
+    /// Every op of the interval, timed or not, that ran destructors of retired values
+    /// (absent in files written before the field).
+    #[serde(default)]
+    pub stall_ops: Option<u64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
