@@ -17,6 +17,7 @@
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs.
 
+pub mod bustle_shape;
 pub mod cachesim;
 pub mod chapter_figures;
 pub mod check;
