@@ -66,19 +66,21 @@ pub const READ_ONLY_WORKLOAD: &str = "get-sweep-100";
 pub const GETS_IN_CACHE: &str = "gets-64k-all";
 pub const GETS_OUT_OF_CACHE: &str = "gets-1m-75pct";
 /// Scaling runs (every map at 2 threads) are in the first this-many repeats.
-pub const SCALING_REPEATS: u32 = 3;
+pub const SCALING_REPEATS: u32 = 1;
+/// The bustle comparison (both harnesses) is in the first this-many repeats.
+pub const BUSTLE_REPEATS: u32 = 3;
 /// The expected band of every ratio.
 pub const EXPECTED: [f64; 2] = [0.9, 1.1];
 /// The goals for the harness cost per op (noop, 1 thread), ns.
 pub const HARNESS_TARGET_RUST_NS: f64 = 3.0;
 pub const HARNESS_TARGET_GO_NS: f64 = 5.0;
 /// `go test -bench`'s time per benchmark, and criterion's settings.
-pub const GO_BENCHTIME: &str = "0.5s";
+pub const GO_BENCHTIME: &str = "0.2s";
 pub const CRITERION_ARGS: [&str; 6] = [
     "--warm-up-time",
-    "0.3",
+    "0.2",
     "--measurement-time",
-    "1",
+    "0.5",
     "--sample-size",
     "10",
 ];
@@ -359,7 +361,7 @@ fn repeat_cells(
                 push(lang, sampling_map, &w, None, every);
             }
         }
-        if lang == Lang::Rust && !opts.skip_bustle {
+        if lang == Lang::Rust && !opts.skip_bustle && repeat <= BUSTLE_REPEATS {
             for shape in bustle_shapes(opts.bustle_capacity_log2) {
                 for m in BUSTLE_MAPS.iter().filter(|m| listed(m)) {
                     push(lang, m, &shape.workload(), None, default_every);
@@ -478,45 +480,69 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
     options.insert("ops_per_thread".into(), json!(opts.ops_per_thread));
     options.insert("only_lang".into(), json!(opts.only_lang.map(Lang::name)));
     for repeat in 1..=opts.repeats {
-        let cells = repeat_cells(&runners, opts, &read, repeat);
-        let plan = Plan {
-            suite: SuiteRef {
-                name: "validate".into(),
-                description: format!(
-                    "mapbench validate, repeat {repeat} of {}: harness cost, runner vs micro-benchmark and bustle, scaling",
-                    opts.repeats
-                ),
-                file: None,
-                sha256: None,
-            },
-            order: order_runs(&cells),
-            cells,
-            skipped: Vec::new(),
-        };
-        let dir = runs_dir.join(format!("rep-{repeat:02}"));
-        let cfg = ExecConfig {
-            out_dir: &dir,
-            runners: &runners,
-            trace_cache: &trace_cache,
-            run_timeout: Some(std::time::Duration::from_secs(600)),
-            command: std::env::args().collect(),
-            options: options.clone(),
-            repo: &repo,
-        };
+        // One plan per sampling period (run ids do not name it), each into its own
+        // results directory: rep-NN, rep-NN-k0, rep-NN-k16.
+        let default_every = RunnerSettings::default().latency_sample_every;
+        let mut groups: BTreeMap<u64, Vec<Cell>> = BTreeMap::new();
+        for c in repeat_cells(&runners, opts, &read, repeat) {
+            groups
+                .entry(c.runner.latency_sample_every)
+                .or_default()
+                .push(c);
+        }
         let mut run_runners = |samples: &mut Samples| -> Result<bool, Failure> {
-            eprintln!(
-                "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
-                opts.repeats,
-                plan.order.len(),
-                dir.display()
-            );
-            let exec = orchestrate::execute(&plan, &cfg)?;
-            orchestrate::report(&exec, &dir);
-            let interrupted = exec.interrupted;
-            outcomes.push(exec);
-            let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
-            samples.add_runs(repeat, &loaded.runs);
-            Ok(!interrupted)
+            for (every, cells) in &groups {
+                let (suite, dir) = if *every == default_every {
+                    (
+                        "validate".to_owned(),
+                        runs_dir.join(format!("rep-{repeat:02}")),
+                    )
+                } else {
+                    (
+                        format!("validate-k{every}"),
+                        runs_dir.join(format!("rep-{repeat:02}-k{every}")),
+                    )
+                };
+                let plan = Plan {
+                    suite: SuiteRef {
+                        name: suite,
+                        description: format!(
+                            "mapbench validate, repeat {repeat} of {}, one op in {every} timed: harness cost, runner vs micro-benchmark and bustle, scaling",
+                            opts.repeats
+                        ),
+                        file: None,
+                        sha256: None,
+                    },
+                    order: order_runs(cells),
+                    cells: cells.clone(),
+                    skipped: Vec::new(),
+                };
+                let cfg = ExecConfig {
+                    out_dir: &dir,
+                    runners: &runners,
+                    trace_cache: &trace_cache,
+                    run_timeout: Some(std::time::Duration::from_secs(600)),
+                    command: std::env::args().collect(),
+                    options: options.clone(),
+                    repo: &repo,
+                };
+                eprintln!(
+                    "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
+                    opts.repeats,
+                    plan.order.len(),
+                    dir.display()
+                );
+                let exec = orchestrate::execute(&plan, &cfg)?;
+                orchestrate::report(&exec, &dir);
+                let interrupted = exec.interrupted;
+                outcomes.push(exec);
+                let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
+                samples.add_runs(repeat, &loaded.runs);
+                if interrupted {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         };
         let mut run_others = |samples: &mut Samples| {
             if let Some(g) = &go_micro {
@@ -528,7 +554,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
             if let Some(r) = &rust_micro {
                 r.run(&repo, repeat, samples, &mut micro_notes);
             }
-            if let Some(b) = &bustle {
+            if let Some(b) = bustle.as_ref().filter(|_| repeat <= BUSTLE_REPEATS) {
                 for shape in bustle_shapes(opts.bustle_capacity_log2) {
                     for map in BUSTLE_MAPS {
                         if orchestrate::interrupted() {
@@ -1397,8 +1423,9 @@ pub fn render_markdown(v: &Validation) -> String {
 
     if !v.runner_vs_bustle.is_empty() {
         md.push_str(&format!(
-            "\n## Rust runner vs bustle\n\nbustle 0.5 (conc-map-bench's harness) drives the same adapters through `rust-impl/bustle-check` with conc-map-bench's mixes (read/insert/remove/update %: read-heavy 98/1/1/0, exchange 10/40/40/10, rapid-grow 5/80/5/10; 75%, 75% and 0% of the capacity prefilled) at capacity 2^{}, one op per capacity slot; the Rust runner replays a trace of the same shape: the same key count, prefill, op shares and op count, uniform keys, and the same table capacity (bustle-check creates the map with the trace's capacity, its key space). Throughput, Mops/s. Expected ratio: {}–{}. A trace's inserts and removes draw uniform keys, where bustle's inserts always create and its removes always find: the runner's hit rates are shown beside bustle's read hit rate at the start. Command: `{}`.\n\n| map | mix | threads | keys | prefilled | runner Mops/s | bustle Mops/s | ratio (per-repeat range) | within | runner get hit / insert new / remove hit | bustle read hit at start |\n|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n",
+            "\n## Rust runner vs bustle\n\nbustle 0.5 (conc-map-bench's harness) drives the same adapters through `rust-impl/bustle-check` with conc-map-bench's mixes (read/insert/remove/update %: read-heavy 98/1/1/0, exchange 10/40/40/10, rapid-grow 5/80/5/10; 75%, 75% and 0% of the capacity prefilled) at capacity 2^{}, one op per capacity slot; the Rust runner replays a trace of the same shape: the same key count, prefill, op shares and op count, uniform keys, and the same table capacity (bustle-check creates the map with the trace's capacity, its key space). Throughput, Mops/s, over the first {} repeats. Expected ratio: {}–{}. A trace's inserts and removes draw uniform keys, where bustle's inserts always create and its removes always find: the runner's hit rates are shown beside bustle's read hit rate at the start. Command: `{}`.\n\n| map | mix | threads | keys | prefilled | runner Mops/s | bustle Mops/s | ratio (per-repeat range) | within | runner get hit / insert new / remove hit | bustle read hit at start |\n|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n",
             v.bustle_capacity_log2,
+            BUSTLE_REPEATS.min(v.repeats),
             EXPECTED[0],
             EXPECTED[1],
             v.bustle_command.as_deref().unwrap_or("n/a"),
@@ -1425,7 +1452,7 @@ pub fn render_markdown(v: &Validation) -> String {
         }
     }
 
-    md.push_str(&format!("\n## Scaling efficiency, read-only\n\n`{READ_ONLY_WORKLOAD}` throughput at 2 threads ÷ (2 × the unsynchronised map's throughput at 1 thread), medians of the first {} repeats. 1.0 = perfect scaling from the single-thread ceiling.\n\n| lang | map | Mops/s at 2 threads | baseline | baseline Mops/s at 1 thread | efficiency |\n|---|---|---:|---|---:|---:|\n", SCALING_REPEATS.min(v.repeats)));
+    md.push_str(&format!("\n## Scaling efficiency, read-only\n\n`{READ_ONLY_WORKLOAD}` throughput at 2 threads ÷ (2 × the unsynchronised map's throughput at 1 thread), medians of the first {} repeat(s). 1.0 = perfect scaling from the single-thread ceiling.\n\n| lang | map | Mops/s at 2 threads | baseline | baseline Mops/s at 1 thread | efficiency |\n|---|---|---:|---|---:|---:|\n", SCALING_REPEATS.min(v.repeats)));
     for s in &v.scaling {
         md.push_str(&format!(
             "| {} | `{}` | {} | `{}` | {} | {} |\n",
