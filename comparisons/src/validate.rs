@@ -270,6 +270,20 @@ pub struct Validation {
     pub runner_vs_bustle: Vec<RunnerVsBustle>,
     pub scaling: Vec<Scaling>,
     pub failed: Vec<String>,
+    /// `/proc/loadavg` when the runs started and when they ended: how busy the machine was.
+    pub loadavg_start: Option<String>,
+    pub loadavg_end: Option<String>,
+}
+
+/// The first three fields of `/proc/loadavg` (1, 5 and 15 minute load averages).
+fn loadavg() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// What `validate` did.
@@ -298,6 +312,9 @@ fn shell_quote(s: &str) -> String {
 /// The key of one measurement: lang, map, workload, threads, sampling period.
 type Key = (Lang, String, String, u32, u64);
 
+/// A micro-benchmark measurement's key: lang, map, workload, threads.
+type MicroKey = (Lang, String, String, u32);
+
 /// Everything measured, per repeat.
 #[derive(Default)]
 struct Samples {
@@ -307,7 +324,7 @@ struct Samples {
     timer_ns: BTreeMap<Key, Vec<f64>>,
     hits: BTreeMap<Key, Vec<[f64; 3]>>,
     /// Micro ns/op per (lang, map, workload, threads).
-    micro_ns: BTreeMap<(Lang, String, String, u32), Vec<(u32, f64)>>,
+    micro_ns: BTreeMap<MicroKey, Vec<(u32, f64)>>,
     /// Bustle throughput per (map, mix, threads).
     bustle: BTreeMap<(String, String, u32), Vec<(u32, f64)>>,
     profile: Option<Value>,
@@ -471,6 +488,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         .transpose()
         .map_err(Failure::Failed)?;
 
+    let loadavg_start = loadavg();
     let mut samples = Samples::default();
     let mut micro_notes: BTreeMap<String, Micro> = BTreeMap::new();
     let mut outcomes: Vec<ExecOutcome> = Vec::new();
@@ -612,7 +630,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
             },
         );
     }
-    let validation = summarise(
+    let mut validation = summarise(
         opts,
         &runners,
         &read[0].1,
@@ -622,6 +640,8 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         &runs_dir,
         &repo,
     );
+    validation.loadavg_start = loadavg_start;
+    validation.loadavg_end = loadavg();
     write_outputs(&validation, &opts.out).map_err(Failure::Failed)?;
     Ok(ValidateOutcome {
         exec,
@@ -893,6 +913,8 @@ fn summarise(
         runner_vs_bustle,
         scaling,
         failed,
+        loadavg_start: None,
+        loadavg_end: None,
     }
 }
 
@@ -1329,7 +1351,7 @@ pub fn render_markdown(v: &Validation) -> String {
         .min()
         .unwrap_or(0);
     md.push_str(&format!(
-        "Host: {} ({} vCPUs, kernel {}), commit {}. {} repeats of {} ops per thread; each repeat runs every runner cell once, the micro-benchmarks once and the bustle runs once (which goes first alternates), so the harnesses compared are interleaved. A figure is the median over the repeats, with the range (min–max) in parentheses; a ratio is median ÷ median, and the range of the per-repeat ratios follows it. Runs: `{}/rep-NN`. Rust build profile of both Rust harnesses: {}.\n\n",
+        "Host: {} ({} vCPUs, kernel {}), commit {}. {} repeats of {} ops per thread; each repeat runs every runner cell once, the micro-benchmarks once and the bustle runs once (which goes first alternates), so the harnesses compared are interleaved. A figure is the median over the repeats, with the range (min–max) in parentheses; a ratio is median ÷ median, and the range of the per-repeat ratios follows it. Runs: `{}/rep-NN`. Rust build profile of both Rust harnesses: {}. Load average (1, 5, 15 min) at the start: {}; at the end: {}.\n\n",
         v.host.cpu_model.as_deref().unwrap_or("unknown CPU"),
         v.host.vcpus.map_or("?".into(), |n| n.to_string()),
         v.host.kernel.as_deref().unwrap_or("?"),
@@ -1340,6 +1362,8 @@ pub fn render_markdown(v: &Validation) -> String {
         v.rust_build_profile
             .as_ref()
             .map_or("unknown".to_owned(), |p| format!("`{p}`")),
+        v.loadavg_start.as_deref().unwrap_or("n/a"),
+        v.loadavg_end.as_deref().unwrap_or("n/a"),
     ));
 
     md.push_str(&format!(
@@ -1448,6 +1472,27 @@ pub fn render_markdown(v: &Validation) -> String {
                 fmt_pct(b.runner_insert_new),
                 fmt_pct(b.runner_remove_hit),
                 fmt_pct(Some(b.bustle_initial_read_hit)),
+            ));
+        }
+    }
+
+    if !v.runner_vs_bustle.is_empty() {
+        md.push_str("\nFrom 1 to 2 threads, each harness's throughput speed-up (2.0 = linear):\n\n| map | mix | runner speed-up | bustle speed-up |\n|---|---|---:|---:|\n");
+        for b1 in v.runner_vs_bustle.iter().filter(|b| b.threads == 1) {
+            let Some(b2) = v
+                .runner_vs_bustle
+                .iter()
+                .find(|b| b.threads == 2 && b.map == b1.map && b.mix == b1.mix)
+            else {
+                continue;
+            };
+            let up = |a: Option<Stat>, b: Option<Stat>| a.zip(b).map(|(a, b)| b.median / a.median);
+            md.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                b1.map,
+                b1.mix,
+                fmt_opt(up(b1.runner_ops_per_s, b2.runner_ops_per_s), 2),
+                fmt_opt(up(b1.bustle_ops_per_s, b2.bustle_ops_per_s), 2),
             ));
         }
     }
