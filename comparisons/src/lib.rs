@@ -19,6 +19,7 @@
 //!   [`theme`]: the look every figure shares.
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 
+pub mod bustle_shape;
 pub mod cachesim;
 pub mod chapter_figures;
 pub mod check;

@@ -15,7 +15,8 @@
 //! mapbench http-knee CSV --out DIR
 //! mapbench which-map [--quick DIR] [--memory DIR] [--tails FILE] --out DIR
 //! mapbench validate --out DIR [--repeats N] [--ops-per-thread N] [--only-lang go|rust]
-//!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--criterion-dir DIR]
+//!              [--rust-runner PATH] [--go-runner PATH] [--skip-micro] [--skip-bustle]
+//!              [--bustle-capacity-log2 L] [--criterion-dir DIR]
 //! ```
 //!
 //! Exit status: 0 on success, 2 for bad input (an invalid spec, suite, trace or results
@@ -140,15 +141,20 @@ enum Command {
         only_lang: Option<Lang>,
         #[command(flatten)]
         runners: RunnerArgs,
-        /// Runs per measurement (the median is reported).
-        #[arg(long, value_name = "N", default_value_t = 3)]
+        /// Repeats (each runs every cell once; the median is reported).
+        #[arg(long, value_name = "N", default_value_t = 5)]
         repeats: u32,
-        #[arg(long, value_name = "N", default_value_t = 500_000)]
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
         ops_per_thread: u64,
-        /// Do not run `go test -bench` or `cargo bench`; use an existing criterion
-        /// estimate if there is one.
+        /// Do not run `go test -bench` or `cargo bench`.
         #[arg(long)]
         skip_micro: bool,
+        /// Do not run the bustle comparison.
+        #[arg(long)]
+        skip_bustle: bool,
+        /// The bustle comparison's capacity, as a power of two.
+        #[arg(long, value_name = "L", default_value_t = 20)]
+        bustle_capacity_log2: u8,
         /// Criterion's output directory [default: <target>/criterion].
         #[arg(long, value_name = "DIR")]
         criterion_dir: Option<PathBuf>,
@@ -317,6 +323,8 @@ fn main() -> ExitCode {
             repeats,
             ops_per_thread,
             skip_micro,
+            skip_bustle,
+            bustle_capacity_log2,
             criterion_dir,
             trace_cache,
         } => run_validate(ValidateOptions {
@@ -327,6 +335,8 @@ fn main() -> ExitCode {
             repeats,
             ops_per_thread,
             skip_micro,
+            skip_bustle,
+            bustle_capacity_log2,
             criterion_dir,
             trace_cache,
             workloads_dir: workloads_dir(),
