@@ -140,6 +140,8 @@ impl BustleShape {
             threads: self.threads,
             ops_per_thread: self.total_ops() / u64::from(self.threads),
             seed: 1,
+            key_type: Default::default(),
+            value_kind: Default::default(),
         }
     }
 }
