@@ -31,6 +31,7 @@ fn count_torn_reads(
     reads: u64,
 ) -> Observed {
     let done = AtomicBool::new(false);
+    let writing = AtomicBool::new(false); // set after the first write
     let torn = AtomicU64::new(0);
     let writes = thread::scope(|s| {
         let writer = s.spawn(|| {
@@ -38,12 +39,18 @@ fn count_torn_reads(
             while !done.load(Ordering::Relaxed) {
                 i += 1;
                 write(i);
+                writing.store(true, Ordering::Relaxed);
             }
             i
         });
         let readers: Vec<_> = (0..READERS)
             .map(|_| {
                 s.spawn(|| {
+                    // Readers start once the writer runs: on a busy machine they
+                    // could otherwise finish before it is ever scheduled.
+                    while !writing.load(Ordering::Relaxed) {
+                        thread::yield_now();
+                    }
                     for _ in 0..reads {
                         let (a, b) = read();
                         if a != b {
