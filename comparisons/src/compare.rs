@@ -1187,6 +1187,27 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         );
     }
     let _ = writeln!(s);
+    let half: Vec<f64> =
+        v.aa.rows
+            .iter()
+            .filter_map(|r| r.change_ci)
+            .map(|c| (c.hi - c.lo) / 2.0)
+            .collect();
+    let true_sizes: Vec<f64> = v.truth.rows.iter().filter_map(|r| r.change).collect();
+    let _ = writeln!(
+        s,
+        "| what one compare can detect here | value |\n|---|---:|\n\
+         | A/A change interval, median half-width over the cells | {} |\n\
+         | A/A change interval, largest half-width | {} |\n\
+         | true size of the injected change, median over the cells | {} |\n\
+         | true size of the injected change, smallest cell | {} |\n\
+         | true size of the injected change, largest cell | {} |\n",
+        pct(stats::median(&half)).trim_start_matches('+'),
+        pct(half.iter().copied().reduce(f64::max)).trim_start_matches('+'),
+        pct(stats::median(&true_sizes)),
+        pct(true_sizes.iter().copied().reduce(f64::max)),
+        pct(true_sizes.iter().copied().reduce(f64::min)),
+    );
     let _ = writeln!(s, "| threads | power: cells flagged ↓ slower |");
     let _ = writeln!(s, "|---:|---|");
     let mut threads: Vec<u32> = v.power.rows.iter().map(|r| r.cell.threads).collect();
@@ -1247,6 +1268,61 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn runs_pair_by_repeat_number_or_not_at_all() {
+        assert_eq!(
+            repeat_of("compare-check-rust-dashmap-foldhash-read-heavy-t2-r7"),
+            Some(7)
+        );
+        assert_eq!(repeat_of("r-x-r12"), Some(12));
+        assert_eq!(repeat_of("no-repeat"), None);
+        // Pairs in any order; the ratio is new ÷ base.
+        let r = pair_ratios(&[(1, 10.0), (2, 20.0)], &[(2, 10.0), (1, 5.0)]).unwrap();
+        assert_eq!(r, vec![0.5, 0.5]);
+        // A run without its partner, a repeated number, one pair only, or an id without
+        // a number: unpaired.
+        assert!(pair_ratios(&[(1, 1.0), (2, 1.0)], &[(1, 1.0), (3, 1.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0), (1, 1.0)], &[(1, 1.0), (2, 1.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0)], &[(1, 1.0)]).is_none());
+        assert!(pair_ratios(&[(0, 1.0), (0, 2.0)], &[(0, 1.0), (0, 2.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0), (2, 1.0)], &[(1, 1.0)]).is_none());
+    }
+
+    #[test]
+    fn the_delay_is_the_additive_cost_of_the_asked_slowdown() {
+        // t = 90 ns, 10 %: d = 10 ns, and 10 / (90 + 10) = 10 %.
+        assert_eq!(delay_for(90.0, 0.10), 10);
+        let d = CellDelay {
+            cell: CellKey {
+                workload: "w".into(),
+                lang: Lang::Rust,
+                map: "m".into(),
+                threads: 1,
+            },
+            per_thread_ns: 90.0,
+            delay_ns: delay_for(90.0, 0.10),
+        };
+        assert!((d.expected_change() + 0.10).abs() < 1e-12);
+        // Never less than 1 ns (0 would turn the delay off).
+        assert_eq!(delay_for(1.0, 0.10), 1);
+    }
+
+    #[test]
+    fn other_cpus_subtract_the_child() {
+        let at = Instant::now();
+        let a = CpuClock {
+            machine_busy_s: 10.0,
+            children_s: 1.0,
+            at,
+        };
+        let b = CpuClock {
+            machine_busy_s: 11.5,
+            children_s: 1.8,
+            at: at + std::time::Duration::from_secs(1),
+        };
+        assert!((other_cpus(a, b) - 0.7).abs() < 1e-9);
+    }
+
     #[test]
     fn verdict_marks_name_the_direction() {
         assert_eq!(Verdict::Slower.mark(), "↓ slower");
