@@ -431,6 +431,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // 3.14 is a measurement in R's example data, not π
     fn signed_rank_exact_matches_r_and_the_tables() {
         // Every pair the same way: W+ = n(n+1)/2, p = 2 / 2^n.
         let r = signed_rank(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]).unwrap();
