@@ -18,18 +18,27 @@ use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
 
-use crate::orchestrate::{self, Failure, RunOptions, RunSummary};
+use crate::orchestrate::{self, Failure};
 use crate::results::{self, Lang, Outcome, ResultsDir, RunFile};
-use crate::stats::{self, MannWhitney, MedianCi};
+use crate::stats::{self, MannWhitney, MedianCi, SignedRank};
 
 /// The confidence of the median intervals (benchstat's default).
 pub const CONFIDENCE: f64 = 0.95;
 
+/// The fewest full intervals a run needs for its median interval rate; with fewer, the
+/// run's sample is its whole-run throughput.
+pub const MIN_INTERVALS: usize = 5;
+
 /// What is compared per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Metric {
-    /// `run_end.throughput_ops_per_s`; higher is faster.
+    /// The upper quartile of the run's per-interval throughputs (ops/s; intervals
+    /// shorter than half of `interval_ms` left out, see [`stats::interval_rate`]); the
+    /// whole-run throughput for a run with fewer than [`MIN_INTERVALS`] full intervals.
+    /// Higher is faster.
     Throughput,
+    /// `run_end.throughput_ops_per_s`, the whole-run mean; higher is faster.
+    MeanThroughput,
     /// `run_end.lat_ns.p99` (from the merged histogram); lower is faster.
     P99,
 }
@@ -37,25 +46,35 @@ pub enum Metric {
 impl Metric {
     fn sample(self, run: &RunFile) -> Option<f64> {
         match self {
-            Metric::Throughput => run.throughput(),
+            Metric::Throughput => {
+                let iv: Vec<(u64, u64)> = run
+                    .intervals
+                    .iter()
+                    .map(|i| (i.ops.total, i.t_end_ns.saturating_sub(i.t_start_ns)))
+                    .collect();
+                let nominal = run.start.interval_ms.saturating_mul(1_000_000);
+                run.throughput()?; // only runs that ended ok
+                stats::interval_rate(&iv, nominal, MIN_INTERVALS).or(run.throughput())
+            }
+            Metric::MeanThroughput => run.throughput(),
             Metric::P99 => run.end.as_ref()?.lat_ns?.p99.map(|v| v as f64),
         }
     }
 
     fn higher_is_faster(self) -> bool {
-        self == Metric::Throughput
+        self != Metric::P99
     }
 
     fn unit(self) -> &'static str {
         match self {
-            Metric::Throughput => "M ops/s",
+            Metric::Throughput | Metric::MeanThroughput => "M ops/s",
             Metric::P99 => "p99 ns",
         }
     }
 
     fn show(self, v: f64) -> String {
         match self {
-            Metric::Throughput => format!("{:.3}", v / 1e6),
+            Metric::Throughput | Metric::MeanThroughput => format!("{:.3}", v / 1e6),
             Metric::P99 => format!("{v:.0}"),
         }
     }
@@ -104,12 +123,23 @@ struct SideCell<'a> {
     runs: Vec<&'a RunFile>,
 }
 
+/// The repeat number of a run: the `-r<k>` that ends a suite's run ids.
+pub fn repeat_of(run_id: &str) -> Option<u32> {
+    let (_, k) = run_id.rsplit_once("-r")?;
+    k.parse().ok()
+}
+
 impl SideCell<'_> {
     fn samples(&self, metric: Metric) -> Vec<f64> {
+        self.by_repeat(metric).into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// (repeat, sample) of the ok runs, in run-file order; repeat 0 when the id has none.
+    fn by_repeat(&self, metric: Metric) -> Vec<(u32, f64)> {
         self.runs
             .iter()
             .filter(|r| r.outcome() == Outcome::Ok)
-            .filter_map(|r| metric.sample(r))
+            .filter_map(|r| Some((repeat_of(&r.start.run_id).unwrap_or(0), metric.sample(r)?)))
             .collect()
     }
 
@@ -170,8 +200,17 @@ pub struct Row {
     pub new_median: Option<f64>,
     pub base_ci: Option<MedianCi>,
     pub new_ci: Option<MedianCi>,
+    /// Paired cells: the change of the median per-pair ratio (new ÷ base − 1); unpaired:
     /// (new - base) / base of the medians.
     pub change: Option<f64>,
+    /// Paired cells: new ÷ base per pair of runs with the same repeat number.
+    pub ratios: Vec<f64>,
+    /// Paired cells: the 95% order-statistic interval of the median ratio, as a change.
+    pub change_ci: Option<MedianCi>,
+    /// The signed-rank test of the log ratios (paired cells).
+    pub paired: Option<SignedRank>,
+    /// The rank-sum test of the two sets of runs (unpaired cells; also computed for
+    /// paired ones, for reference).
     pub test: Option<MannWhitney>,
     pub verdict: Verdict,
     /// Runs of the cell that did not end ok (excluded), base and new.
@@ -381,16 +420,35 @@ pub fn compare_dirs(
         }
         let (xs, ys) = (b.samples(metric), n.samples(metric));
         let (bm, nm) = (stats::median(&xs), stats::median(&ys));
-        let change = match (bm, nm) {
-            (Some(b), Some(n)) if b != 0.0 => Some((n - b) / b),
-            _ => None,
+        let ratios = pair_ratios(&b.by_repeat(metric), &n.by_repeat(metric));
+        let paired = ratios
+            .as_ref()
+            .and_then(|r| stats::signed_rank(&r.iter().map(|v| v.ln()).collect::<Vec<_>>()));
+        let ratios = ratios.unwrap_or_default();
+        let change = if ratios.is_empty() {
+            match (bm, nm) {
+                (Some(b), Some(n)) if b != 0.0 => Some((n - b) / b),
+                _ => None,
+            }
+        } else {
+            stats::median(&ratios).map(|r| r - 1.0)
         };
+        let change_ci = stats::median_ci(&ratios, CONFIDENCE).map(|ci| MedianCi {
+            lo: ci.lo - 1.0,
+            hi: ci.hi - 1.0,
+            coverage: ci.coverage,
+        });
         let test = stats::mann_whitney(&xs, &ys);
-        let verdict = if stats::min_p(xs.len(), ys.len()) >= alpha {
+        let (p, min_p) = match paired {
+            Some(t) => (Some(t.p), stats::signed_rank_min_p(ratios.len())),
+            None if !ratios.is_empty() => (Some(1.0), stats::signed_rank_min_p(ratios.len())),
+            None => (test.map(|t| t.p), stats::min_p(xs.len(), ys.len())),
+        };
+        let verdict = if min_p >= alpha {
             Verdict::TooFewSamples
         } else {
-            match (test, change) {
-                (Some(t), Some(c)) if t.p < alpha && c != 0.0 => {
+            match (p, change) {
+                (Some(p), Some(c)) if p < alpha && c != 0.0 => {
                     if (c > 0.0) == metric.higher_is_faster() {
                         Verdict::Faster
                     } else {
@@ -409,6 +467,9 @@ pub fn compare_dirs(
             base_median: bm,
             new_median: nm,
             change,
+            ratios,
+            change_ci,
+            paired,
             test,
             verdict,
             not_ok: (b.not_ok(), n.not_ok()),
@@ -427,6 +488,30 @@ pub fn compare_dirs(
         rows,
         notes,
     })
+}
+
+/// new ÷ base per repeat number, when every ok run on both sides has exactly one
+/// partner with its repeat number (and there are at least two pairs); `None` otherwise,
+/// and the cell is compared unpaired.
+pub fn pair_ratios(base: &[(u32, f64)], new: &[(u32, f64)]) -> Option<Vec<f64>> {
+    if base.len() != new.len() || base.len() < 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(base.len());
+    for &(k, b) in base {
+        if k == 0 || base.iter().filter(|(j, _)| *j == k).count() != 1 {
+            return None;
+        }
+        let mut partners = new.iter().filter(|(j, _)| *j == k);
+        let (Some(&(_, n)), None) = (partners.next(), partners.next()) else {
+            return None;
+        };
+        if b <= 0.0 || n <= 0.0 {
+            return None;
+        }
+        out.push(n / b);
+    }
+    Some(out)
 }
 
 fn show_ci(metric: Metric, ci: Option<MedianCi>) -> String {
@@ -459,17 +544,35 @@ pub fn render_tables(c: &Comparison) -> String {
         let _ = writeln!(s, "#### {w}\n");
         let _ = writeln!(
             s,
-            "| map | lang | threads | base median | base 95% CI | new median | new 95% CI | change | p | n | |"
+            "| map | lang | threads | base median | base 95% CI | new median | new 95% CI | change | change 95% CI | test | p | n | |"
         );
-        let _ = writeln!(s, "|---|---|---:|---:|---|---:|---|---:|---:|---:|---|");
+        let _ = writeln!(
+            s,
+            "|---|---|---:|---:|---|---:|---|---:|---|---|---:|---:|---|"
+        );
         for r in rows {
             let med = |v: Option<f64>| v.map_or("—".into(), |v| m.show(v));
             let change = r
                 .change
                 .map_or("—".into(), |c| format!("{:+.1}%", c * 100.0));
-            let p = match (r.verdict, r.test) {
+            let (test, p) = if r.ratios.is_empty() {
+                ("rank-sum", r.test.map(|t| t.p))
+            } else {
+                ("paired", Some(r.paired.map_or(1.0, |t| t.p)))
+            };
+            let p = match (r.verdict, p) {
                 (Verdict::TooFewSamples, _) | (_, None) => "—".into(),
-                (_, Some(t)) => format!("{:.3}", t.p),
+                (_, Some(p)) if p < 0.001 => format!("{p:.1e}"),
+                (_, Some(p)) => format!("{p:.3}"),
+            };
+            let change_ci = match r.change_ci {
+                None => "—".into(),
+                Some(ci) => format!(
+                    "{:+.1}% – {:+.1}%{}",
+                    ci.lo * 100.0,
+                    ci.hi * 100.0,
+                    if ci.reaches(CONFIDENCE) { "" } else { " †" }
+                ),
             };
             let n = if r.not_ok == (0, 0) {
                 format!("{}+{}", r.base.len(), r.new.len())
@@ -483,7 +586,7 @@ pub fn render_tables(c: &Comparison) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {change} | {p} | {n} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {change} | {change_ci} | {test} | {p} | {n} | {} |",
                 r.cell.map,
                 r.cell.lang,
                 r.cell.threads,
@@ -497,6 +600,39 @@ pub fn render_tables(c: &Comparison) -> String {
         s.push('\n');
     }
     s
+}
+
+/// What the page measured and tested, in one paragraph (the reviewer's page and
+/// compare-validate's say the same).
+pub fn method_paragraph(m: Metric, alpha: f64) -> String {
+    let sample = match m {
+        Metric::Throughput => format!(
+            "throughput, higher is faster ({}): one sample per run, the upper quartile of the \
+             run's per-interval throughputs (intervals shorter than half of `interval_ms` \
+             left out; a run with fewer than {MIN_INTERVALS} full intervals contributes its \
+             whole-run throughput). Preemption and other jobs only take time away from \
+             intervals, so they lower some intervals' rates and leave the upper quartile \
+             where it was, while a slower map lowers every interval",
+            m.unit()
+        ),
+        Metric::MeanThroughput => format!(
+            "whole-run mean throughput, higher is faster ({}): one sample per run",
+            m.unit()
+        ),
+        Metric::P99 => format!(
+            "p99 latency of the merged histogram, lower is faster ({}): one sample per run",
+            m.unit()
+        ),
+    };
+    format!(
+        "Metric: {sample}. Test: **paired** where every run of a cell has a partner with the \
+         same repeat number on the other side (`-r<k>` in the run id): change is the median \
+         of the per-pair ratios new ÷ base minus 1, with its 95% order-statistic interval, \
+         and p is the two-sided Wilcoxon signed-rank test of the log ratios; otherwise \
+         **rank-sum**: change of the medians and the two-sided Mann-Whitney U test. Base and \
+         new medians carry 95% order-statistic intervals († = too few runs for 95%, the \
+         interval is min – max). ↑/↓ marks p < {alpha}.\n\n"
+    )
 }
 
 /// One line: how many rows, how many flagged each way.
@@ -522,19 +658,7 @@ pub fn render_markdown(c: &Comparison, command: &str) -> String {
         "<!-- Generated by `mapbench compare`; do not edit. Regenerate with the command below. -->\n"
     );
     let _ = writeln!(s, "```sh\n{command}\n```\n");
-    let _ = writeln!(
-        s,
-        "Metric: {} ({}), one sample per run; median of the runs, its 95% order-statistic \
-         confidence interval († = fewer than 6 runs, the interval is min – max and covers \
-         less than 95%), change of the medians, two-sided Mann-Whitney U p-value; \
-         ↑/↓ marks p < {}.\n",
-        match m {
-            Metric::Throughput => "throughput, higher is faster",
-            Metric::P99 => "p99 latency, lower is faster",
-        },
-        m.unit(),
-        c.alpha
-    );
+    s.push_str(&method_paragraph(m, c.alpha));
     let _ = writeln!(s, "| | base | new |\n|---|---|---|");
     let _ = writeln!(
         s,
@@ -631,16 +755,26 @@ fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
 /// The suite compare-validate runs (`comparisons/suites/<name>.toml`).
 pub const VALIDATION_SUITE: &str = "compare-check";
 
-/// The slowdown the power test injects, as a fraction of the measured per-op time.
+/// The slowdown the power test injects: per cell, the delay that would cut throughput
+/// by this share if it only added to every op (`d = t · s / (1 − s)` for a per-thread
+/// time per op `t`).
 pub const POWER_SLOWDOWN: f64 = 0.10;
+
+/// The significance level compare-validate tests at (compare's default too).
+pub const DEFAULT_ALPHA: f64 = 0.01;
+
+/// A run during which the rest of the machine used more than this many CPUs on average
+/// (from `/proc/stat` less the runner's own CPU time) is run again, once.
+pub const DISTURBED_CPUS: f64 = 0.5;
 
 /// Options of `mapbench compare-validate`.
 pub struct CompareValidateOptions {
     pub out: PathBuf,
-    /// Overrides the suite's repeat count (0 = the suite's).
+    /// Overrides the suite's repeat count.
     pub repeats: Option<u32>,
-    /// One injected delay for every map; default: per map, POWER_SLOWDOWN of that
-    /// map's per-thread ns/op in the first A1 repeat.
+    /// Pairs per cell for the true size of the injected change [default: the repeats].
+    pub truth_pairs: Option<u32>,
+    /// One delay per op for every cell; default: per cell, from its first A runs.
     pub delay_ns: Option<u64>,
     pub rust_runner: Option<PathBuf>,
     pub go_runner: Option<PathBuf>,
@@ -650,17 +784,17 @@ pub struct CompareValidateOptions {
     pub alpha: f64,
 }
 
-/// The delay the power series injects into one map's runs.
+/// The delay the power series injects into one cell's runs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapDelay {
-    pub lang: Lang,
-    pub map: String,
-    /// Median per-thread ns per op of the map's first A1 repeat.
+pub struct CellDelay {
+    pub cell: CellKey,
+    /// Per-thread ns per op of the cell's first A1 and A2 runs (threads ÷ the faster of
+    /// their two rates, as compare reads them).
     pub per_thread_ns: f64,
     pub delay_ns: u64,
 }
 
-impl MapDelay {
+impl CellDelay {
     /// The throughput change the delay would cause if it simply added to every op.
     pub fn expected_change(&self) -> f64 {
         let d = self.delay_ns as f64;
@@ -668,284 +802,287 @@ impl MapDelay {
     }
 }
 
+/// The delay that slows an op of `per_thread_ns` by `slowdown` of its throughput if it
+/// simply adds: `d / (t + d) = s`.
+pub fn delay_for(per_thread_ns: f64, slowdown: f64) -> u64 {
+    (per_thread_ns * slowdown / (1.0 - slowdown))
+        .round()
+        .max(1.0) as u64
+}
+
 /// What compare-validate found.
 pub struct CompareValidation {
     pub aa: Comparison,
     pub power: Comparison,
-    pub delays: Vec<MapDelay>,
-    /// The runners' clock-read cost (median `timer_overhead_ns` of the A1 runs): the
-    /// spin behind `--op-delay-ns` reads the clock, so it cannot add much less than this.
-    pub timer_overhead_ns: Option<f64>,
+    /// The injected change measured with many pairs (truth A against truth B).
+    pub truth: Comparison,
+    pub delays: Vec<CellDelay>,
+    pub repeats: u32,
+    pub truth_pairs: u32,
+    /// Runs started, runs repeated because the machine was busy, and the mean CPUs the
+    /// rest of the machine used during the kept runs.
+    pub runs: usize,
+    pub reruns: usize,
+    pub other_cpus: f64,
     pub seconds: f64,
 }
 
-/// Rewrites a suite's text with `[defaults]` overrides (`key = value` lines right after
-/// the `[defaults]` header, which must exist and must not set them already).
-fn suite_with(text: &str, overrides: &[(&str, u64)], file: &Path) -> anyhow::Result<String> {
-    let mut out = String::new();
-    let mut found = false;
-    for line in text.lines() {
-        let key = line.split('=').next().unwrap_or("").trim();
-        if overrides.iter().any(|(k, _)| *k == key) {
-            continue; // replaced below
-        }
-        out.push_str(line);
-        out.push('\n');
-        if line.trim() == "[defaults]" {
-            found = true;
-            for (k, v) in overrides {
-                let _ = writeln!(out, "{k} = {v}");
+/// CPU time of the whole machine (all CPUs, busy jiffies as seconds) and of this
+/// process's waited-for children, for "did something else run during this run".
+#[derive(Debug, Clone, Copy)]
+struct CpuClock {
+    machine_busy_s: f64,
+    children_s: f64,
+    at: Instant,
+}
+
+fn cpu_clock() -> Option<CpuClock> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: busy = all but idle, iowait.
+    if v.len() < 8 {
+        return None;
+    }
+    let busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    // SAFETY: getrusage writes into the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(CpuClock {
+        machine_busy_s: busy / hz.max(1.0),
+        children_s: tv(ru.ru_utime) + tv(ru.ru_stime),
+        at: Instant::now(),
+    })
+}
+
+/// CPUs used on average by everything but the child between two clocks.
+fn other_cpus(a: CpuClock, b: CpuClock) -> f64 {
+    let wall = b.at.duration_since(a.at).as_secs_f64();
+    if wall <= 0.0 {
+        return 0.0;
+    }
+    let others = (b.machine_busy_s - a.machine_busy_s) - (b.children_s - a.children_s);
+    (others / wall).max(0.0)
+}
+
+/// The five series compare-validate writes, by directory name.
+const SERIES: [&str; 5] = ["a1", "a2", "b-delay", "truth-a", "truth-b"];
+
+struct Runs<'a> {
+    runners: &'a BTreeMap<Lang, crate::runners::Runner>,
+    logs: PathBuf,
+    started: usize,
+    reruns: usize,
+    other: Vec<f64>,
+}
+
+impl Runs<'_> {
+    /// One run of `cell` into `dir`, again once if the machine was busy meanwhile.
+    fn run(
+        &mut self,
+        cell: &crate::suite::Cell,
+        trace: &Path,
+        dir: &Path,
+        run_id: &str,
+        delay_ns: u64,
+    ) -> Result<(), Failure> {
+        let mut settings = cell.runner;
+        settings.op_delay_ns = delay_ns;
+        let runner = &self.runners[&cell.lang];
+        let mut argv = vec![runner.path.display().to_string()];
+        argv.extend(crate::runners::run_args(
+            trace, &cell.map, dir, run_id, &settings,
+        ));
+        for attempt in 0..2 {
+            for ext in ["jsonl", "hlog"] {
+                let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
             }
-        }
-    }
-    if !found {
-        return Err(anyhow!("{}: expected a [defaults] table", file.display()));
-    }
-    Ok(out)
-}
-
-/// Per map, per-thread nanoseconds per op of the ok runs (elapsed × threads ÷ ops):
-/// what one worker spends on an op, which `--op-delay-ns` adds to, as a median over the
-/// map's runs; and the runners' measured clock-read cost.
-type PerMap = BTreeMap<(Lang, String), f64>;
-
-fn per_map_costs(dir: &Path) -> Result<(PerMap, Option<f64>), Failure> {
-    let d = load(dir)?;
-    let mut per_map: BTreeMap<(Lang, String), Vec<f64>> = BTreeMap::new();
-    for r in &d.runs {
-        if let Some(ns) = r.ns_per_op() {
-            per_map
-                .entry((r.start.lang, r.start.map.clone()))
-                .or_default()
-                .push(ns * f64::from(r.start.threads));
-        }
-    }
-    let timer: Vec<f64> = d
-        .runs
-        .iter()
-        .filter_map(|r| r.start.latency.timer_overhead_ns)
-        .collect();
-    let medians: PerMap = per_map
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, stats::median(&v)?)))
-        .collect();
-    if medians.is_empty() {
-        return Err(Failure::Failed(anyhow!(
-            "{}: no run ended ok",
-            dir.display()
-        )));
-    }
-    Ok((medians, stats::median(&timer)))
-}
-
-/// The suite with every group split into one group per map, each carrying that map's
-/// `op_delay_ns` (the suite format allows per-group settings; run ids do not change).
-fn suite_with_delays(text: &str, delays: &[MapDelay], file: &Path) -> anyhow::Result<String> {
-    let mut doc: toml::Table =
-        toml::from_str(text).with_context(|| format!("{}: not a suite", file.display()))?;
-    let groups = match doc.remove("group") {
-        Some(toml::Value::Array(g)) => g,
-        _ => return Err(anyhow!("{}: expected [[group]] tables", file.display())),
-    };
-    let mut split = Vec::new();
-    for g in groups {
-        let toml::Value::Table(g) = g else {
-            return Err(anyhow!("{}: a [[group]] is not a table", file.display()));
-        };
-        for lang in Lang::ALL {
-            let maps = match g.get(lang.name()) {
-                Some(toml::Value::Array(m)) => m.clone(),
-                _ => continue,
+            let before = cpu_clock();
+            self.started += 1;
+            let r = orchestrate::run_one(
+                &argv,
+                dir,
+                &self.logs,
+                run_id,
+                Some(std::time::Duration::from_secs(600)),
+            );
+            if r.state != crate::manifest::RunState::Ok {
+                return Err(Failure::Failed(anyhow!(
+                    "{run_id} in {}: {:?}: {}",
+                    dir.display(),
+                    r.state,
+                    r.message.unwrap_or_default()
+                )));
+            }
+            let busy = match (before, cpu_clock()) {
+                (Some(a), Some(b)) => other_cpus(a, b),
+                _ => 0.0,
             };
-            for map in maps {
-                let name = map.as_str().unwrap_or_default();
-                let d = delays
-                    .iter()
-                    .find(|d| d.lang == lang && d.map == name)
-                    .ok_or_else(|| {
-                        anyhow!("{}: no A1 run of {lang} {name} ended ok", file.display())
-                    })?;
-                let mut one = g.clone();
-                for other in Lang::ALL {
-                    let list = if other == lang {
-                        vec![map.clone()]
-                    } else {
-                        vec![]
-                    };
-                    one.insert(other.name().into(), toml::Value::Array(list));
-                }
-                one.insert(
-                    "op_delay_ns".into(),
-                    toml::Value::Integer(d.delay_ns as i64),
-                );
-                split.push(toml::Value::Table(one));
+            // At most one run in five is repeated, so a busy machine cannot double the time.
+            if busy <= DISTURBED_CPUS || attempt == 1 || 5 * (self.reruns + 1) > self.started {
+                self.other.push(busy);
+                return Ok(());
             }
+            self.reruns += 1;
         }
-    }
-    doc.insert("group".into(), toml::Value::Array(split));
-    Ok(toml::to_string(&doc)?)
-}
-
-fn run_one_suite(
-    opts: &CompareValidateOptions,
-    suite_file: &Path,
-    out: &Path,
-    filter: &str,
-) -> Result<(), Failure> {
-    let summary = orchestrate::run_suite(&RunOptions {
-        suite: suite_file.display().to_string(),
-        out: Some(out.to_path_buf()),
-        only_lang: None,
-        filter: Some(filter.to_owned()),
-        dry_run: false,
-        rust_runner: opts.rust_runner.clone(),
-        go_runner: opts.go_runner.clone(),
-        trace_cache: opts.trace_cache.clone(),
-        run_timeout: Some(std::time::Duration::from_secs(600)),
-        workloads_dir: opts.workloads_dir.clone(),
-        suites_dir: opts.suites_dir.clone(),
-    })?;
-    match summary {
-        RunSummary::Executed { outcome, .. } if outcome.all_ok() && !outcome.interrupted => Ok(()),
-        _ => Err(Failure::Failed(anyhow!(
-            "{}: the suite did not complete (see above)",
-            out.display()
-        ))),
+        Ok(())
     }
 }
 
-fn chunk_dir(series: &Path, repeat: u32) -> PathBuf {
-    let name = series
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    series.with_file_name(format!("{name}.r{repeat}"))
-}
-
-/// Copies the run files (`.jsonl`, `.hlog`) of the chunks `<series>.r1 …` into
-/// `<series>`, one results directory per series. The chunks keep their manifests.
-fn merge_chunks(series: &Path, repeats: u32) -> anyhow::Result<()> {
-    std::fs::create_dir_all(series)
-        .with_context(|| format!("{}: cannot create", series.display()))?;
-    for k in 1..=repeats {
-        let chunk = chunk_dir(series, k);
-        for entry in std::fs::read_dir(&chunk)
-            .with_context(|| format!("{}: cannot read", chunk.display()))?
-        {
-            let path = entry?.path();
-            if path
-                .extension()
-                .is_some_and(|e| e == "jsonl" || e == "hlog")
-            {
-                let to = series.join(path.file_name().expect("a file"));
-                std::fs::copy(&path, &to).with_context(|| {
-                    format!("{}: cannot copy to {}", path.display(), to.display())
-                })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `mapbench compare-validate`: A/A and power runs, their compare tables, and
-/// `compare-validation.md` in `opts.out`.
+/// `mapbench compare-validate`: A/A, power and true-size series, cell by cell, their
+/// compare tables, and `compare-validation.md` in `opts.out`.
 pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidation, Failure> {
     let started = Instant::now();
     let bad = Failure::BadInput;
     let spec =
         crate::suite::resolve(VALIDATION_SUITE, &opts.suites_dir).map_err(|e| bad(e.into()))?;
-    let text = std::fs::read_to_string(&spec)
-        .with_context(|| format!("{}: cannot read", spec.display()))
-        .map_err(bad)?;
-    let runs = opts.out.join("runs");
-    if runs.exists() {
+    let suite = crate::suite::load(&spec, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
+    let runs_dir = opts.out.join("runs");
+    if runs_dir.exists() {
         return Err(bad(anyhow!(
             "{}: already exists; compare-validate writes fresh runs (remove it first)",
-            runs.display()
+            runs_dir.display()
         )));
     }
-    std::fs::create_dir_all(&runs)
-        .with_context(|| format!("{}: cannot create", runs.display()))
-        .map_err(Failure::Failed)?;
-    let base_overrides: Vec<(&str, u64)> = opts
+    let logs = runs_dir.join("logs");
+    for d in SERIES
+        .iter()
+        .map(|s| runs_dir.join(s))
+        .chain([logs.clone()])
+    {
+        std::fs::create_dir_all(&d)
+            .with_context(|| format!("{}: cannot create", d.display()))
+            .map_err(Failure::Failed)?;
+    }
+    orchestrate::install_interrupt_handler().map_err(Failure::Failed)?;
+    let repo = crate::runners::repo_root();
+    let runners = orchestrate::prepare_runners(
+        &Lang::ALL,
+        opts.rust_runner.as_deref(),
+        opts.go_runner.as_deref(),
+        &repo,
+    )?;
+    let registries = crate::suite::Registries {
+        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
+    };
+    let (cells, _) = suite
+        .cells(&registries, &Lang::ALL)
+        .map_err(|e| bad(e.into()))?;
+    let repeats = opts
         .repeats
-        .map(|r| vec![("repeats", u64::from(r))])
-        .unwrap_or_default();
-    let suite_a = runs.join(format!("{VALIDATION_SUITE}.toml"));
-    write_file(
-        &suite_a,
-        &suite_with(&text, &base_overrides, &spec).map_err(bad)?,
-    )
-    .map_err(Failure::Failed)?;
-    let (a1, a2, b) = (runs.join("a1"), runs.join("a2"), runs.join("b-delay"));
-    let suite = crate::suite::load(&suite_a, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
-    let repeats = suite.groups.iter().map(|g| g.repeats).max().unwrap_or(1);
-    if repeats > 9 {
-        // Each repeat is selected with `--filter -r<k>`, which must not also match -r1k.
-        return Err(bad(anyhow!(
-            "{}: repeats: compare-validate takes at most 9, found {repeats}",
-            spec.display()
-        )));
-    }
-    // Repeat by repeat, the three series take turns (A1 A2 B, then A2 B A1, then B A1
-    // A2, …) so that drift of the machine's speed during the session falls on all three
-    // alike; each chunk is its own results directory, merged per series afterwards.
-    let mut delay: Option<(Vec<MapDelay>, Option<f64>)> = None;
-    let mut suite_b = PathBuf::new();
-    for k in 1..=repeats {
-        let filter = format!("-r{k}");
-        for i in 0..3 {
-            let series = (i + k as usize - 1) % 3;
-            if series == 2 && delay.is_none() {
-                // B needs its delays: per map, from the A1 runs so far.
-                let (costs, timer) = per_map_costs(&chunk_dir(&a1, k))?;
-                let delays: Vec<MapDelay> = costs
-                    .into_iter()
-                    .map(|((lang, map), ns)| MapDelay {
-                        lang,
-                        map,
-                        per_thread_ns: ns,
-                        delay_ns: opts
-                            .delay_ns
-                            .unwrap_or_else(|| (ns * POWER_SLOWDOWN).round().max(1.0) as u64),
-                    })
-                    .collect();
-                let base = suite_with(&text, &base_overrides, &spec).map_err(bad)?;
-                suite_b = runs.join(format!("{VALIDATION_SUITE}-delay.toml"));
-                write_file(
-                    &suite_b,
-                    &suite_with_delays(&base, &delays, &spec).map_err(bad)?,
-                )
-                .map_err(Failure::Failed)?;
-                delay = Some((delays, timer));
-            }
-            let (dir, file) = match series {
-                0 => (&a1, &suite_a),
-                1 => (&a2, &suite_a),
-                _ => (&b, &suite_b),
-            };
-            run_one_suite(opts, file, &chunk_dir(dir, k), &filter)?;
+        .unwrap_or_else(|| cells.iter().map(|c| c.repeats).max().unwrap_or(1));
+    let truth_pairs = opts.truth_pairs.unwrap_or(repeats);
+    let cache = opts
+        .trace_cache
+        .clone()
+        .unwrap_or_else(|| crate::runners::target_dir(&repo).join("traces"));
+    let mut traces: Vec<(crate::workload::Workload, PathBuf)> = Vec::new();
+    for c in &cells {
+        if !traces.iter().any(|(w, _)| *w == c.workload) {
+            let t = orchestrate::ensure_trace(&cache, &c.workload).map_err(Failure::Failed)?;
+            traces.push((c.workload.clone(), t.path));
         }
     }
-    for dir in [&a1, &a2, &b] {
-        merge_chunks(dir, repeats).map_err(Failure::Failed)?;
+    let mut runs = Runs {
+        runners: &runners,
+        logs,
+        started: 0,
+        reruns: 0,
+        other: Vec::new(),
+    };
+    let dir = |i: usize| runs_dir.join(SERIES[i]);
+    let mut delays = Vec::new();
+    // Cell by cell, so that the runs compared with each other are seconds apart; within
+    // a cell the three series take turns repeat by repeat (A1 A2 B, then A2 B A1, then
+    // B A1 A2, …), then the truth pairs alternate (TA TB, TB TA, …).
+    for (ci, cell) in cells.iter().enumerate() {
+        let trace = &traces
+            .iter()
+            .find(|(w, _)| *w == cell.workload)
+            .expect("traced")
+            .1;
+        let key = CellKey {
+            workload: cell.workload.name.clone(),
+            lang: cell.lang,
+            map: cell.map.clone(),
+            threads: cell.threads(),
+        };
+        let mut delay: Option<u64> = None;
+        for k in 1..=repeats {
+            let id = cell.run_id(&suite.name, k);
+            for i in 0..3 {
+                let series = (i + k as usize - 1) % 3;
+                if orchestrate::interrupted() {
+                    return Err(Failure::Failed(anyhow!("interrupted")));
+                }
+                let d = if series == 2 { delay.unwrap_or(0) } else { 0 };
+                runs.run(cell, trace, &dir(series), &id, d)?;
+                if k == 1 && series == 1 {
+                    // A1 and A2 of repeat 1 are in: B's delay for this cell.
+                    let rates: Vec<f64> = [0, 1]
+                        .iter()
+                        .filter_map(|&s| {
+                            let f = dir(s).join(format!("{id}.jsonl"));
+                            Metric::Throughput.sample(&results::read_run(&f).ok()?)
+                        })
+                        .collect();
+                    // The faster of the two: disturbance only ever slows a run down.
+                    let rate = rates.iter().copied().reduce(f64::max).ok_or_else(|| {
+                        Failure::Failed(anyhow!("{id}: no throughput in the first A runs"))
+                    })?;
+                    let per_thread_ns = f64::from(cell.threads()) * 1e9 / rate;
+                    let d = opts
+                        .delay_ns
+                        .unwrap_or_else(|| delay_for(per_thread_ns, POWER_SLOWDOWN));
+                    delay = Some(d);
+                    delays.push(CellDelay {
+                        cell: key.clone(),
+                        per_thread_ns,
+                        delay_ns: d,
+                    });
+                }
+            }
+        }
+        let d = delay.unwrap_or(0);
+        for k in 1..=truth_pairs {
+            let id = cell.run_id(&suite.name, k);
+            let order = if k % 2 == 1 { [3, 4] } else { [4, 3] };
+            for s in order {
+                runs.run(cell, trace, &dir(s), &id, if s == 4 { d } else { 0 })?;
+            }
+        }
+        eprintln!(
+            "mapbench: compare-validate: cell {}/{} {key} done ({} runs so far, {:.0} s)",
+            ci + 1,
+            cells.len(),
+            runs.started,
+            started.elapsed().as_secs_f64()
+        );
     }
-    let (delays, timer_overhead_ns) = delay.expect("B ran");
-    let aa = compare_dirs(&a1, &a2, Metric::Throughput, opts.alpha)?;
-    let power = compare_dirs(&a1, &b, Metric::Throughput, opts.alpha)?;
+    let aa = compare_dirs(&dir(0), &dir(1), Metric::Throughput, opts.alpha)?;
+    let power = compare_dirs(&dir(0), &dir(2), Metric::Throughput, opts.alpha)?;
+    let truth = compare_dirs(&dir(3), &dir(4), Metric::Throughput, opts.alpha)?;
     let v = CompareValidation {
         aa,
         power,
+        truth,
         delays,
-        timer_overhead_ns,
+        repeats,
+        truth_pairs,
+        runs: runs.started,
+        reruns: runs.reruns,
+        other_cpus: stats::median(&runs.other).unwrap_or(0.0),
         seconds: started.elapsed().as_secs_f64(),
     };
     let command = crate::validate::regenerate_command();
-    let tables = [
-        ("compare-aa.md", &v.aa, "A/A"),
-        ("compare-power.md", &v.power, "power"),
-    ];
-    for (file, c, _) in tables {
+    for (file, c) in [("compare-aa.md", &v.aa), ("compare-power.md", &v.power)] {
         write_file(&opts.out.join(file), &render_markdown(c, &command)).map_err(Failure::Failed)?;
     }
     write_file(
@@ -971,7 +1108,30 @@ fn fraction(k: usize, n: usize) -> String {
     }
 }
 
-/// `compare-validation.md`: what was run, the two fractions, the runtime, the tables.
+fn flagged(c: &Comparison) -> usize {
+    c.count(Verdict::Slower) + c.count(Verdict::Faster)
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |c| format!("{:+.1}%", c * 100.0))
+}
+
+/// Per thread count, the power rows flagged slower over the rows.
+fn power_by_threads(v: &CompareValidation, threads: u32) -> (usize, usize) {
+    let rows: Vec<&Row> = v
+        .power
+        .rows
+        .iter()
+        .filter(|r| r.cell.threads == threads)
+        .collect();
+    (
+        rows.iter().filter(|r| r.verdict == Verdict::Slower).count(),
+        rows.len(),
+    )
+}
+
+/// `compare-validation.md`: what was run, the summary, per cell the delay, its nominal
+/// and true size and the verdicts, then the tables.
 pub fn render_validation(v: &CompareValidation, command: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -979,81 +1139,47 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         "<!-- Generated by `mapbench compare-validate`; do not edit. Regenerate with the command below. -->\n"
     );
     let _ = writeln!(s, "```sh\n{command}\n```\n");
-    let flagged = |c: &Comparison| c.count(Verdict::Slower) + c.count(Verdict::Faster);
-    let median_change = |c: &Comparison| {
-        let v: Vec<f64> = c.rows.iter().filter_map(|r| r.change).collect();
-        stats::median(&v).map_or("—".into(), |m| format!("{:+.1}%", m * 100.0))
-    };
+    let cells = v.aa.rows.len();
     let _ = writeln!(
         s,
-        "Suite `{VALIDATION_SUITE}` run as three series from one build: A1, A2 (the \
-         same) and B, in which the runners spin for `op_delay_ns` after every op. Each map \
-         gets its own delay, {:.0}% of its median per-thread time per op in A1's first \
-         repeat, so that every cell is slowed by about the same share. The series take turns \
-         repeat by repeat (A1 A2 B, then A2 B A1, then B A1 A2, …), so drift of the \
-         machine's speed falls on all three alike. Throughput, alpha {}. Whole run: {:.0} s.\n",
+        "Suite `{VALIDATION_SUITE}`, {cells} cells, run cell by cell as five series from one \
+         build: A1 and A2 (the same), B (the runners' `--op-delay-ns`, a spin inside every \
+         op), {} repeats each, the three taking turns repeat by repeat (A1 A2 B, A2 B A1, \
+         B A1 A2, …); then {} alternating pairs of truth A and truth B (B's delay again), \
+         to measure the true size of the injected change with many repeats. Each cell's \
+         delay is set from its first A1 and A2 runs so that, if it simply added to every \
+         op, throughput would drop by {:.0}%. The compare is the one `mapbench compare` \
+         makes: paired by repeat number, alpha {}. {} runs in {:.0} s; {} run again \
+         because the rest of the machine used more than {} CPUs meanwhile; the rest of \
+         the machine used {:.2} CPUs during the median kept run.\n",
+        v.repeats,
+        v.truth_pairs,
         POWER_SLOWDOWN * 100.0,
         v.aa.alpha,
-        v.seconds
+        v.runs,
+        v.seconds,
+        v.reruns,
+        DISTURBED_CPUS,
+        v.other_cpus
     );
+    s.push_str(&method_paragraph(Metric::Throughput, v.aa.alpha));
     let _ = writeln!(
         s,
-        "The delay is a dependent multiply-add chain whose step cost each runner calibrates \
-         once, single-threaded, at start-up (each run records `op_delay_steps` and \
-         `op_delay_ns_per_step`). \"If it simply added\" is the change a delay of that \
-         length would make if it only lengthened every op; the measured change is what it \
-         really did. They differ when the delay changes how the threads interact: with a \
-         lock, a thread that relocks at once tends to keep the lock and its cache line, and \
-         a pause between ops turns that into a hand-off between cores; and two busy vCPUs \
-         that share a core slow each other's spin. For reference, a clock read costs about \
-         {} ns here (the runs' `timer_overhead_ns`).\n",
-        v.timer_overhead_ns
-            .map_or("an unknown number of".to_owned(), |t| format!("{t:.0}"))
+        "| test | cells | flagged (p < alpha) | ↓ slower | ↑ faster | median change |"
     );
-    let _ = writeln!(
-        s,
-        "| map | lang | A1 per-thread ns/op | delay ns | change if it simply added | measured change |"
-    );
-    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
-    for d in &v.delays {
-        let measured = v
-            .power
-            .rows
-            .iter()
-            .find(|r| r.cell.lang == d.lang && r.cell.map == d.map)
-            .and_then(|r| r.change)
-            .map_or("—".into(), |c| format!("{:+.1}%", c * 100.0));
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.1} | {} | {:+.1}% | {measured} |",
-            d.map,
-            d.lang,
-            d.per_thread_ns,
-            d.delay_ns,
-            d.expected_change() * 100.0
-        );
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "| test | compared | cells flagged (p < alpha) | ↓ slower | ↑ faster | median change | expected |"
-    );
-    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---|");
-    for (name, c, expected) in [
-        (
-            "A/A: A1 vs A2",
-            &v.aa,
-            format!("about {:.0}% flagged, either way", v.aa.alpha * 100.0),
-        ),
-        (
-            "power: A1 vs B (delayed)",
-            &v.power,
-            "most flagged ↓ slower".to_owned(),
-        ),
+    let _ = writeln!(s, "|---|---:|---|---:|---:|---:|");
+    let median_change = |c: &Comparison| {
+        let v: Vec<f64> = c.rows.iter().filter_map(|r| r.change).collect();
+        pct(stats::median(&v))
+    };
+    for (name, c) in [
+        ("A/A: A1 vs A2", &v.aa),
+        ("power: A1 vs B (delayed)", &v.power),
+        ("truth: truth A vs truth B", &v.truth),
     ] {
         let _ = writeln!(
             s,
-            "| {name} | {} | {} | {} | {} | {} | {expected} |",
+            "| {name} | {} | {} | {} | {} | {} |",
             c.rows.len(),
             fraction(flagged(c), c.testable()),
             c.count(Verdict::Slower),
@@ -1061,81 +1187,141 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
             median_change(c)
         );
     }
+    let _ = writeln!(s);
+    let half: Vec<f64> =
+        v.aa.rows
+            .iter()
+            .filter_map(|r| r.change_ci)
+            .map(|c| (c.hi - c.lo) / 2.0)
+            .collect();
+    let true_sizes: Vec<f64> = v.truth.rows.iter().filter_map(|r| r.change).collect();
+    let _ = writeln!(
+        s,
+        "| what one compare can detect here | value |\n|---|---:|\n\
+         | A/A change interval, median half-width over the cells | {} |\n\
+         | A/A change interval, largest half-width | {} |\n\
+         | true size of the injected change, median over the cells | {} |\n\
+         | true size of the injected change, smallest cell | {} |\n\
+         | true size of the injected change, largest cell | {} |\n",
+        pct(stats::median(&half)).trim_start_matches('+'),
+        pct(half.iter().copied().reduce(f64::max)).trim_start_matches('+'),
+        pct(stats::median(&true_sizes)),
+        pct(true_sizes.iter().copied().reduce(f64::max)),
+        pct(true_sizes.iter().copied().reduce(f64::min)),
+    );
+    let _ = writeln!(s, "| threads | power: cells flagged ↓ slower |");
+    let _ = writeln!(s, "|---:|---|");
+    let mut threads: Vec<u32> = v.power.rows.iter().map(|r| r.cell.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    for t in threads {
+        let (k, n) = power_by_threads(v, t);
+        let _ = writeln!(s, "| {t} | {} |", fraction(k, n));
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Per cell: the delay, the change it would make if it simply added, its true size \
+         (median ratio of the truth pairs, with its 95% interval), and what one compare saw \
+         (A/A and power).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| cell | per-thread ns/op | delay ns | nominal | true change | true 95% CI | A/A change | A/A | power change | power |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---|---:|---|---:|---|");
+    for d in &v.delays {
+        let find = |c: &Comparison| c.rows.iter().find(|r| r.cell == d.cell).cloned();
+        let (aa, pw, tr) = (find(&v.aa), find(&v.power), find(&v.truth));
+        let ci = tr
+            .as_ref()
+            .and_then(|r| r.change_ci)
+            .map_or("—".into(), |c| {
+                format!("{:+.1}% – {:+.1}%", c.lo * 100.0, c.hi * 100.0)
+            });
+        let mark = |r: &Option<Row>| r.as_ref().map_or("—", |r| r.verdict.mark());
+        let _ = writeln!(
+            s,
+            "| `{}` | {:.1} | {} | {:+.1}% | {} | {ci} | {} | {} | {} | {} |",
+            d.cell,
+            d.per_thread_ns,
+            d.delay_ns,
+            d.expected_change() * 100.0,
+            pct(tr.as_ref().and_then(|r| r.change)),
+            pct(aa.as_ref().and_then(|r| r.change)),
+            mark(&aa),
+            pct(pw.as_ref().and_then(|r| r.change)),
+            mark(&pw),
+        );
+    }
     let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
     s.push_str(&render_tables(&v.aa));
     let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
     s.push_str(&render_tables(&v.power));
+    let _ = writeln!(
+        s,
+        "##### True size: truth A (base) vs truth B, delayed (new)\n"
+    );
+    s.push_str(&render_tables(&v.truth));
     s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
-    fn suite_overrides_go_under_defaults_and_replace_existing_keys() {
-        let text = "name = \"x\"\n[defaults]\nrepeats = 5\nops_per_thread = 1\n[[group]]\n";
-        let out = suite_with(
-            text,
-            &[("repeats", 7), ("op_delay_ns", 3)],
-            Path::new("s.toml"),
-        )
-        .unwrap();
+    fn runs_pair_by_repeat_number_or_not_at_all() {
         assert_eq!(
-            out,
-            "name = \"x\"\n[defaults]\nrepeats = 7\nop_delay_ns = 3\nops_per_thread = 1\n[[group]]\n"
+            repeat_of("compare-check-rust-dashmap-foldhash-read-heavy-t2-r7"),
+            Some(7)
         );
-        let err = suite_with("name = \"x\"\n", &[], Path::new("s.toml")).unwrap_err();
-        assert!(err.to_string().contains("s.toml"));
+        assert_eq!(repeat_of("r-x-r12"), Some(12));
+        assert_eq!(repeat_of("no-repeat"), None);
+        // Pairs in any order; the ratio is new ÷ base.
+        let r = pair_ratios(&[(1, 10.0), (2, 20.0)], &[(2, 10.0), (1, 5.0)]).unwrap();
+        assert_eq!(r, vec![0.5, 0.5]);
+        // A run without its partner, a repeated number, one pair only, or an id without
+        // a number: unpaired.
+        assert!(pair_ratios(&[(1, 1.0), (2, 1.0)], &[(1, 1.0), (3, 1.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0), (1, 1.0)], &[(1, 1.0), (2, 1.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0)], &[(1, 1.0)]).is_none());
+        assert!(pair_ratios(&[(0, 1.0), (0, 2.0)], &[(0, 1.0), (0, 2.0)]).is_none());
+        assert!(pair_ratios(&[(1, 1.0), (2, 1.0)], &[(1, 1.0)]).is_none());
     }
 
     #[test]
-    fn the_delayed_suite_has_one_group_per_map_with_its_delay() {
-        let text = "name = \"x\"\n[defaults]\nrepeats = 2\n\n[[group]]\nname = \"g\"\n\
-                    workloads = [\"w\"]\nthreads = [2]\nrust = [\"a\", \"b\"]\ngo = [\"c\"]\n";
-        let d = |lang, map: &str, delay_ns| MapDelay {
-            lang,
-            map: map.into(),
-            per_thread_ns: 100.0,
-            delay_ns,
+    fn the_delay_is_the_additive_cost_of_the_asked_slowdown() {
+        // t = 90 ns, 10 %: d = 10 ns, and 10 / (90 + 10) = 10 %.
+        assert_eq!(delay_for(90.0, 0.10), 10);
+        let d = CellDelay {
+            cell: CellKey {
+                workload: "w".into(),
+                lang: Lang::Rust,
+                map: "m".into(),
+                threads: 1,
+            },
+            per_thread_ns: 90.0,
+            delay_ns: delay_for(90.0, 0.10),
         };
-        let delays = [
-            d(Lang::Rust, "a", 10),
-            d(Lang::Rust, "b", 20),
-            d(Lang::Go, "c", 30),
-        ];
-        let out = suite_with_delays(text, &delays, Path::new("s.toml")).unwrap();
-        let doc: toml::Table = toml::from_str(&out).unwrap();
-        let groups = doc["group"].as_array().unwrap();
-        let got: Vec<(String, String, i64)> = groups
-            .iter()
-            .map(|g| {
-                let (lang, maps) = if g["rust"].as_array().unwrap().is_empty() {
-                    ("go", g["go"].as_array().unwrap())
-                } else {
-                    ("rust", g["rust"].as_array().unwrap())
-                };
-                assert_eq!(maps.len(), 1);
-                (
-                    lang.to_owned(),
-                    maps[0].as_str().unwrap().to_owned(),
-                    g["op_delay_ns"].as_integer().unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("rust".into(), "a".into(), 10),
-                ("rust".into(), "b".into(), 20),
-                ("go".into(), "c".into(), 30)
-            ]
-        );
-        assert_eq!(doc["defaults"]["repeats"].as_integer(), Some(2));
-        assert!((delays[0].expected_change() + 10.0 / 110.0).abs() < 1e-12);
-        // A map without an A1 measurement is an error naming the file.
-        let err = suite_with_delays(text, &delays[..2], Path::new("s.toml")).unwrap_err();
-        assert!(err.to_string().contains("s.toml") && err.to_string().contains("go c"));
+        assert!((d.expected_change() + 0.10).abs() < 1e-12);
+        // Never less than 1 ns (0 would turn the delay off).
+        assert_eq!(delay_for(1.0, 0.10), 1);
+    }
+
+    #[test]
+    fn other_cpus_subtract_the_child() {
+        let at = Instant::now();
+        let a = CpuClock {
+            machine_busy_s: 10.0,
+            children_s: 1.0,
+            at,
+        };
+        let b = CpuClock {
+            machine_busy_s: 11.5,
+            children_s: 1.8,
+            at: at + std::time::Duration::from_secs(1),
+        };
+        assert!((other_cpus(a, b) - 0.7).abs() < 1e-9);
     }
 
     #[test]

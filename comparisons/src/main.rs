@@ -7,8 +7,8 @@
 //!              [--rust-runner PATH] [--go-runner PATH] [--trace-cache DIR] [--run-timeout SECS]
 //! mapbench check RESULTS_DIR
 //! mapbench report RESULTS_DIR --out DIR [--title TEXT]
-//! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.05] [--metric throughput|p99]
-//! mapbench compare-validate --out DIR [--repeats N] [--delay-ns D]
+//! mapbench compare BASE_DIR NEW_DIR [--out FILE.md] [--alpha 0.01] [--metric throughput|p99]
+//! mapbench compare-validate --out DIR [--repeats N] [--truth-pairs N] [--delay-ns D]
 //! mapbench cachesim-figure CSV --out DIR
 //! mapbench chapter-figure NAME INPUT... --out DIR
 //! mapbench tails RESULTS_DIR... --out DIR
@@ -173,7 +173,7 @@ enum Command {
         #[arg(long, value_name = "FILE.md")]
         out: Option<PathBuf>,
         /// Significance level of the two-sided test.
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = compare::DEFAULT_ALPHA)]
         alpha: f64,
         #[arg(long, value_enum, default_value = "throughput")]
         metric: compare::Metric,
@@ -187,8 +187,12 @@ enum Command {
         /// Runs per cell [default: the suite's].
         #[arg(long, value_name = "N")]
         repeats: Option<u32>,
-        /// One delay per op for every map in the power run [default: per map, 10% of its
-        /// per-thread ns/op in the first A1 repeat].
+        /// Pairs per cell measuring the true size of the injected change [default: the
+        /// repeats].
+        #[arg(long, value_name = "N")]
+        truth_pairs: Option<u32>,
+        /// One delay per op for every cell in the power run [default: per cell, the delay
+        /// that would cut throughput by 10% if it simply added, from its first A runs].
         #[arg(long, value_name = "D")]
         delay_ns: Option<u64>,
         #[command(flatten)]
@@ -352,19 +356,21 @@ fn main() -> ExitCode {
         Command::CompareValidate {
             out,
             repeats,
+            truth_pairs,
             delay_ns,
             runners,
             trace_cache,
         } => compare::compare_validate(&compare::CompareValidateOptions {
             out,
             repeats,
+            truth_pairs,
             delay_ns,
             rust_runner: runners.rust_runner,
             go_runner: runners.go_runner,
             trace_cache,
             workloads_dir: workloads_dir(),
             suites_dir: suites_dir(),
-            alpha: 0.05,
+            alpha: compare::DEFAULT_ALPHA,
         })
         .map(|_| ExitCode::SUCCESS),
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),

@@ -192,6 +192,142 @@ pub fn normal_sf(z: f64) -> f64 {
     0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
 }
 
+/// The result of a two-sided Wilcoxon signed-rank test of paired differences.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignedRank {
+    /// W+: the sum of the ranks of |d| over the positive differences (midranks for ties).
+    pub w_plus: f64,
+    /// Pairs used (non-zero differences; zeros are dropped, Wilcoxon's convention).
+    pub n: usize,
+    pub p: f64,
+    /// Whether `p` came from the exact null distribution.
+    pub exact: bool,
+}
+
+/// Two-sided Wilcoxon signed-rank test of paired differences `d` (for compare: the log
+/// of new ÷ base per pair of runs). Exact (the 2^n sign assignments counted) when no
+/// two |d| tie and n <= [`EXACT_MAX_N`]; otherwise the normal approximation with the
+/// tie correction of the variance and a continuity correction of 1/2 (R's
+/// `wilcox.test(paired = TRUE, exact = FALSE, correct = TRUE)`). `None` when every
+/// difference is zero or there are none.
+pub fn signed_rank(d: &[f64]) -> Option<SignedRank> {
+    let mut abs: Vec<(f64, bool)> = d
+        .iter()
+        .filter(|v| **v != 0.0)
+        .map(|&v| (v.abs(), v > 0.0))
+        .collect();
+    let n = abs.len();
+    if n == 0 {
+        return None;
+    }
+    abs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut w_plus = 0.0;
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && abs[j + 1].0 == abs[i].0 {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
+        let midrank = (i + j) as f64 / 2.0 + 1.0;
+        w_plus += abs[i..=j].iter().filter(|a| a.1).count() as f64 * midrank;
+        tie_term += t * t * t - t;
+        i = j + 1;
+    }
+    if tie_term == 0.0 && n <= EXACT_MAX_N {
+        return Some(SignedRank {
+            w_plus,
+            n,
+            p: signed_rank_exact_p(n, w_plus as usize),
+            exact: true,
+        });
+    }
+    let nf = n as f64;
+    let mean = nf * (nf + 1.0) / 4.0;
+    let var = nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0 - tie_term / 48.0;
+    let p = if var <= 0.0 {
+        1.0
+    } else {
+        let z = ((w_plus - mean).abs() - 0.5).max(0.0) / var.sqrt();
+        (2.0 * normal_sf(z)).min(1.0)
+    };
+    Some(SignedRank {
+        w_plus,
+        n,
+        p,
+        exact: false,
+    })
+}
+
+/// The exact two-sided p-value of W+ = `w` with `n` pairs (no ties):
+/// `min(1, 2 · min(P(W <= w), P(W >= w)))`, the null distribution being the subset sums
+/// of {1, …, n}, each subset with probability 2^-n.
+pub fn signed_rank_exact_p(n: usize, w: usize) -> f64 {
+    let max = n * (n + 1) / 2;
+    let mut counts = vec![0.0_f64; max + 1];
+    counts[0] = 1.0;
+    for r in 1..=n {
+        for s in (r..=max).rev() {
+            counts[s] += counts[s - r];
+        }
+    }
+    let total = 2f64.powi(n as i32);
+    let w = w.min(max);
+    let lower: f64 = counts[..=w].iter().sum();
+    let upper: f64 = counts[w..].iter().sum();
+    (2.0 * lower.min(upper) / total).min(1.0)
+}
+
+/// The smallest two-sided p-value the signed-rank test can give with `n` pairs (every
+/// pair the same way): 2^(1-n), capped at 1.
+pub fn signed_rank_min_p(n: usize) -> f64 {
+    if n == 0 {
+        1.0
+    } else {
+        (2.0 / 2f64.powi(n as i32)).min(1.0)
+    }
+}
+
+/// The `q` quantile of sorted values, linearly interpolated between order statistics
+/// (R's type 7, numpy's default): `q = 0.5` is the median.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() || !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let h = (v.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
+}
+
+/// The quantile of a run's per-interval rates at which compare reads it.
+pub const RATE_QUANTILE: f64 = 0.75;
+
+/// A run's robust rate: the upper quartile ([`RATE_QUANTILE`]) of its per-interval
+/// rates (ops ÷ seconds), over the intervals at least half as long as `nominal_ns` (a
+/// last, cut-short interval is left out). Preemption, steal and other jobs only ever
+/// take time away from an interval, so they lower some intervals' rates; as long as
+/// a quarter of the intervals ran undisturbed, the upper quartile does not move.
+/// `None` with fewer than `min_intervals` such intervals (the caller then falls back to
+/// the whole-run rate).
+pub fn interval_rate(
+    intervals: &[(u64, u64)],
+    nominal_ns: u64,
+    min_intervals: usize,
+) -> Option<f64> {
+    let rates: Vec<f64> = intervals
+        .iter()
+        .filter(|(_, ns)| *ns > 0 && 2 * *ns >= nominal_ns)
+        .map(|&(ops, ns)| ops as f64 * 1e9 / ns as f64)
+        .collect();
+    if rates.len() < min_intervals.max(1) {
+        return None;
+    }
+    quantile(&rates, RATE_QUANTILE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +428,115 @@ mod tests {
         assert!(!ci.reaches(0.95));
         assert!(median_ci(&[1.0], 0.95).is_none());
         assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
+    }
+
+    #[test]
+    #[allow(clippy::approx_constant)] // 3.14 is a measurement in R's example data, not π
+    fn signed_rank_exact_matches_r_and_the_tables() {
+        // Every pair the same way: W+ = n(n+1)/2, p = 2 / 2^n.
+        let r = signed_rank(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]).unwrap();
+        assert!(r.exact);
+        assert_eq!((r.w_plus, r.n), (21.0, 6));
+        assert!(close(r.p, 2.0 / 64.0, 1e-15));
+        assert!(close(signed_rank_min_p(6), 2.0 / 64.0, 1e-15));
+        assert!(signed_rank_min_p(5) > 0.05 && signed_rank_min_p(6) < 0.05);
+        // R: wilcox.test(c(1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30),
+        //   c(0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29), paired = TRUE)
+        // V = 40, p-value = 0.03906.
+        let x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+        let y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+        let d: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a - b).collect();
+        let r = signed_rank(&d).unwrap();
+        assert_eq!(r.w_plus, 40.0);
+        assert!(close(r.p, 20.0 / 512.0, 1e-12), "{}", r.p);
+        // Two-tailed alpha = 0.05 critical values of the smaller rank sum (standard
+        // table): n = 8 → 3, n = 10 → 8, n = 12 → 13.
+        for (n, crit) in [(8, 3), (10, 8), (12, 13)] {
+            assert!(signed_rank_exact_p(n, crit) <= 0.05, "n={n}");
+            assert!(signed_rank_exact_p(n, crit + 1) > 0.05, "n={n}");
+        }
+        // Symmetric; the middle has p = 1; zeros are dropped; nothing left is None.
+        assert!(close(
+            signed_rank_exact_p(9, 5),
+            signed_rank_exact_p(9, 40),
+            1e-15
+        ));
+        assert_eq!(signed_rank_exact_p(4, 5), 1.0);
+        assert_eq!(signed_rank(&[0.0, 0.5, 0.0]).unwrap().n, 1);
+        assert!(signed_rank(&[0.0, 0.0]).is_none());
+    }
+
+    #[test]
+    fn signed_rank_ties_use_the_normal_approximation() {
+        // d = 1 1 2 -2 3 3 3 4: |d| ranks 1.5 1.5 3.5 3.5 6 6 6 8; W+ = 32.5 (all but
+        // the -2). Ties {1,1}, {2,2}, {3,3,3}: Σ(t³-t) = 6 + 6 + 24 = 36.
+        // var = 8·9·17/24 - 36/48 = 50.25; z = (|32.5 - 18| - 0.5)/√50.25 = 1.97497…
+        // p = 0.04828 (R: wilcox.test(d, exact = FALSE)$p.value = 0.04828).
+        let r = signed_rank(&[1.0, 1.0, 2.0, -2.0, 3.0, 3.0, 3.0, 4.0]).unwrap();
+        assert!(!r.exact);
+        assert_eq!(r.w_plus, 32.5);
+        assert!(close(r.p, 2.0 * normal_sf(14.0 / 50.25_f64.sqrt()), 1e-12));
+        assert!(close(r.p, 0.048_28, 5e-5), "{}", r.p);
+    }
+
+    #[test]
+    fn paired_ratios_see_a_shift_that_unpaired_runs_hide() {
+        // Runs whose speed drifts a lot from pair to pair (a shared machine), with new
+        // 5 % slower than base in every pair: the rank-sum test on the two sets cannot
+        // see it, the signed-rank test on the per-pair log ratios can.
+        let base: Vec<f64> = [10.0, 14.0, 8.0, 12.0, 9.0, 15.0, 11.0, 13.0]
+            .iter()
+            .map(|v| v * 1e6)
+            .collect();
+        let new: Vec<f64> = base.iter().map(|b| b * 0.95).collect();
+        assert!(mann_whitney(&base, &new).unwrap().p > 0.3);
+        let d: Vec<f64> = base.iter().zip(&new).map(|(b, n)| (n / b).ln()).collect();
+        let r = signed_rank(&d).unwrap();
+        assert_eq!(r.w_plus, 0.0);
+        assert!(r.p < 0.01, "{}", r.p);
+        // The same runs against themselves, reshuffled into pairs: no signal.
+        let mut shuffled = base.clone();
+        shuffled.rotate_left(3);
+        let d: Vec<f64> = base
+            .iter()
+            .zip(&shuffled)
+            .map(|(b, n)| (n / b).ln())
+            .collect();
+        assert!(signed_rank(&d).unwrap().p > 0.05);
+    }
+
+    #[test]
+    fn the_interval_rate_ignores_disturbed_intervals_and_the_short_tail() {
+        // 10 ms intervals of 100k ops (10 M ops/s); three of eight preempted (10k, 0 and
+        // 50k ops); a last, 2 ms interval that is left out.
+        let mut iv = vec![(100_000u64, 10_000_000u64); 8];
+        iv[1] = (10_000, 10_000_000);
+        iv[3] = (0, 10_000_000);
+        iv[6] = (50_000, 10_000_000);
+        iv.push((1_000, 2_000_000));
+        let r = interval_rate(&iv, 10_000_000, 3).unwrap();
+        assert!(close(r, 1e7, 1e-6), "{r}");
+        // The whole-run mean moves by the disturbance; the upper quartile does not.
+        let (ops, ns) = iv.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        assert!((ops as f64 * 1e9 / ns as f64) < 0.8e7);
+        // A real slowdown moves every interval, and the statistic with it.
+        let slower: Vec<(u64, u64)> = iv.iter().map(|&(o, n)| (o * 9 / 10, n)).collect();
+        assert!(close(
+            interval_rate(&slower, 10_000_000, 3).unwrap(),
+            0.9e7,
+            1e-6
+        ));
+        // Too few full intervals: None (fall back to the whole run).
+        assert!(interval_rate(&iv[..2], 10_000_000, 3).is_none());
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_r_type_7() {
+        let v = [4.0, 1.0, 3.0, 2.0, 5.0];
+        assert_eq!(quantile(&v, 0.5), Some(3.0));
+        assert_eq!(quantile(&v, 0.75), Some(4.0));
+        assert_eq!(quantile(&[1.0, 2.0], 0.75), Some(1.75));
+        assert_eq!(quantile(&v, 1.0), Some(5.0));
+        assert!(quantile(&[], 0.5).is_none() && quantile(&v, 1.5).is_none());
     }
 }

@@ -23,13 +23,14 @@ impl std::ops::Deref for Env {
     }
 }
 
-/// Five repeats: the fewest at which the test can reach p < 0.05 with ties.
+/// Eight repeats: the fewest at which the paired test can reach compare's default
+/// alpha of 0.01 (every pair the same way: p = 2/2^8).
 const SUITE: &str = r#"
 name = "c"
 description = "A tiny suite for compare's tests."
 [defaults]
 ops_per_thread = 300
-repeats = 5
+repeats = 8
 [[group]]
 workloads = ["read-heavy"]
 threads = [2]
@@ -95,7 +96,7 @@ fn a_slower_new_is_flagged_and_an_identical_pair_is_not() {
     for row in &r {
         assert!(row.contains("↓ slower"), "{row}");
         assert!(row.contains("-50.0%"), "{row}");
-        assert!(row.contains("5+5"), "{row}");
+        assert!(row.contains("8+8") && row.contains("| paired |"), "{row}");
     }
     assert!(
         page.contains("4 cells compared: 4 ↓ slower, 0 ↑ faster"),
