@@ -30,10 +30,13 @@ func TestTablesFromShortRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// At GOMAXPROCS=2 both runs are stopped by the flag (the same outcome
-	// cmd/ch2-growth-race's own test asserts); at 1 we only check the row adds up.
-	if !strings.Contains(grow, "| 2 | 2 | 2 | 0 | 0 | 0 | 0 |") {
-		t.Errorf("want both GOMAXPROCS=2 runs stopped by concurrent map writes:\n%s", grow)
+	// At GOMAXPROCS=2 both runs are stopped by the runtime: usually by the
+	// flag, now and then by another fatal error (racing growers can corrupt the
+	// table first: `fatal error: fault` has been seen). At 1 only the row's
+	// presence is checked.
+	if !strings.Contains(grow, "| 2 | 2 | 2 | 0 | 0 | 0 | 0 |") && !strings.Contains(grow, "| 2 | 2 | 1 | 1 | 0 | 0 | 0 |") &&
+		!strings.Contains(grow, "| 2 | 2 | 0 | 2 | 0 | 0 | 0 |") {
+		t.Errorf("want both GOMAXPROCS=2 runs stopped by a fatal error:\n%s", grow)
 	}
 	if !strings.Contains(grow, "\n| 1 | 2 | ") {
 		t.Errorf("no GOMAXPROCS=1 row:\n%s", grow)
