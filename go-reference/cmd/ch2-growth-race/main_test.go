@@ -12,14 +12,25 @@ import (
 // have made was stopped in its first rounds.
 func TestGrowthRaceIsAFatalMapError(t *testing.T) {
 	bin := demo.BuildForTest(t, "concurrentmaps/cmd/ch2-growth-race", demo.BuildOptions{})
+	// Now and then the racing growers corrupt the table before the flag is
+	// checked, and the runtime stops the program with another fatal error
+	// (`fatal error: fault` has been seen): every run must end in a runtime
+	// fatal error, and most in the flag's.
+	flagged := 0
 	for i := range 3 {
 		o := demo.RunForTest(t, demo.RunSpec{
 			Bin: bin, Args: []string{"-rounds", "100000"},
 			Env: []string{"GOMAXPROCS=2"}, Timeout: time.Minute,
 		})
-		if o.Kind() != demo.MapFatal || o.ExitStatus != 2 || !demo.IsWriteWriteFatal(o.FatalError()) {
-			t.Fatalf("run %d: want fatal error: concurrent map writes, exit 2, got %s", i, o)
+		if o.ExitStatus != 2 || o.FatalError() == "" {
+			t.Fatalf("run %d: want a runtime fatal error, exit 2, got %s", i, o)
 		}
+		if o.Kind() == demo.MapFatal && demo.IsWriteWriteFatal(o.FatalError()) {
+			flagged++
+		}
+	}
+	if flagged < 2 {
+		t.Errorf("%d of 3 runs stopped by fatal error: concurrent map writes; want at least 2", flagged)
 	}
 }
 
