@@ -15,7 +15,7 @@ func TestGrowthRaceIsAFatalMapError(t *testing.T) {
 	// Now and then the racing growers corrupt the table before the flag is
 	// checked, and the runtime stops the program with another fatal error
 	// (`fatal error: fault` has been seen): every run must end in a runtime
-	// fatal error, and most in the flag's.
+	// fatal error, and at least one in the flag's.
 	flagged := 0
 	for i := range 3 {
 		o := demo.RunForTest(t, demo.RunSpec{
@@ -29,8 +29,8 @@ func TestGrowthRaceIsAFatalMapError(t *testing.T) {
 			flagged++
 		}
 	}
-	if flagged < 2 {
-		t.Errorf("%d of 3 runs stopped by fatal error: concurrent map writes; want at least 2", flagged)
+	if flagged < 1 {
+		t.Errorf("%d of 3 runs stopped by fatal error: concurrent map writes; want at least 1", flagged)
 	}
 }
 
