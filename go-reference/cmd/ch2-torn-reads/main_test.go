@@ -66,18 +66,31 @@ func TestWordAndFixedPairsNeverTear(t *testing.T) {
 	}
 }
 
+// The race detector finds this race from happens-before, not from timing,
+// yet one run in the fresh-clone CI (two cores shared with other test
+// binaries) ended clean, exit 0 after 1.5 million racy writes: the
+// detector keeps bounded shadow and history state and can drop a report.
+// So the test allows three runs and fails only when none reports the pair.
 func TestRaceDetectorReportsThePair(t *testing.T) {
 	bin := demo.BuildForTest(t, pkg, demo.BuildOptions{Race: true})
-	o := demo.RunForTest(t, demo.RunSpec{
-		Bin: bin, Args: []string{"-value", "pair", "-tears", "0", "-duration", "100ms"},
-		Env: []string{"GOMAXPROCS=2"}, Timeout: runTimeout,
-	})
-	if o.DataRaces == 0 || !o.Exited || o.ExitStatus != demo.RaceExitStatus {
-		t.Fatalf("want a %q report and exit %d, got %s", demo.DataRaceBanner, demo.RaceExitStatus, o)
+	var outcomes []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		o := demo.RunForTest(t, demo.RunSpec{
+			Bin: bin, Args: []string{"-value", "pair", "-tears", "0", "-duration", "200ms"},
+			Env: []string{"GOMAXPROCS=2"}, Timeout: runTimeout,
+		})
+		if o.DataRaces == 0 || !o.Exited || o.ExitStatus != demo.RaceExitStatus {
+			outcomes = append(outcomes, o.String())
+			t.Logf("run %d: no report: %s", attempt, o)
+			continue
+		}
+		if !strings.Contains(o.Stderr, "main.racyPair.func") {
+			t.Errorf("want the report to name main.racyPair's closures, got %s", o)
+		}
+		return
 	}
-	if !strings.Contains(o.Stderr, "main.racyPair.func") {
-		t.Errorf("want the report to name main.racyPair's closures, got %s", o)
-	}
+	t.Fatalf("want a %q report and exit %d in at least one of 3 runs, got:\n%s",
+		demo.DataRaceBanner, demo.RaceExitStatus, strings.Join(outcomes, "\n"))
 }
 
 func TestBadFlagsExit2(t *testing.T) {
