@@ -58,9 +58,19 @@ func TestFixedCountersLoseNothing(t *testing.T) {
 // increments too: a race on the order of operations is not a data race.
 func TestRaceDetectorSeesPlainButNotMapSplit(t *testing.T) {
 	bin := demo.BuildForTest(t, pkg, demo.BuildOptions{Race: true})
-	res, o := run(t, bin, "-counter", "plain", "-rounds", "1", "-n", "10000")
+	// The detector's state is bounded and it can drop a report (seen once
+	// in ch2-torn-reads under a loaded CI), so the plain counter gets three
+	// runs and fails only when none reports it.
+	var res Result
+	var o demo.Outcome
+	for range 3 {
+		res, o = run(t, bin, "-counter", "plain", "-rounds", "1", "-n", "10000")
+		if o.DataRaces > 0 && o.ExitStatus == demo.RaceExitStatus {
+			break
+		}
+	}
 	if o.DataRaces == 0 || o.ExitStatus != demo.RaceExitStatus || !strings.Contains(o.Stderr, "main.plainCounter.func") {
-		t.Errorf("plain: want a race report naming main.plainCounter and exit %d, got %+v\n%s", demo.RaceExitStatus, res, o)
+		t.Errorf("plain: want a race report naming main.plainCounter and exit %d in one of 3 runs, got %+v\n%s", demo.RaceExitStatus, res, o)
 	}
 	res, o = run(t, bin, "-counter", "map-split", "-n", "10000", "-duration", "30s")
 	if o.DataRaces != 0 || o.ExitStatus != 0 {

@@ -20,7 +20,15 @@ func TestRacyPoolIsStopped(t *testing.T) {
 
 func TestRaceDetectorReportsWorkers(t *testing.T) {
 	bin := demo.BuildForTest(t, pkg, demo.BuildOptions{Race: true})
-	o := demo.RunForTest(t, demo.RunSpec{Bin: bin, Args: []string{"-jobs", "100"}, Env: []string{"GOMAXPROCS=2"}, Timeout: time.Minute})
+	// Three runs at most: the detector can drop a report (its state is
+	// bounded; seen once in ch2-torn-reads under a loaded CI).
+	var o demo.Outcome
+	for range 3 {
+		o = demo.RunForTest(t, demo.RunSpec{Bin: bin, Args: []string{"-jobs", "100"}, Env: []string{"GOMAXPROCS=2"}, Timeout: time.Minute})
+		if o.DataRaces > 0 {
+			break
+		}
+	}
 	if o.DataRaces == 0 || !strings.Contains(o.Stderr, "main.racyPool.func1()") {
 		t.Fatalf("want a DATA RACE report naming main.racyPool.func1, got %s", o)
 	}
