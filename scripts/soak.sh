@@ -9,7 +9,9 @@
 # the suite actually run is written to DIR/suite.toml. Results: DIR/go and DIR/rust
 # (one mapbench results directory each, streamed interval by interval, so a killed
 # run keeps its data), DIR/all (both merged by scripts/soak_merge.py, for mapbench
-# report), DIR/placement.txt (which CPU each side ran on), DIR/*.log.
+# report), DIR/placement.txt (which CPU each side ran on), DIR/load.txt (/proc/loadavg
+# every 30 s: "epoch load1 load5 load15 running/total lastpid"; the soak page's summary
+# says from it how busy the machine was), DIR/*.log.
 # Needs the release runners: cargo build --release -p cmap-runner, and
 # (cd go-reference && go build -o ../target/release/go-runner ./cmd/runner).
 set -euo pipefail
@@ -58,6 +60,12 @@ go_pid=$!
 taskset -c "$rust_cpu" "$mapbench" run --suite "$suite" --only-lang rust --out "$out/rust" \
   --rust-runner "$rust_runner" --trace-cache "$out/traces-rust" --run-timeout 0 > "$out/rust.log" 2>&1 &
 rust_pid=$!
+# The machine's load while the soak runs, for the page: a busy machine stretches stalls.
+( while kill -0 "$go_pid" 2>/dev/null || kill -0 "$rust_pid" 2>/dev/null; do
+    echo "$(date +%s) $(cat /proc/loadavg)" >> "$out/load.txt"; sleep 30
+  done ) &
+load_pid=$!
+trap 'kill "$load_pid" 2>/dev/null' EXIT
 status=0
 wait "$go_pid" || status=$?
 wait "$rust_pid" || status=$?

@@ -101,8 +101,8 @@ def self_test():
     with tempfile.TemporaryDirectory() as tmp:
         top = Path(tmp)
         (top / "all").mkdir()
-        write_run(top / "all", "go", "sync-map", [100 << 20, 150 << 20, 200 << 20, 260 << 20])
-        write_run(top / "all", "rust", "papaya", [60 << 20, 64 << 20, 64 << 20, 64 << 20])
+        write_run(top / "all", "go", "sync-map", [100 << 20, 150 << 20, 200 << 20, 260 << 20, 300 << 20, 340 << 20, 380 << 20, 420 << 20])
+        write_run(top / "all", "rust", "papaya", [60 << 20, 64 << 20, 64 << 20, 64 << 20, 64 << 20, 64 << 20, 64 << 20, 64 << 20])
         (top / "load.txt").write_text("1 4.0 3.0 2.0 1/1 1\n2 5.0 3.0 2.0 1/1 1\n3 6.5 3.0 2.0 1/1 1\n")
         out = top / "summary.md"
         r = subprocess.run([sys.executable, __file__, str(top / "all"), str(out)], capture_output=True, text=True)
@@ -144,14 +144,18 @@ def main():
         minutes = last["t_end_ns"] / 60e9
         rss = [i.get("rss_bytes") for i in (iv[0], half, last)]
         heap = [i.get("heap_live_bytes") for i in (iv[0], half, last)]
-        second_half = change(half["heap_live_bytes"], last["heap_live_bytes"]) if heap[1] else None
+        # Medians of the third and the last quarter of the intervals: a single sample
+        # lands anywhere on a collector's sawtooth.
+        q3 = sorted(i["heap_live_bytes"] for i in iv[len(iv) // 2:3 * len(iv) // 4] if i.get("heap_live_bytes"))
+        q4 = sorted(i["heap_live_bytes"] for i in iv[3 * len(iv) // 4:] if i.get("heap_live_bytes"))
+        second_half = change(q3[len(q3) // 2], q4[len(q4) // 2]) if heap[1] and q3 and q4 else None
         row = {
             "run": f"{NAMES[lang]} {impl}",
             "minutes": f"{minutes:.1f}",
             "intervals": str(len(iv)),
             "RSS first / half / end": " / ".join(mib(x) for x in rss if x is not None),
             "live heap first / half / end": " / ".join(mib(x) for x in heap if x is not None),
-            "live heap, second half": f"{second_half:+.1f}%" if second_half is not None else "–",
+            "live heap, third to last quarter (medians)": f"{second_half:+.1f}%" if second_half is not None else "–",
         }
         if lang == "go":
             pauses = [p for i in iv if i.get("gc") for p in i["gc"]["pauses_ns"]]
@@ -177,7 +181,7 @@ def main():
             verdict = "settled" if abs(second_half) < 5 else ("kept growing" if second_half > 0 else "kept shrinking")
             sentences.append(
                 f"{NAMES[lang]}'s {impl}: the live heap {verdict} over the second half of the run "
-                f"({second_half:+.1f}% between {half['t_end_ns'] / 60e9:.1f} and {minutes:.1f} minutes).")
+                f"({second_half:+.1f}% from the median of the third quarter of the run to that of the last).")
     cols = list(rows[0].keys())
     for r in rows:
         for c in r:
