@@ -765,7 +765,7 @@ pub fn run_suite(opts: &RunOptions) -> Result<RunSummary, Failure> {
         .unwrap_or_else(|| runners::target_dir(&repo).join("traces"));
     for sk in &plan.skipped {
         eprintln!(
-            "mapbench: skipping {} {} {} t{}: {} (listed through \"all\")",
+            "mapbench: skipping {} {} {} t{}: {}",
             sk.lang, sk.map, sk.workload, sk.threads, sk.reason
         );
     }

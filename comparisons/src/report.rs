@@ -1465,6 +1465,21 @@ fn md_escape(s: &str) -> String {
 
 /// The repository root the runners were built in: the Rust runner's build
 /// directory, else the parent of the Go runner's (`go-reference`).
+/// The cells `mapbench run` skipped (a map's thread limit, or key/value kinds it does
+/// not come in), one line each, from the manifest's `options.skipped`.
+pub fn skipped_cells(manifest: Option<&crate::manifest::Manifest>) -> Vec<String> {
+    manifest
+        .and_then(|m| m.options.get("skipped"))
+        .and_then(serde_json::Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn manifest_repo_root(m: &crate::manifest::Manifest) -> Option<PathBuf> {
     let cwd = |side: &str| {
         m.runners
@@ -1629,6 +1644,19 @@ impl<'a> Page<'a> {
                     _ => o.label().to_owned(),
                 };
                 writeln!(w, "| `{}` | {msg} |", r.start.run_id)?;
+            }
+            writeln!(w)?;
+        }
+        let skipped = skipped_cells(self.manifest);
+        if !skipped.is_empty() {
+            writeln!(w, "## Cells skipped\n")?;
+            writeln!(
+                w,
+                "The suite asked for these, and `mapbench run` left them out before running (from \
+                 `manifest.json`, `options.skipped`):\n"
+            )?;
+            for line in &skipped {
+                writeln!(w, "- {}", md_escape(line))?;
             }
             writeln!(w)?;
         }

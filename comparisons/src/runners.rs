@@ -44,6 +44,9 @@ pub struct MapEntry {
     /// The most threads it may be driven by (`max_threads`, or Go's `max_goroutines`;
     /// absent, null or 0 = no limit).
     pub max_threads: Option<u32>,
+    /// The key/value combinations it comes in (`kinds`: `"u64/u64"`, `"string/boxed"`...);
+    /// `None` when the line has no `kinds` (an older runner): every combination is tried.
+    pub kinds: Option<Vec<String>>,
     /// The whole line, as printed.
     pub info: Value,
 }
@@ -267,12 +270,35 @@ pub fn parse_list_maps(text: &str) -> Result<Vec<MapEntry>, String> {
             .and_then(Value::as_u64)
             .filter(|&n| n > 0)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let kinds = match info.get("kinds") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|k| {
+                        k.as_str().map(str::to_owned).ok_or_else(|| {
+                            format!(
+                                "line {}: map {name:?}: expected `kinds` to be a list of \"KEY/VALUE\" strings, found {k}",
+                                i + 1
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(other) => {
+                return Err(format!(
+                    "line {}: map {name:?}: expected `kinds` to be a list of \"KEY/VALUE\" strings, found {other}",
+                    i + 1
+                ));
+            }
+        };
         if maps.iter().any(|m: &MapEntry| m.name == name) {
             return Err(format!("line {}: map {name:?} listed twice", i + 1));
         }
         maps.push(MapEntry {
             name,
             max_threads: limit,
+            kinds,
             info,
         });
     }
@@ -330,6 +356,25 @@ mod tests {
         assert_eq!(maps[1].max_threads, None);
         assert_eq!(maps[2].max_threads, None);
         assert_eq!(maps[2].info["crate"], "dashmap");
+        assert_eq!(
+            maps[0].kinds, None,
+            "no `kinds`: every combination is tried"
+        );
+        let with_kinds = parse_list_maps(
+            r#"{"name":"g","kinds":["u64/u64"]}
+{"name":"h","kinds":["u64/u64","string/boxed"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            with_kinds[0].kinds.as_deref(),
+            Some(&["u64/u64".to_owned()][..])
+        );
+        assert_eq!(with_kinds[1].kinds.as_ref().map(Vec::len), Some(2));
+        assert!(
+            parse_list_maps(r#"{"name":"g","kinds":"u64/u64"}"#)
+                .unwrap_err()
+                .contains("line 1: map \"g\": expected `kinds` to be a list")
+        );
         assert!(
             parse_list_maps("{\"crate\":\"x\"}")
                 .unwrap_err()

@@ -522,8 +522,9 @@ impl Registries {
     }
 }
 
-/// A cell the suite asked for through `"all"` that the map cannot run (its thread limit):
-/// left out, and said so.
+/// A cell the map cannot run, left out and said so: through `"all"`, one over the map's
+/// thread limit; named or through `"all"`, one whose key/value kinds the map's
+/// `--list-maps` line does not list (its `kinds`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub lang: Lang,
@@ -537,7 +538,8 @@ impl Suite {
     /// Expands the groups into cells, for the languages in `langs` (whose registries
     /// must be in `registries`). Unknown map names are errors naming the group and
     /// listing the valid names; a map named explicitly at a thread count above its limit
-    /// is an error, one reached through `"all"` is skipped. A cell listed by two groups
+    /// is an error, one reached through `"all"` is skipped; a map that does not list the
+    /// workload's key/value kinds is skipped either way. A cell listed by two groups
     /// runs once, with the larger repeat count, provided both ask for the same settings.
     pub fn cells(
         &self,
@@ -591,10 +593,26 @@ impl Suite {
                 for (wname, spec, per_threads) in &g.workloads {
                     for w in per_threads {
                         for &(map, explicit) in &dedup {
-                            let limit = registry
-                                .iter()
-                                .find(|e| e.name == map)
-                                .and_then(|e| e.max_threads);
+                            let listed = registry.iter().find(|e| e.name == map);
+                            let limit = listed.and_then(|e| e.max_threads);
+                            let kind = format!("{}/{}", w.key_type, w.value_kind);
+                            if let Some(kinds) = listed.and_then(|e| e.kinds.as_ref())
+                                && !kinds.contains(&kind)
+                            {
+                                skipped.push(Skipped {
+                                    lang,
+                                    map: map.to_owned(),
+                                    workload: wname.clone(),
+                                    threads: w.threads,
+                                    reason: format!(
+                                        "comes without {} keys with {} values (its --list-maps kinds: {})",
+                                        w.key_type,
+                                        w.value_kind,
+                                        kinds.join(", ")
+                                    ),
+                                });
+                                continue;
+                            }
                             if let Some(max) = limit
                                 && w.threads > max
                             {
@@ -613,7 +631,9 @@ impl Suite {
                                     map: map.to_owned(),
                                     workload: wname.clone(),
                                     threads: w.threads,
-                                    reason: format!("allows at most {max} thread(s)"),
+                                    reason: format!(
+                                        "allows at most {max} thread(s) (listed through \"all\")"
+                                    ),
                                 });
                                 continue;
                             }
@@ -755,6 +775,7 @@ repeats = 3
         MapEntry {
             name: name.into(),
             max_threads: max,
+            kinds: None,
             info: serde_json::json!({ "name": name }),
         }
     }
@@ -822,6 +843,54 @@ repeats = 3
         // Only one language.
         let (rust_only, _) = s.cells(&registries(), &[Lang::Rust]).unwrap();
         assert!(rust_only.iter().all(|c| c.lang == Lang::Rust));
+    }
+
+    #[test]
+    fn a_map_without_the_workloads_kinds_is_skipped_named_or_not() {
+        let text = r#"
+name = "k"
+description = "kinds"
+[defaults]
+ops_per_thread = 1000
+[[group]]
+name = "mixed kinds"
+workloads = ["read-heavy", "matrix/matrix-1k-r90-uniform-string-boxed"]
+threads = [2]
+rust = ["g-rust", "m-rust"]
+"#;
+        let s = parse_str(text).unwrap();
+        let mut r = Registries::default();
+        let mut g = entry("g-rust", None);
+        g.kinds = Some(vec!["u64/u64".into()]);
+        let mut m = entry("m-rust", None);
+        m.kinds = Some(vec!["u64/u64".into(), "string/boxed".into()]);
+        r.by_lang.insert(Lang::Rust, vec![g, m]);
+        let (cells, skipped) = s.cells(&r, &[Lang::Rust]).unwrap();
+        let labels: Vec<String> = cells.iter().map(Cell::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "rust g-rust read-heavy t2",
+                "rust m-rust read-heavy t2",
+                "rust m-rust matrix-1k-r90-uniform-string-boxed t2",
+            ]
+        );
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!(skipped[0].map, "g-rust");
+        assert!(
+            skipped[0].reason.contains(
+                "comes without string keys with boxed values (its --list-maps kinds: u64/u64)"
+            ),
+            "{}",
+            skipped[0].reason
+        );
+        // A line without `kinds` (an older runner) is tried on every cell.
+        r.by_lang.insert(
+            Lang::Rust,
+            vec![entry("g-rust", None), entry("m-rust", None)],
+        );
+        let (cells, skipped) = s.cells(&r, &[Lang::Rust]).unwrap();
+        assert_eq!((cells.len(), skipped.len()), (4, 0));
     }
 
     #[test]

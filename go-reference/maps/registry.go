@@ -58,6 +58,24 @@ func (e Entry) CheckKinds(strings, boxed bool) error {
 	return nil
 }
 
+// Kinds lists the key/value combinations the entry comes in, as
+// "KEY/VALUE" with the trace's names (u64 or string keys, u64 or boxed
+// values); --list-maps prints it so that mapbench can skip a cell the map
+// cannot run instead of failing it.
+func (e Entry) Kinds() []string {
+	kinds := []string{"u64/u64"}
+	if e.NewString != nil {
+		kinds = append(kinds, "string/u64")
+	}
+	if e.NewBoxed != nil {
+		kinds = append(kinds, "u64/boxed")
+	}
+	if e.NewStringBoxed != nil {
+		kinds = append(kinds, "string/boxed")
+	}
+	return kinds
+}
+
 // registry is the list [All] returns, in the order reports show the maps:
 // the two single-lock baselines, the standard library's concurrent map, our
 // sharded map, the third-party map, and last the single-goroutine limit.

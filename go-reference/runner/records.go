@@ -209,7 +209,8 @@ type gcRunJSON struct {
 
 // listEntry is one --list-maps line.
 type listEntry struct {
-	Name string `json:"name"`
+	Name  string   `json:"name"`
+	Kinds []string `json:"kinds"` // "KEY/VALUE" combinations the map comes in
 	implInfo
 }
 

@@ -67,7 +67,7 @@ func listMaps(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, e := range maps.All() {
-		if err := enc.Encode(listEntry{Name: e.Info.Name, implInfo: implInfoOf(e.Info)}); err != nil {
+		if err := enc.Encode(listEntry{Name: e.Info.Name, Kinds: e.Kinds(), implInfo: implInfoOf(e.Info)}); err != nil {
 			return err
 		}
 	}

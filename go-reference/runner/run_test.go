@@ -177,7 +177,24 @@ func TestListMaps(t *testing.T) {
 				t.Errorf("%q lacks %q", s.Text(), k)
 			}
 		}
-		names = append(names, e["name"].(string))
+		name := e["name"].(string)
+		names = append(names, name)
+		// kinds must agree with what CheckKinds accepts, so mapbench skips exactly
+		// the cells the runner would refuse.
+		listed := map[string]bool{}
+		kinds, _ := e["kinds"].([]any)
+		for _, k := range kinds {
+			listed[k.(string)] = true
+		}
+		entry, _ := maps.Lookup(name)
+		for _, c := range []struct {
+			kind           string
+			strings, boxed bool
+		}{{"u64/u64", false, false}, {"string/u64", true, false}, {"u64/boxed", false, true}, {"string/boxed", true, true}} {
+			if accepted := entry.CheckKinds(c.strings, c.boxed) == nil; accepted != listed[c.kind] {
+				t.Errorf("%s: kinds %v lists %s = %v, but CheckKinds accepts it = %v", name, kinds, c.kind, listed[c.kind], accepted)
+			}
+		}
 	}
 	if strings.Join(names, ",") != strings.Join(maps.Names(), ",") {
 		t.Errorf("listed %v, want the registry %v", names, maps.Names())

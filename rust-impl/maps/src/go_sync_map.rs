@@ -3,8 +3,8 @@
 //! atomic pointer read and no lock, plus a mutex-guarded dirty map that holds
 //! new keys until enough lookups miss the read map to make promoting it pay.
 //!
-//! Written from the algorithm in Go's `sync/map.go` (Go 1.20–1.23), with
-//! `u64` keys and values. Go's garbage collector frees replaced values and
+//! Written from the algorithm in Go's `sync/map.go` (Go 1.20–1.23), generic over
+//! the key ([`MapKey`]: `u64` or a string) and value ([`MapValue`]: `u64` or boxed). Go's garbage collector frees replaced values and
 //! retired read maps; here crossbeam-epoch does that job, which is the one
 //! structural difference and a cost Go does not pay per operation.
 //!
@@ -34,59 +34,64 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use crate::reclaim::{self, Counted, Reclamation};
-use crate::{ConcurrentMap, FoldState, MapHandle, MapInfo, ReadVisibility, RepinClock, hasher};
+use crate::{
+    ConcurrentMap, FoldState, MapHandle, MapInfo, MapKey, MapValue, ReadVisibility, RepinClock,
+    hasher,
+};
 
 /// Tag on a null `p` that marks an entry expunged (see the module docs).
 const EXPUNGED: usize = 1;
 
 /// One key's slot, shared by `read.m` and `dirty` (Go's `*entry`).
-struct Entry {
+struct Entry<V> {
     /// Points to an immutable boxed value, or is nil / expunged.
-    p: Atomic<Counted>,
+    p: Atomic<Counted<V>>,
 }
 
 /// What the lock-free readers load (Go's `readOnly`). Immutable once
 /// published; `m` is an `Arc` because, as in Go, setting `amended` publishes
 /// a new `ReadOnly` sharing the same map.
-struct ReadOnly<S> {
-    m: Arc<HashMap<u64, Arc<Entry>, S>>,
+struct ReadOnly<K, V, S> {
+    m: Arc<HashMap<K, Arc<Entry<V>>, S>>,
     amended: bool,
 }
 
 /// State behind the mutex.
-struct Dirty<S> {
+struct Dirty<K, V, S> {
     /// Every live key (read's and new ones) when `Some`; built lazily by
     /// copying `read.m` the first time a new key arrives after a promotion.
-    dirty: Option<HashMap<u64, Arc<Entry>, S>>,
+    dirty: Option<HashMap<K, Arc<Entry<V>>, S>>,
     /// Lookups that had to lock since the last promotion; when they reach
     /// `dirty.len()` the copying cost is paid off and `dirty` is promoted.
     misses: usize,
 }
 
-/// Go's pre-1.24 `sync.Map` for `u64 -> u64`, hasher `S`.
-pub struct GoSyncMap<S> {
+/// Go's pre-1.24 `sync.Map` from `K` to `V`, hasher `S`.
+pub struct GoSyncMap<S, K = u64, V = u64> {
     /// Never null. Replaced only under `mu`; the old one is retired through
     /// the epoch collector, so a reader pinned before the swap may finish.
-    read: Atomic<ReadOnly<S>>,
-    mu: Mutex<Dirty<S>>,
+    read: Atomic<ReadOnly<K, V, S>>,
+    mu: Mutex<Dirty<K, V, S>>,
     hasher: S,
 }
 
 /// [`GoSyncMap`] with foldhash (Go's runtime hash is a fast AES hash too).
-pub type GoSyncMapFoldhash = GoSyncMap<FoldState>;
+pub type GoSyncMapFoldhash<K = u64, V = u64> = GoSyncMap<FoldState, K, V>;
 
-fn is_expunged(p: Shared<'_, Counted>) -> bool {
+fn is_expunged<V>(p: Shared<'_, Counted<V>>) -> bool {
     p.is_null() && p.tag() == EXPUNGED
 }
 
-fn is_nil(p: Shared<'_, Counted>) -> bool {
+fn is_nil<V>(p: Shared<'_, Counted<V>>) -> bool {
     p.is_null() && p.tag() == 0
 }
 
-impl Entry {
-    fn new(value: u64) -> Self {
+impl<V: MapValue> Entry<V> {
+    /// A live entry holding `value` (already wrapped, so a caller that fails to
+    /// store it elsewhere can hand the same allocation here).
+    fn new(value: Owned<Counted<V>>) -> Self {
         Self {
-            p: Atomic::new(Counted::new(value)),
+            p: Atomic::from(value),
         }
     }
 
@@ -97,14 +102,17 @@ impl Entry {
         unsafe { self.p.load(Acquire, guard).as_ref() }.map(Counted::get)
     }
 
-    /// Stores `value` unless the entry is expunged (Go's `trySwap`). Returns
-    /// the previous value, or `Err(())` if expunged.
-    fn try_swap(&self, value: u64, guard: &Guard) -> Result<Option<u64>, ()> {
-        let mut new = Owned::new(Counted::new(value));
+    /// Stores `new` unless the entry is expunged (Go's `trySwap`). Returns
+    /// the previous value, or `Err(new)` (not stored) if expunged.
+    fn try_swap(
+        &self,
+        mut new: Owned<Counted<V>>,
+        guard: &Guard,
+    ) -> Result<Option<u64>, Owned<Counted<V>>> {
         let mut current = self.p.load(Acquire, guard);
         loop {
             if is_expunged(current) {
-                return Err(());
+                return Err(new);
             }
             match self
                 .p
@@ -121,7 +129,7 @@ impl Entry {
 
     /// Replaces a live value; `false` if nil or expunged (absent). The
     /// `CompareAndSwap` pattern of Go with "any old value".
-    fn try_replace(&self, value: u64, guard: &Guard) -> bool {
+    fn try_replace(&self, value: V, guard: &Guard) -> bool {
         let mut new = Owned::new(Counted::new(value));
         let mut current = self.p.load(Acquire, guard);
         loop {
@@ -170,8 +178,8 @@ impl Entry {
     }
 
     /// Unconditional store; caller holds `mu` and the entry is not expunged.
-    fn swap_locked(&self, value: u64, guard: &Guard) -> Option<u64> {
-        let old = self.p.swap(Owned::new(Counted::new(value)), AcqRel, guard);
+    fn swap_locked(&self, new: Owned<Counted<V>>, guard: &Guard) -> Option<u64> {
+        let old = self.p.swap(new, AcqRel, guard);
         retire(old, guard)
     }
 
@@ -194,7 +202,7 @@ impl Entry {
 }
 
 /// Reads a value just unlinked from an entry and schedules its free.
-fn retire(old: Shared<'_, Counted>, guard: &Guard) -> Option<u64> {
+fn retire<V: MapValue>(old: Shared<'_, Counted<V>>, guard: &Guard) -> Option<u64> {
     // SAFETY: `old` was loaded under `guard` and has just been unlinked by
     // our successful CAS/swap, so no later reader can reach it; earlier
     // readers are pinned and `defer_destroy` waits for them.
@@ -210,7 +218,7 @@ fn retire(old: Shared<'_, Counted>, guard: &Guard) -> Option<u64> {
     }
 }
 
-impl Drop for Entry {
+impl<V> Drop for Entry<V> {
     fn drop(&mut self) {
         // SAFETY: the last `Arc` is gone, so no map reaches this entry; a
         // reader holding `&Entry` from a retired `ReadOnly` keeps that
@@ -225,7 +233,7 @@ impl Drop for Entry {
     }
 }
 
-impl<S: BuildHasher + Clone> GoSyncMap<S> {
+impl<S: BuildHasher + Clone, K: MapKey, V: MapValue> GoSyncMap<S, K, V> {
     /// An empty map. Go's `sync.Map` takes no size hint, and neither does this.
     pub fn with_hasher(hasher: S) -> Self {
         let empty = ReadOnly {
@@ -242,19 +250,19 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
         }
     }
 
-    fn load_read<'g>(&self, guard: &'g Guard) -> &'g ReadOnly<S> {
+    fn load_read<'g>(&self, guard: &'g Guard) -> &'g ReadOnly<K, V, S> {
         // SAFETY: `read` is never null, and a replaced `ReadOnly` is retired
         // with `defer_destroy`, so it outlives `guard`'s pin.
         unsafe { self.read.load(Acquire, guard).deref() }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Dirty<S>> {
+    fn lock(&self) -> MutexGuard<'_, Dirty<K, V, S>> {
         // Every critical section leaves `Dirty` consistent before any call
         // that could unwind, so a poisoned lock is still usable.
         self.mu.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn publish_read(&self, new: ReadOnly<S>, guard: &Guard) {
+    fn publish_read(&self, new: ReadOnly<K, V, S>, guard: &Guard) {
         let old = self.read.swap(Owned::new(new), AcqRel, guard);
         // SAFETY: unlinked by the swap (under `mu`, so by this thread only);
         // readers that loaded it are pinned.
@@ -262,7 +270,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     }
 
     /// Go's `Load`.
-    pub fn load(&self, key: u64, guard: &Guard) -> Option<u64> {
+    pub fn load(&self, key: K, guard: &Guard) -> Option<u64> {
         let read = self.load_read(guard);
         if let Some(e) = read.m.get(&key) {
             return e.load(guard);
@@ -290,12 +298,14 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     }
 
     /// Go's `Swap` (what `Store` calls): stores `value`, returns the previous.
-    pub fn swap(&self, key: u64, value: u64, guard: &Guard) -> Option<u64> {
+    pub fn swap(&self, key: K, value: V, guard: &Guard) -> Option<u64> {
+        let mut new = Owned::new(Counted::new(value));
         let read = self.load_read(guard);
-        if let Some(e) = read.m.get(&key)
-            && let Ok(previous) = e.try_swap(value, guard)
-        {
-            return previous;
+        if let Some(e) = read.m.get(&key) {
+            match e.try_swap(new, guard) {
+                Ok(previous) => return previous,
+                Err(back) => new = back,
+            }
         }
         let mut state = self.lock();
         let read = self.load_read(guard);
@@ -309,9 +319,9 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
                     .expect("expunged implies dirty is Some");
                 dirty.insert(key, Arc::clone(e));
             }
-            e.swap_locked(value, guard)
+            e.swap_locked(new, guard)
         } else if let Some(e) = state.dirty.as_ref().and_then(|d| d.get(&key)) {
-            e.swap_locked(value, guard)
+            e.swap_locked(new, guard)
         } else {
             if !read.amended {
                 // The first new key since the last promotion: build `dirty`,
@@ -324,7 +334,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
                 self.publish_read(amended, guard);
             }
             let dirty = state.dirty.as_mut().expect("amended implies dirty is Some");
-            dirty.insert(key, Arc::new(Entry::new(value)));
+            dirty.insert(key, Arc::new(Entry::new(new)));
             None
         }
     }
@@ -332,7 +342,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     /// Replaces the value of an existing key; `true` if it existed. Go's
     /// `CompareAndSwap` without the comparison: it never adds a key, so a hit
     /// in `dirty` counts as a miss, as there.
-    pub fn replace(&self, key: u64, value: u64, guard: &Guard) -> bool {
+    pub fn replace(&self, key: K, value: V, guard: &Guard) -> bool {
         let read = self.load_read(guard);
         if let Some(e) = read.m.get(&key) {
             return e.try_replace(value, guard);
@@ -354,7 +364,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     }
 
     /// Go's `LoadAndDelete`: removes `key`, returns its value.
-    pub fn load_and_delete(&self, key: u64, guard: &Guard) -> Option<u64> {
+    pub fn load_and_delete(&self, key: K, guard: &Guard) -> Option<u64> {
         let read = self.load_read(guard);
         if let Some(e) = read.m.get(&key) {
             return e.delete(guard);
@@ -378,7 +388,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
 
     /// Go's `missLocked`: count a locked lookup; promote `dirty` to `read`
     /// once the misses have cost as much as copying it did.
-    fn miss_locked(&self, state: &mut Dirty<S>, guard: &Guard) {
+    fn miss_locked(&self, state: &mut Dirty<K, V, S>, guard: &Guard) {
         state.misses += 1;
         let dirty_len = state.dirty.as_ref().map_or(0, HashMap::len);
         if state.misses < dirty_len {
@@ -401,7 +411,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     /// Go's `dirtyLocked`: if `dirty` is `None`, build it from `read.m`,
     /// expunging deleted entries instead of copying them. O(len): the price
     /// of a new key after each promotion.
-    fn dirty_locked(&self, state: &mut Dirty<S>, read: &ReadOnly<S>, guard: &Guard) {
+    fn dirty_locked(&self, state: &mut Dirty<K, V, S>, read: &ReadOnly<K, V, S>, guard: &Guard) {
         if state.dirty.is_some() {
             return;
         }
@@ -415,7 +425,7 @@ impl<S: BuildHasher + Clone> GoSyncMap<S> {
     }
 }
 
-impl<S> Drop for GoSyncMap<S> {
+impl<S, K, V> Drop for GoSyncMap<S, K, V> {
     fn drop(&mut self) {
         // SAFETY: `&mut self`: no handle is alive, so nothing else can load
         // `read`; retired `ReadOnly`s own `Arc`s and free themselves later.
@@ -429,13 +439,13 @@ impl<S> Drop for GoSyncMap<S> {
 /// A per-thread handle: an epoch guard pinned across operations, re-pinned
 /// and flushed (local garbage handed over, epoch advanced, old garbage
 /// freed) every [`GUARD_REPIN_OPS`](crate::GUARD_REPIN_OPS).
-pub struct GoSyncMapHandle<'a, S> {
-    map: &'a GoSyncMap<S>,
+pub struct GoSyncMapHandle<'a, S, K = u64, V = u64> {
+    map: &'a GoSyncMap<S, K, V>,
     guard: Guard,
     clock: RepinClock,
 }
 
-impl<S> GoSyncMapHandle<'_, S> {
+impl<S, K, V> GoSyncMapHandle<'_, S, K, V> {
     #[inline]
     fn tick(&mut self) {
         if self.clock.tick() {
@@ -449,23 +459,25 @@ impl<S> GoSyncMapHandle<'_, S> {
     }
 }
 
-impl<S: BuildHasher + Clone> MapHandle for GoSyncMapHandle<'_, S> {
-    fn get(&mut self, key: u64) -> Option<u64> {
+impl<S: BuildHasher + Clone, K: MapKey, V: MapValue> MapHandle<K, V>
+    for GoSyncMapHandle<'_, S, K, V>
+{
+    fn get(&mut self, key: K) -> Option<u64> {
         let value = self.map.load(key, &self.guard);
         self.tick();
         value
     }
-    fn insert(&mut self, key: u64, value: u64) -> bool {
+    fn insert(&mut self, key: K, value: V) -> bool {
         let new = self.map.swap(key, value, &self.guard).is_none();
         self.tick();
         new
     }
-    fn update(&mut self, key: u64, value: u64) -> bool {
+    fn update(&mut self, key: K, value: V) -> bool {
         let existed = self.map.replace(key, value, &self.guard);
         self.tick();
         existed
     }
-    fn remove(&mut self, key: u64) -> bool {
+    fn remove(&mut self, key: K) -> bool {
         let existed = self.map.load_and_delete(key, &self.guard).is_some();
         self.tick();
         existed
@@ -476,8 +488,8 @@ impl<S: BuildHasher + Clone> MapHandle for GoSyncMapHandle<'_, S> {
     }
 }
 
-impl ConcurrentMap for GoSyncMapFoldhash {
-    type Handle<'a> = GoSyncMapHandle<'a, FoldState>;
+impl<K: MapKey, V: MapValue> ConcurrentMap<K, V> for GoSyncMapFoldhash<K, V> {
+    type Handle<'a> = GoSyncMapHandle<'a, FoldState, K, V>;
 
     fn with_capacity(_capacity: usize) -> Self {
         Self::with_hasher(FoldState::default())
@@ -495,7 +507,7 @@ impl ConcurrentMap for GoSyncMapFoldhash {
         // Boxed values are counted; retired read maps (whole hash maps of
         // entry pointers, after a promotion) are not.
         Reclamation::Counted {
-            bytes_per_value: std::mem::size_of::<Counted>() as u64,
+            bytes_per_value: std::mem::size_of::<Counted<V>>() as u64 + V::HEAP_BYTES,
         }
     }
 
@@ -575,5 +587,24 @@ mod tests {
         assert!(map.lock().dirty.as_ref().unwrap().contains_key(&1));
         assert_eq!(map.load(1, &guard), Some(12));
         assert_eq!(map.load(2, &guard), Some(20));
+    }
+
+    #[test]
+    fn string_keys_and_boxed_values_take_the_same_expunge_and_revive_path() {
+        let _serial = reclaim::COUNTERS_TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let map: GoSyncMapFoldhash<crate::StrKey, crate::Boxed> =
+            GoSyncMapFoldhash::with_capacity(0);
+        let guard = epoch::pin();
+        let (a, b) = ("tenant/eu-west/session/0001", "tenant/eu-west/session/0002");
+        assert_eq!(map.swap(a, crate::MapValue::from_u64(10), &guard), None);
+        assert_eq!(map.load(a, &guard), Some(10)); // promotes
+        assert_eq!(map.load_and_delete(a, &guard), Some(10));
+        map.swap(b, crate::MapValue::from_u64(20), &guard); // expunges `a`
+        assert!(!map.replace(a, crate::MapValue::from_u64(11), &guard));
+        assert_eq!(map.swap(a, crate::MapValue::from_u64(12), &guard), None);
+        assert_eq!(map.load(a, &guard), Some(12));
+        assert_eq!(map.load(b, &guard), Some(20));
     }
 }

@@ -1,6 +1,5 @@
 //! The concurrent maps under test, behind one narrow contract: `u64 -> u64` by
-//! default, and, for every map but `gosyncmap`, string keys ([`StrKey`]) and
-//! boxed values ([`Boxed`]) too (see [`MapKey`], [`MapValue`], [`visit_kv_by_name`]).
+//! default, and string keys ([`StrKey`]) and boxed values ([`Boxed`]) too (see [`MapKey`], [`MapValue`], [`visit_kv_by_name`]).
 //!
 //! The harness (the Rust runner, the chapter programs, the tests) knows only
 //! [`ConcurrentMap`], [`MapHandle`], [`MapInfo`] and the registry ([`all`],

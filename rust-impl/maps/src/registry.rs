@@ -45,7 +45,8 @@ pub enum ValueKind {
 }
 
 /// Whether map `name` comes in the given key and value types (`false` for an unknown
-/// name). Every map comes as `u64 -> u64`; all but `gosyncmap-foldhash` in all four.
+/// name). Every map comes as `u64 -> u64`; a map registered `u64` only in that one
+/// (none today: every registered map is generic).
 pub fn supports_kinds(name: &str, key: KeyKind, value: ValueKind) -> bool {
     find(name).is_ok()
         && ((key, value) == (KeyKind::U64, ValueKind::U64) || !u64_only().contains(&name))
@@ -173,7 +174,7 @@ registry! {
     RwLockParkingLotFoldhash: kv,
     ShardedRwLockSip: kv,
     ShardedRwLockFoldhash: kv,
-    GoSyncMapFoldhash: u64,
+    GoSyncMapFoldhash: kv,
     DashMapSip: kv,
     DashMapFoldhash: kv,
     EvMapRefreshEach: kv,

@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         for info in cmap_maps::all() {
             let line = ListedMap {
                 name: info.name,
+                kinds: cmap_runner::records::kinds_of(info.name),
                 info: ImplInfo::of(info),
             };
             let json = serde_json::to_string(&line).expect("serializable");

@@ -124,8 +124,27 @@ impl ImplInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct ListedMap {
     pub name: &'static str,
+    /// The key/value combinations the map comes in, `KEY/VALUE` with the trace's names
+    /// (`u64/u64`, `string/u64`, `u64/boxed`, `string/boxed`): mapbench skips a cell
+    /// whose kinds are not listed.
+    pub kinds: Vec<&'static str>,
     #[serde(flatten)]
     pub info: ImplInfo,
+}
+
+/// The `kinds` of map `name` for `--list-maps`.
+pub fn kinds_of(name: &str) -> Vec<&'static str> {
+    use cmap_maps::{KeyKind, ValueKind};
+    [
+        (KeyKind::U64, ValueKind::U64, "u64/u64"),
+        (KeyKind::Str, ValueKind::U64, "string/u64"),
+        (KeyKind::U64, ValueKind::Boxed, "u64/boxed"),
+        (KeyKind::Str, ValueKind::Boxed, "string/boxed"),
+    ]
+    .into_iter()
+    .filter(|&(k, v, _)| cmap_maps::supports_kinds(name, k, v))
+    .map(|(_, _, s)| s)
+    .collect()
 }
 
 /// `latency` in `run_start`.
