@@ -175,12 +175,41 @@ func runSweep(ctx context.Context, c config, _ io.Writer, stderr io.Writer) int 
 	return 0
 }
 
+// counts are a step's (or one connection's) measured requests by outcome.
+type counts struct {
+	requests, errors, misses int64
+	firstErr                 error
+}
+
+// record counts one measured request: failed (err), a miss, or a hit.
+func (c *counts) record(miss bool, err error) {
+	c.requests++
+	switch {
+	case err != nil:
+		c.errors++
+		if c.firstErr == nil {
+			c.firstErr = err
+		}
+	case miss:
+		c.misses++
+	}
+}
+
+// add adds o's counts (keeping the first error).
+func (c *counts) add(o counts) {
+	c.requests += o.requests
+	c.errors += o.errors
+	c.misses += o.misses
+	if c.firstErr == nil {
+		c.firstErr = o.firstErr
+	}
+}
+
 // result is one measured step.
 type result struct {
-	requests, errors, misses int64
-	seconds                  float64
-	hist                     *hdrhistogram.Histogram
-	firstErr                 error
+	counts
+	seconds float64
+	hist    *hdrhistogram.Histogram
 }
 
 func sweep(ctx context.Context, c config, stderr io.Writer) error {
@@ -362,16 +391,7 @@ func runStep(ctx context.Context, base string, t *trace.Trace, conns int, cursor
 				if t0.Before(start) || t1.After(end) {
 					continue // warm-up, or straddles the end of the window
 				}
-				p.requests++
-				switch {
-				case err != nil:
-					p.errors++
-					if p.firstErr == nil {
-						p.firstErr = err
-					}
-				case miss:
-					p.misses++
-				}
+				p.record(miss, err)
 				p.hist.RecordValue(t1.Sub(t0).Nanoseconds())
 			}
 		})
@@ -382,13 +402,8 @@ func runStep(ctx context.Context, base string, t *trace.Trace, conns int, cursor
 	}
 	total := result{seconds: duration.Seconds(), hist: hdrhistogram.New(1, int64(10*time.Second), 3)}
 	for _, p := range parts {
-		total.requests += p.requests
-		total.errors += p.errors
-		total.misses += p.misses
+		total.add(p.counts)
 		total.hist.Merge(p.hist)
-		if total.firstErr == nil {
-			total.firstErr = p.firstErr
-		}
 	}
 	return total, nil
 }

@@ -67,9 +67,9 @@ func drainLimit(duration time.Duration) time.Duration { return max(duration, tim
 
 // openResult is one open-loop step.
 type openResult struct {
-	requests, errors, misses, unsent int64
-	hist, service                    *hdrhistogram.Histogram
-	firstErr                         error
+	counts
+	unsent        int64
+	hist, service *hdrhistogram.Histogram
 }
 
 func newLatHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, int64(60*time.Second), 3) }
@@ -119,16 +119,7 @@ func runOpenStep(ctx context.Context, base string, t *trace.Trace, rate float64,
 				if !measured {
 					continue
 				}
-				p.requests++
-				switch {
-				case err != nil:
-					p.errors++
-					if p.firstErr == nil {
-						p.firstErr = err
-					}
-				case miss:
-					p.misses++
-				}
+				p.record(miss, err)
 				_ = p.hist.RecordValue(int64(corrected(at, sent, done)))
 				_ = p.service.RecordValue(int64(done.Sub(sent)))
 			}
@@ -140,15 +131,10 @@ func runOpenStep(ctx context.Context, base string, t *trace.Trace, rate float64,
 	}
 	total := openResult{hist: newLatHist(), service: newLatHist()}
 	for _, p := range parts {
-		total.requests += p.requests
-		total.errors += p.errors
-		total.misses += p.misses
+		total.add(p.counts)
 		total.unsent += p.unsent
 		total.hist.Merge(p.hist)
 		total.service.Merge(p.service)
-		if total.firstErr == nil {
-			total.firstErr = p.firstErr
-		}
 	}
 	return total, nil
 }
