@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Chapter 4.1: latency against offered load. For each server (default: Go sync-map
+# and Rust dashmap-foldhash), pinned to its own CPUs apart from the load generator:
+# a short closed-loop sweep of go-reference/cmd/ch4-load over the three key
+# distributions (its latencies are service times, and its knee sets the rates),
+# then for each distribution an open-loop sweep (ch4-load -rates) at fractions of
+# that knee, up to and past saturation, with one .hlog per step. Then
+# `mapbench http-open` merges each rate's repeats' histograms and draws the figure.
+#
+# Writes OUT_DIR/http-open.md, OUT_DIR/figures/http-open.svg and the data they are
+# drawn from, OUT_DIR/http-open/{open.csv,closed.csv,*.hlog}, only when every sweep
+# finished (the data directory is replaced as a whole). The measurements collect in
+# target/ch4-http-open/ as they run: Ctrl-C stops, keeps them, and leaves OUT_DIR as
+# it was (exit status 130).
+#
+# Usage: scripts/ch4_http_open.sh [OUT_DIR]   (default book/src/generated/ch04)
+# Settings (defaults: about 2 minutes on 2 vCPUs):
+#   CH4_OPEN_SERVERS="go:sync-map rust:dashmap-foldhash"
+#   CH4_OPEN_FRACTIONS=0.25,0.5,0.75,1,1.25,1.5   (of the closed-loop knee)
+#   CH4_OPEN_CONNS=32 CH4_OPEN_WARMUP=200ms CH4_OPEN_DURATION=1s CH4_OPEN_REPEATS=1
+#   CH4_OPEN_CLOSED_CONNS=1,2,4,8,16 CH4_OPEN_CLOSED_DURATION=500ms
+set -euo pipefail
+
+if [[ $# -gt 1 || ${1:-} == -* ]]; then
+    echo "usage: $0 [OUT_DIR]   (default book/src/generated/ch04)" >&2
+    exit 2
+fi
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+out=${1:-book/src/generated/ch04}
+[[ -d $out ]] || { echo "$0: OUT_DIR $out is not a directory" >&2; exit 2; }
+servers=${CH4_OPEN_SERVERS:-go:sync-map rust:dashmap-foldhash}
+fractions=${CH4_OPEN_FRACTIONS:-0.25,0.5,0.75,1,1.25,1.5}
+open_conns=${CH4_OPEN_CONNS:-32}
+warmup=${CH4_OPEN_WARMUP:-200ms}
+duration=${CH4_OPEN_DURATION:-1s}
+repeats=${CH4_OPEN_REPEATS:-1}
+closed_conns=${CH4_OPEN_CLOSED_CONNS:-1,2,4,8,16}
+closed_duration=${CH4_OPEN_CLOSED_DURATION:-500ms}
+dists=(http-uniform http-hotkey http-longtail)
+
+# Settings are checked before anything runs; each message names the variable.
+bad_setting() { echo "$0: $1: $2" >&2; exit 2; }
+[[ $fractions =~ ^[0-9.]+(,[0-9.]+)*$ ]] || bad_setting CH4_OPEN_FRACTIONS "want fractions of the knee separated by commas, got '$fractions'"
+[[ $open_conns =~ ^[1-9][0-9]*$ ]] || bad_setting CH4_OPEN_CONNS "want one connection count, got '$open_conns'"
+[[ $repeats =~ ^[1-9][0-9]*$ ]] || bad_setting CH4_OPEN_REPEATS "want a whole number >= 1, got '$repeats'"
+[[ $closed_conns =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || bad_setting CH4_OPEN_CLOSED_CONNS "want connection counts separated by commas, got '$closed_conns'"
+for d in "$warmup" "$duration" "$closed_duration"; do
+    [[ $d =~ ^[0-9]+(\.[0-9]+)?(ms|s)$ ]] || bad_setting "CH4_OPEN_WARMUP/DURATION/CLOSED_DURATION" "want a duration such as 200ms or 1s, got '$d'"
+done
+for s in $servers; do
+    [[ $s =~ ^(go|rust):[A-Za-z0-9_.-]+$ ]] || bad_setting CH4_OPEN_SERVERS "want go:MAP or rust:MAP, got '$s'"
+done
+
+work=target/ch4-http-open
+# shellcheck source=scripts/ch4_http_lib.sh
+source scripts/ch4_http_lib.sh
+rm -rf "$work/data"
+mkdir -p "$work/data"
+open_csv=$work/data/open.csv
+closed_csv=$work/data/closed.csv
+
+on_interrupt() {
+    trap - INT TERM
+    ch4_stop_server
+    echo "ch4_http_open: interrupted; what was measured is in $work/data; $out is unchanged" >&2
+    exit 130
+}
+trap on_interrupt INT TERM
+trap ch4_stop_server EXIT
+
+# Placement: the load generator on CPU 0, the server on the others, when the
+# machine has two CPUs or more and taskset is there; otherwise both share them.
+ncpu=$(nproc)
+if [[ $ncpu -ge 2 ]] && command -v taskset >/dev/null; then
+    server_cpus="1-$((ncpu - 1))"
+    [[ $ncpu -eq 2 ]] && server_cpus=1
+    server_pin=(taskset -c "$server_cpus")
+    load_pin=(taskset -c 0)
+    placement="the server pinned to CPU $server_cpus (taskset -c $server_cpus), the load generator to CPU 0 (taskset -c 0); GOMAXPROCS and tokio's worker count follow the affinity mask"
+else
+    server_pin=()
+    load_pin=()
+    placement="not pinned ($ncpu vCPU(s) or no taskset): the load generator and the server share the CPUs"
+fi
+
+echo "ch4_http_open: building mapbench, the two servers and the load generator" >&2
+ch4_build
+
+traces=()
+trace_notes=()
+for d in "${dists[@]}"; do
+    sha=$(target/release/mapbench trace --workload "$d" --out "$work/$d.trace" 2>/dev/null)
+    traces+=("$work/$d.trace")
+    trace_notes+=("$d ${sha:0:12}")
+done
+
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+machine="machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu vCPUs, Linux $(uname -r); placement: $placement"
+toolchains="toolchains: $(go version | cut -d' ' -f3), $(rustc --version | cut -d' ' -f1-2); axum $(ch4_lock_version axum), tokio $(ch4_lock_version tokio), hyper $(ch4_lock_version hyper)"
+{
+    echo "# Generated by scripts/ch4_http_open.sh; do not edit. Regenerate with: scripts/ch4_http_open.sh"
+    echo "# $machine"
+    echo "# $toolchains"
+    echo "# closed loop (service time): go-reference/cmd/ch4-load, connections $closed_conns, each step $warmup warm-up then $closed_duration measured, $repeats repeat(s); traces (sha256 prefix): $(IFS=,; echo "${trace_notes[*]}" | sed 's/,/, /g')"
+} >"$closed_csv"
+{
+    echo "# Generated by scripts/ch4_http_open.sh; do not edit. Regenerate with: scripts/ch4_http_open.sh"
+    echo "# open loop: go-reference/cmd/ch4-load -rates, $open_conns connections, offered rates $fractions × each server's closed-loop knee per distribution, each step $warmup warm-up then $duration measured, $repeats repeat(s), one .hlog per step"
+} >"$open_csv"
+
+# A ch4-load exit 2 is a bad setting here: name the variables it came from.
+load() {
+    "${load_pin[@]}" "$work/ch4-load" "$@" || {
+        status=$?
+        [[ $status -eq 130 ]] && on_interrupt
+        [[ $status -eq 2 ]] && echo "$0: ch4-load refused its flags; check the CH4_OPEN_* settings" >&2
+        exit "$status"
+    }
+}
+
+n_servers=$(wc -w <<<"$servers")
+i=0
+started=$SECONDS
+for s in $servers; do
+    i=$((i + 1))
+    lang=${s%%:*}
+    map=${s#*:}
+    echo "ch4_http_open: [$i/$n_servers] $lang server, map $map ($((SECONDS - started)) s so far)" >&2
+    ch4_start_server "$lang" "$map" "$work/server-$lang-$map.out" "${server_pin[@]}"
+    load -url "$server_url" -lang "$lang" -map "$map" -trace "$(IFS=,; echo "${traces[*]}")" \
+        -conns "$closed_conns" -warmup "$warmup" -duration "$closed_duration" -repeats "$repeats" -out "$closed_csv"
+    for t in "${traces[@]}"; do
+        d=$(basename "$t" .trace)
+        rates=$(target/release/mapbench http-open-rates "$closed_csv" --lang "$lang" --map "$map" \
+            --distribution "$d" --fractions "$fractions")
+        echo "ch4_http_open: $lang $map $d: offered rates $rates req/s" >&2
+        load -url "$server_url" -lang "$lang" -map "$map" -trace "$t" -prefill=false \
+            -conns "$open_conns" -rates "$rates" -warmup "$warmup" -duration "$duration" \
+            -repeats "$repeats" -hlog-dir "$work/data" -out "$open_csv"
+    done
+    ch4_stop_server
+done
+loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
+busy=$(awk -v a="${loadavg_start%% *}" -v b="${loadavg_end%% *}" -v n="$ncpu" 'BEGIN {
+    if (a > n || b > n) print "above the " n " vCPUs: other work shared these CPUs, so these numbers are from a loaded machine"
+    else print "at most the " n " vCPUs" }')
+echo "# load average (1, 5, 15 min, /proc/loadavg) at the start: $loadavg_start; at the end: $loadavg_end; $busy" >>"$open_csv"
+echo "ch4_http_open: sweeps done in $((SECONDS - started)) s; load average at the end $loadavg_end" >&2
+
+target/release/mapbench http-open "$open_csv" --closed "$closed_csv" --hlog-dir "$work/data" --out "$out"
+# The data the page was drawn from replaces the old set as a whole.
+rm -rf "$out/http-open.old"
+[[ -d $out/http-open ]] && mv "$out/http-open" "$out/http-open.old"
+cp -r "$work/data" "$out/http-open"
+rm -rf "$out/http-open.old"
+echo "ch4_http_open: wrote $out/http-open/ (open.csv, closed.csv, the .hlog files)" >&2
