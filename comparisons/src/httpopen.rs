@@ -211,7 +211,10 @@ pub fn offered_rates(
     if fractions.is_empty() {
         bail!("--fractions: want at least one fraction of the knee");
     }
-    if let Some(f) = fractions.iter().find(|f| !(f.is_finite() && **f > 0.0 && **f <= 10.0)) {
+    if let Some(f) = fractions
+        .iter()
+        .find(|f| !(f.is_finite() && **f > 0.0 && **f <= 10.0))
+    {
         bail!("--fractions: want fractions of the knee in (0, 10], got {f}");
     }
     let series = httpknee::summarise(&closed.rows);
@@ -229,7 +232,10 @@ pub fn offered_rates(
         );
     };
     let knee = knee_rps(s);
-    Ok(fractions.iter().map(|f| (f * knee).round().max(1.0)).collect())
+    Ok(fractions
+        .iter()
+        .map(|f| (f * knee).round().max(1.0))
+        .collect())
 }
 
 /// One offered rate of one curve, over its repeats (histograms merged).
@@ -450,15 +456,29 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
     let x_max = curves
         .iter()
         .flat_map(|c| c.points.iter().map(|p| p.offered_rps.max(p.achieved_rps)))
-        .chain(curves.iter().filter_map(closed_of).flat_map(|s| s.steps.iter().map(|st| st.rps_median)))
+        .chain(
+            curves
+                .iter()
+                .filter_map(closed_of)
+                .flat_map(|s| s.steps.iter().map(|st| st.rps_median)),
+        )
         .fold(0.0, f64::max)
         / 1e3
         * 1.05;
     let lats = || {
         curves
             .iter()
-            .flat_map(|c| c.points.iter().flat_map(|p| [p.p50_us, p.p99_us, p.p999_us]))
-            .chain(curves.iter().filter_map(closed_of).flat_map(|s| s.steps.iter().map(|st| st.p99_us)))
+            .flat_map(|c| {
+                c.points
+                    .iter()
+                    .flat_map(|p| [p.p50_us, p.p99_us, p.p999_us])
+            })
+            .chain(
+                curves
+                    .iter()
+                    .filter_map(closed_of)
+                    .flat_map(|s| s.steps.iter().map(|st| st.p99_us)),
+            )
             .filter(|v| *v > 0.0)
     };
     let y_min = lats().fold(f64::INFINITY, f64::min).min(1e9) / 1.5;
@@ -507,9 +527,18 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
                     .draw_series(LineSeries::new(at(|p| p.p99_us), col.stroke_width(3)))
                     .map_err(err)?;
                 chart
-                    .draw_series(DashedLineSeries::new(at(|p| p.p999_us), 6, 4, col.stroke_width(2)))
+                    .draw_series(DashedLineSeries::new(
+                        at(|p| p.p999_us),
+                        6,
+                        4,
+                        col.stroke_width(2),
+                    ))
                     .map_err(err)?;
-                for f in [(|p: &Point| p.p50_us) as fn(&Point) -> f64, |p| p.p99_us, |p| p.p999_us] {
+                for f in [
+                    (|p: &Point| p.p50_us) as fn(&Point) -> f64,
+                    |p| p.p99_us,
+                    |p| p.p999_us,
+                ] {
                     chart
                         .draw_series(at(f).into_iter().map(|p| Circle::new(p, 2, col.filled())))
                         .map_err(err)?;
@@ -549,7 +578,10 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
         let keys: [(&str, u32); 3] = [("p50", 1), ("p99", 3), ("p99.9 (dashed)", 2)];
         for (label, w) in keys {
             legend
-                .draw(&PathElement::new(vec![(x, 12), (x + 22, 12)], INK.stroke_width(w)))
+                .draw(&PathElement::new(
+                    vec![(x, 12), (x + 22, 12)],
+                    INK.stroke_width(w),
+                ))
                 .map_err(err)?;
             legend
                 .draw(&Text::new(label.to_owned(), (x + 28, 4), font(12)))
@@ -593,7 +625,11 @@ fn write_atomic(path: &Path, data: &str) -> Result<()> {
 
 /// Reads the inputs: the open-loop CSV, its `.hlog` files in `hlog_dir`, the
 /// closed-loop CSV. Every error names the file (and line and field).
-pub fn load(open_csv: &Path, hlog_dir: &Path, closed_csv: &Path) -> Result<(Vec<Curve>, OpenSweep, Sweep)> {
+pub fn load(
+    open_csv: &Path,
+    hlog_dir: &Path,
+    closed_csv: &Path,
+) -> Result<(Vec<Curve>, OpenSweep, Sweep)> {
     let text = std::fs::read_to_string(open_csv)
         .with_context(|| format!("{}: cannot read", open_csv.display()))?;
     let open = parse_open_csv(&text, open_csv)?;
@@ -617,4 +653,242 @@ pub fn write_outputs(
     write_atomic(&svg_path, &svg)?;
     write_atomic(&md_path, &md)?;
     Ok((md_path, svg_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
+
+    /// A closed-loop CSV: `go` scales to 4 connections then stops (knee at 4, 40,000
+    /// req/s); `rust` keeps scaling (no knee; peak 30,000 at 8).
+    fn closed_csv() -> String {
+        let mut s = String::from(
+            "# machine: test CPU\n\
+lang,map,distribution,conns,repeat,requests,errors,misses,seconds,rps,p50_us,p90_us,p99_us,p999_us,max_us\n",
+        );
+        for (lang, map, steps) in [
+            (
+                "go",
+                "sync-map",
+                &[(1, 12_000.0), (2, 24_000.0), (4, 40_000.0), (8, 40_500.0)][..],
+            ),
+            (
+                "rust",
+                "dashmap",
+                &[(1, 8_000.0), (2, 16_000.0), (4, 30_000.0)][..],
+            ),
+        ] {
+            for &(conns, rps) in steps {
+                s.push_str(&format!(
+                    "{lang},{map},http-uniform,{conns},1,{rps:.0},0,0,1.000,{rps:.1},60.0,90.0,200.0,400.0,900.0\n"
+                ));
+            }
+        }
+        s
+    }
+
+    fn hist(values_ns: &[u64]) -> Histogram<u64> {
+        let mut h = results::latency_histogram();
+        for v in values_ns {
+            h.record(*v).unwrap();
+        }
+        h
+    }
+
+    /// An interval log as ch4-load writes it: `lat`, then `service`.
+    fn hlog(lat: &[u64], service: &[u64]) -> String {
+        let mut s = String::from(
+            "#[Histogram log format version 1.3]\n#[StartTime: 1700000000 (seconds since epoch)]\n\
+\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
+        );
+        for (tag, v) in [("lat", lat), ("service", service)] {
+            let mut buf = Vec::new();
+            V2DeflateSerializer::new()
+                .serialize(&hist(v), &mut buf)
+                .unwrap();
+            let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &buf);
+            s.push_str(&format!("Tag={tag},1700000000.000,1.000,0.0,{b64}\n"));
+        }
+        s
+    }
+
+    const OPEN: &str = "lang,map,distribution,offered_rps,conns,repeat,requests,errors,misses,unsent,seconds,achieved_rps,p50_us,p90_us,p99_us,p999_us,max_us,service_p50_us,service_p99_us,hlog";
+
+    /// Two rates for `go` (the higher one repeated twice), one for `rust`, and their logs.
+    fn fixture(dir: &Path) -> (OpenSweep, Sweep) {
+        std::fs::create_dir_all(dir).unwrap();
+        let logs: [(&str, &[u64], &[u64]); 4] = [
+            (
+                "a.hlog",
+                &[100_000, 110_000, 120_000],
+                &[90_000, 95_000, 99_000],
+            ),
+            (
+                "b1.hlog",
+                &[200_000, 200_000, 200_000],
+                &[100_000, 100_000, 100_000],
+            ),
+            ("b2.hlog", &[50_000_000], &[150_000]),
+            ("c.hlog", &[300_000], &[250_000]),
+        ];
+        for (name, lat, service) in logs {
+            std::fs::write(dir.join(name), hlog(lat, service)).unwrap();
+        }
+        let csv = format!(
+            "# open loop: test\n{OPEN}\n\
+go,sync-map,http-uniform,10000,8,1,3,0,0,0,1.000,3.0,0,0,0,0,0,0,0,a.hlog\n\
+go,sync-map,http-uniform,60000,8,1,3,0,0,0,1.000,3.0,0,0,0,0,0,0,0,b1.hlog\n\
+go,sync-map,http-uniform,60000,8,2,1,0,0,2,1.000,1.0,0,0,0,0,0,0,0,b2.hlog\n\
+rust,dashmap,http-uniform,7500,8,1,1,0,0,0,1.000,1.0,0,0,0,0,0,0,0,c.hlog\n"
+        );
+        let open = parse_open_csv(&csv, Path::new("open.csv")).unwrap();
+        let closed = httpknee::parse_csv(&closed_csv(), Path::new("closed.csv")).unwrap();
+        (open, closed)
+    }
+
+    #[test]
+    fn httpopen_rates_are_fractions_of_the_knee_or_the_peak() {
+        let closed = httpknee::parse_csv(&closed_csv(), Path::new("closed.csv")).unwrap();
+        let go =
+            offered_rates(&closed, "go", "sync-map", "http-uniform", &[0.25, 1.0, 1.5]).unwrap();
+        assert_eq!(
+            go,
+            [10_000.0, 40_000.0, 60_000.0],
+            "the knee at 4 connections"
+        );
+        let rust = offered_rates(&closed, "rust", "dashmap", "http-uniform", &[0.5]).unwrap();
+        assert_eq!(rust, [15_000.0], "no knee: the peak");
+        for (fractions, want) in [
+            (&[][..], "--fractions"),
+            (&[0.0][..], "--fractions"),
+            (&[11.0][..], "(0, 10]"),
+        ] {
+            let e = offered_rates(&closed, "go", "sync-map", "http-uniform", fractions)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e}");
+        }
+        let e = offered_rates(&closed, "go", "nope", "http-uniform", &[1.0])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--map") && e.contains("go:nope") && e.contains("go:sync-map http-uniform"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn httpopen_merges_the_repeats_histograms() {
+        let dir = std::env::temp_dir().join(format!("http-open-merge-{}", std::process::id()));
+        let (open, closed) = fixture(&dir);
+        let curves = curves(&open, &dir, &closed).unwrap();
+        assert_eq!(curves.len(), 2);
+        let go = &curves[0];
+        assert_eq!(go.knee_rps, 40_000.0);
+        assert_eq!(go.points.len(), 2);
+        let hi = &go.points[1];
+        assert_eq!(
+            (hi.offered_rps, hi.repeats, hi.requests, hi.unsent),
+            (60_000.0, 2, 4, 2)
+        );
+        // Merged: three samples at 200 µs and one at 50 ms. A median of the two repeats'
+        // p50s would be about 25 ms; the merged p50 is 200 µs and the p99 50 ms.
+        assert!((hi.p50_us - 200.0).abs() < 1.0, "{hi:?}");
+        assert!((hi.p99_us - 50_000.0).abs() < 50.0, "{hi:?}");
+        assert!((hi.service_p99_us - 150.0).abs() < 1.0, "{hi:?}");
+        assert_eq!(hi.achieved_rps, 2.0, "4 requests over 2 seconds of windows");
+        let md = render_markdown(&curves, &open, &closed);
+        assert!(
+            md.contains("| Go sync-map | uniform | 1.50 | 60000 | 2 | 2 | 200.1 | 50004.0 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| Go sync-map | uniform | 4 | 40000 | 60.0 | 200.0 | knee |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| Rust dashmap | uniform | 4 | 30000 | 60.0 | 200.0 | peak (no knee) |"),
+            "{md}"
+        );
+        assert!(md.contains("- machine: test CPU\n") && md.contains("- open loop: test\n"));
+        // A missing log names itself.
+        std::fs::remove_file(dir.join("c.hlog")).unwrap();
+        let e = curves_err(&open, &dir, &closed);
+        assert!(e.contains("c.hlog"), "{e}");
+        std::fs::write(
+            dir.join("c.hlog"),
+            "#[StartTime: 1 (seconds since epoch)]\n",
+        )
+        .unwrap();
+        let e = curves_err(&open, &dir, &closed);
+        assert!(
+            e.contains("c.hlog") && e.contains("`lat` and `service`"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn curves_err(open: &OpenSweep, dir: &Path, closed: &Sweep) -> String {
+        format!("{:#}", curves(open, dir, closed).unwrap_err())
+    }
+
+    #[test]
+    fn httpopen_malformed_csv_names_file_line_and_field() {
+        let good = format!(
+            "# c\n{OPEN}\ngo,m,http-uniform,100,8,1,3,0,0,0,1.000,3.0,0,0,0,0,0,0,0,a.hlog\n"
+        );
+        assert!(parse_open_csv(&good, Path::new("o.csv")).is_ok());
+        let cases = [
+            (good.replace(",a.hlog", ""), "o.csv:3", "want 20 fields"),
+            (good.replace("go,m", "java,m"), "o.csv:3", "`lang`"),
+            (good.replace(",100,8,", ",0,8,"), "o.csv:3", "`offered_rps`"),
+            (good.replace(",100,8,", ",x,8,"), "o.csv:3", "`offered_rps`"),
+            (good.replace(",8,1,3,", ",8,one,3,"), "o.csv:3", "`repeat`"),
+            (good.replace(",1.000,", ",0,"), "o.csv:3", "`seconds`"),
+            (good.replace(",a.hlog", ",../a.hlog"), "o.csv:3", "`hlog`"),
+            (good.replace(",a.hlog", ","), "o.csv:3", "`hlog`"),
+            (good.replace("service_p99_us", "p99"), "o.csv:2", "header"),
+            ("# nothing\n".to_owned(), "o.csv", "no header"),
+            (format!("{OPEN}\n"), "o.csv", "no data rows"),
+        ];
+        for (text, at, field) in cases {
+            let e = parse_open_csv(&text, Path::new("o.csv"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(at) && e.contains(field),
+                "want {at} and {field} in: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn httpopen_figure_is_byte_identical_across_renders() {
+        let dir = std::env::temp_dir().join(format!("http-open-fig-{}", std::process::id()));
+        let (open, closed) = fixture(&dir);
+        let curves = curves(&open, &dir, &closed).unwrap();
+        let a = render_svg(&curves, &closed).unwrap();
+        assert_eq!(a, render_svg(&curves, &closed).unwrap());
+        for text in [
+            "uniform keys",
+            "Go sync-map",
+            "Rust dashmap",
+            "offered load",
+            "latency, µs",
+            "p99.9",
+            "service time",
+        ] {
+            assert!(a.contains(text), "the SVG lacks {text:?}");
+        }
+        let out = dir.join("out");
+        let (md, svg) = write_outputs(&curves, &open, &closed, &out).unwrap();
+        assert_eq!(std::fs::read_to_string(svg).unwrap(), a);
+        assert!(
+            std::fs::read_to_string(md)
+                .unwrap()
+                .starts_with("<!-- Generated by mapbench http-open")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
