@@ -530,8 +530,8 @@ fn run_http_open(
 ) -> Result<ExitCode, Failure> {
     let (curves, open, closed) =
         mapbench::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
-    let (md, svg) = mapbench::httpopen::write_outputs(&curves, &open, &closed, out)
-        .map_err(Failure::Failed)?;
+    let (md, svg) =
+        mapbench::httpopen::write_outputs(&curves, &open, &closed, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
