@@ -79,89 +79,36 @@ pub struct OpenSweep {
 
 /// Parses the open-loop CSV; errors name the file, the line and the field.
 pub fn parse_open_csv(text: &str, path: &Path) -> Result<OpenSweep> {
-    let file = path.display();
-    let mut comments = Vec::new();
-    let mut header_seen = false;
+    let (records, comments) = httpknee::records(text, path, &OPEN_HEADER)?;
     let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l)) {
-        if let Some(c) = line.strip_prefix('#') {
-            comments.push(c.trim().to_owned());
-            continue;
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        if !header_seen {
-            if line.split(',').ne(OPEN_HEADER) {
-                bail!(
-                    "{file}:{n}: header: want `{}`, got `{line}`",
-                    OPEN_HEADER.join(",")
-                );
-            }
-            header_seen = true;
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != OPEN_HEADER.len() {
-            bail!(
-                "{file}:{n}: want {} fields ({}), got {} (a truncated file?)",
-                OPEN_HEADER.len(),
-                OPEN_HEADER.join(","),
-                f.len()
-            );
-        }
-        let bad = |i: usize, want: &str| {
-            anyhow::anyhow!(
-                "{file}:{n}: field `{}`: want {want}, got `{}`",
-                OPEN_HEADER[i],
-                f[i]
-            )
-        };
-        let num = |i: usize| -> Result<f64> {
-            f[i].parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| bad(i, "a number >= 0"))
-        };
-        let int = |i: usize| -> Result<u64> {
-            f[i].parse::<u64>()
-                .map_err(|_| bad(i, "a whole number >= 0"))
-        };
-        if f[0] != "go" && f[0] != "rust" {
-            return Err(bad(0, "go or rust"));
-        }
-        let offered_rps = num(3)?;
+    for r in &records {
+        r.lang(0)?;
+        let offered_rps = r.num(3)?;
         if offered_rps <= 0.0 {
-            return Err(bad(3, "a rate > 0"));
+            return Err(r.bad(3, "a rate > 0"));
         }
-        let seconds = num(10)?;
+        let seconds = r.num(10)?;
         if seconds <= 0.0 {
-            return Err(bad(10, "a duration > 0"));
+            return Err(r.bad(10, "a duration > 0"));
         }
-        let hlog = f[19];
+        let hlog = r.f[19];
         if hlog.is_empty() || hlog.contains('/') || !hlog.ends_with(".hlog") {
-            return Err(bad(19, "the step's .hlog file name (ch4-load -hlog-dir)"));
+            return Err(r.bad(19, "the step's .hlog file name (ch4-load -hlog-dir)"));
         }
         rows.push(OpenRow {
-            lang: f[0].to_owned(),
-            map: f[1].to_owned(),
-            distribution: f[2].to_owned(),
+            lang: r.f[0].to_owned(),
+            map: r.f[1].to_owned(),
+            distribution: r.f[2].to_owned(),
             offered_rps,
-            conns: u32::try_from(int(4)?).map_err(|_| bad(4, "a connection count"))?,
-            repeat: u32::try_from(int(5)?).map_err(|_| bad(5, "a repeat number"))?,
-            requests: int(6)?,
-            errors: int(7)?,
-            unsent: int(9)?,
+            conns: r.positive(4)?,
+            repeat: r.positive(5)?,
+            requests: r.int(6)?,
+            errors: r.int(7)?,
+            unsent: r.int(9)?,
             seconds,
-            achieved_rps: num(11)?,
+            achieved_rps: r.num(11)?,
             hlog: hlog.to_owned(),
         });
-    }
-    if !header_seen {
-        bail!("{file}: no header line (want {})", OPEN_HEADER.join(","));
-    }
-    if rows.is_empty() {
-        bail!("{file}: no data rows after the header");
     }
     Ok(OpenSweep { rows, comments })
 }
@@ -612,17 +559,6 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
     Ok(svg)
 }
 
-fn write_atomic(path: &Path, data: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, data).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
-}
-
 /// Reads the inputs: the open-loop CSV, its `.hlog` files in `hlog_dir`, the
 /// closed-loop CSV. Every error names the file (and line and field).
 pub fn load(
@@ -646,13 +582,13 @@ pub fn write_outputs(
     closed: &Sweep,
     out_dir: &Path,
 ) -> Result<(PathBuf, PathBuf)> {
-    let md = render_markdown(curves, open, closed);
     let svg = render_svg(curves, closed)?;
-    let md_path = out_dir.join("http-open.md");
-    let svg_path = out_dir.join("figures").join("http-open.svg");
-    write_atomic(&svg_path, &svg)?;
-    write_atomic(&md_path, &md)?;
-    Ok((md_path, svg_path))
+    httpknee::write_page(
+        out_dir,
+        "http-open",
+        &render_markdown(curves, open, closed),
+        &svg,
+    )
 }
 
 #[cfg(test)]
@@ -661,7 +597,7 @@ mod tests {
     use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 
     /// A closed-loop CSV: `go` scales to 4 connections then stops (knee at 4, 40,000
-    /// req/s); `rust` keeps scaling (no knee; peak 30,000 at 8).
+    /// req/s); `rust` keeps scaling (no knee; peak 30,000 at 4).
     fn closed_csv() -> String {
         let mut s = String::from(
             "# machine: test CPU\n\
