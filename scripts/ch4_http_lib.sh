@@ -15,6 +15,20 @@ ch4_build() {
         go build -o "../$work/ch4-load" ./cmd/ch4-load)
 }
 
+# ch4_traces WORKLOAD...: traces each workload into $work/WORKLOAD.trace with the
+# mapbench built by ch4_build; sets traces (their paths) and trace_notes
+# ("WORKLOAD sha256-prefix", for the CSV's comments).
+ch4_traces() {
+    traces=()
+    trace_notes=()
+    local d sha
+    for d in "$@"; do
+        sha=$(target/release/mapbench trace --workload "$d" --out "$work/$d.trace" 2>/dev/null)
+        traces+=("$work/$d.trace")
+        trace_notes+=("$d ${sha:0:12}")
+    done
+}
+
 # ch4_start_server LANG MAP LOG [PREFIX...]: starts the LANG (go or rust) server
 # with MAP, its output in LOG, under PREFIX (e.g. taskset -c 1) if given; sets
 # server_pid and server_url. Exits 2 for an unknown LANG, 1 if it does not start.

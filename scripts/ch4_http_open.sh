@@ -87,13 +87,7 @@ fi
 echo "ch4_http_open: building mapbench, the two servers and the load generator" >&2
 ch4_build
 
-traces=()
-trace_notes=()
-for d in "${dists[@]}"; do
-    sha=$(target/release/mapbench trace --workload "$d" --out "$work/$d.trace" 2>/dev/null)
-    traces+=("$work/$d.trace")
-    trace_notes+=("$d ${sha:0:12}")
-done
+ch4_traces "${dists[@]}"
 
 loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 machine="machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu vCPUs, Linux $(uname -r); placement: $placement"
