@@ -396,6 +396,8 @@ pub struct Spread {
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// One run's line: its series key, its thread count and its points.
+type ThreadsSeries = (SeriesKey, u32, Vec<(f64, f64)>);
 
 fn height_for(legend_rows: usize) -> u32 {
     MIN_HEIGHT.max(60 + LEGEND_ROW * legend_rows as u32)
@@ -1055,7 +1057,7 @@ pub fn reclaim_backlog(
     palette: &Palette,
     runs: &[&RunFile],
 ) -> Result<Option<u64>> {
-    let series: Vec<(SeriesKey, u32, Vec<(f64, f64)>)> = sorted_runs(runs)
+    let series: Vec<ThreadsSeries> = sorted_runs(runs)
         .into_iter()
         .filter_map(|r| {
             let pts: Vec<(f64, f64)> = r
