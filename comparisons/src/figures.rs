@@ -396,6 +396,8 @@ pub struct Spread {
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// One run's line: its series key, its thread count and its points.
+type ThreadsSeries = (SeriesKey, u32, Vec<(f64, f64)>);
 
 fn height_for(legend_rows: usize) -> u32 {
     MIN_HEIGHT.max(60 + LEGEND_ROW * legend_rows as u32)
@@ -1044,6 +1046,68 @@ pub fn throughput_over_time(
     })
 }
 
+/// Rust's reclamation backlog over time (schema 2, `interval.reclaim`): values retired
+/// (replaced or removed) and not yet freed at each interval's end, one line per run
+/// that counts them. Go has no such series (its collector frees by tracing, not by
+/// retirement), so its runs are left out; their pauses are on the pause timeline.
+/// Returns the peak backlog drawn, or `None` (and draws nothing) when no run counts it.
+pub fn reclaim_backlog(
+    path: &Path,
+    title: &str,
+    palette: &Palette,
+    runs: &[&RunFile],
+) -> Result<Option<u64>> {
+    let series: Vec<ThreadsSeries> = sorted_runs(runs)
+        .into_iter()
+        .filter_map(|r| {
+            let pts: Vec<(f64, f64)> = r
+                .intervals
+                .iter()
+                .filter_map(|i| {
+                    let rc = i.reclaim.as_ref()?;
+                    Some((i.t_end_ns as f64 / 1e6, rc.backlog_values as f64))
+                })
+                .collect();
+            (!pts.is_empty()).then(|| (run_key(r), r.start.threads, pts))
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(None);
+    }
+    let peak = series
+        .iter()
+        .flat_map(|(_, _, p)| p.iter().map(|q| q.1))
+        .fold(0.0, f64::max);
+    let t_max = t_max_ms(runs);
+    let entries: Vec<(Swatch, String)> = series
+        .iter()
+        .map(|(k, threads, _)| {
+            (
+                Swatch::Series(k.clone()),
+                format!("{} ({threads}t): retired, not yet freed", k.display()),
+            )
+        })
+        .collect();
+    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
+        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = chart_on!(&plot, title, 18, 10, 0.0..t_max, 0.0..(peak * 1.1).max(1.0));
+        theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            .x_desc("time since the measured phase began (ms)")
+            .y_desc("reclamation backlog (values)")
+            .x_label_formatter(&|v| fmt_num(*v))
+            .y_label_formatter(&|v| fmt_num(*v))
+            .draw()
+            .map_err(err)?;
+        for (key, _, pts) in &series {
+            let c = palette.colour(key);
+            draw_line!(chart, pts.clone(), key.lang, c);
+            draw_markers!(chart, pts.clone(), key.lang, c);
+        }
+        draw_legend(&legend, palette, &entries)
+    })?;
+    Ok(Some(peak as u64))
+}
+
 fn warmup_ns(r: &RunFile) -> Option<f64> {
     r.end
         .as_ref()
@@ -1591,5 +1655,47 @@ mod tests {
             );
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reclaim_backlog_draws_only_runs_that_count_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/results-sample");
+        let go = crate::results::read_run(&dir.join("quick-go-mutex-map-read-heavy-t1-r1.jsonl"))
+            .unwrap();
+        let mut rust = crate::results::read_run(
+            &dir.join("quick-rust-dashmap-foldhash-read-heavy-t2-r1.jsonl"),
+        )
+        .unwrap();
+        let keys = [run_key(&go), run_key(&rust)];
+        let palette = Palette::new(&keys);
+        let out = std::env::temp_dir().join(format!("backlog-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap();
+        let path = out.join("backlog.svg");
+        // Neither run counts its reclamation: nothing is drawn.
+        assert_eq!(
+            reclaim_backlog(&path, "t", &palette, &[&go, &rust]).unwrap(),
+            None
+        );
+        assert!(!path.exists());
+        for (n, i) in rust.intervals.iter_mut().enumerate() {
+            i.reclaim = Some(crate::results::IntervalReclaim {
+                backlog_values: [3, 40, 7][n % 3],
+                ..Default::default()
+            });
+        }
+        let peak = reclaim_backlog(&path, "backlog title", &palette, &[&go, &rust]).unwrap();
+        assert_eq!(peak, Some(if rust.intervals.len() > 1 { 40 } else { 3 }));
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("backlog title") && svg.contains("reclamation backlog (values)"));
+        assert!(
+            svg.contains("retired, not yet freed") && svg.contains("dashmap"),
+            "the Rust run is in the legend"
+        );
+        assert!(
+            !svg.contains("mutex-map"),
+            "the Go run has no backlog series"
+        );
+        assert!(svg.contains("#868686"), "axes in the shared theme's ink");
+        std::fs::remove_dir_all(&out).unwrap();
     }
 }

@@ -96,10 +96,99 @@ pub fn read_csv(path: &Path) -> Result<Sweep> {
 /// Parses the CSV's text; `path` is only for the error messages. Lines starting with
 /// `#` anywhere are comments (`ch4-load` writes one per server it measured).
 pub fn parse_csv(text: &str, path: &Path) -> Result<Sweep> {
-    let file = path.display();
+    let (records, comments) = records(text, path, &CSV_HEADER)?;
+    let mut rows = Vec::new();
+    for r in &records {
+        r.lang(0)?;
+        for i in [1, 2] {
+            if r.f[i].is_empty() {
+                return Err(r.bad(i, "a name"));
+            }
+        }
+        let seconds = r.num(8)?;
+        if seconds == 0.0 {
+            return Err(r.bad(8, "a positive duration"));
+        }
+        rows.push(StepRow {
+            lang: r.f[0].to_owned(),
+            map: r.f[1].to_owned(),
+            distribution: r.f[2].to_owned(),
+            conns: r.positive(3)?,
+            repeat: r.positive(4)?,
+            requests: r.int(5)?,
+            errors: r.int(6)?,
+            misses: r.int(7)?,
+            seconds,
+            rps: r.num(9)?,
+            p50_us: r.num(10)?,
+            p90_us: r.num(11)?,
+            p99_us: r.num(12)?,
+            p999_us: r.num(13)?,
+            max_us: r.num(14)?,
+        });
+    }
+    Ok(Sweep { rows, comments })
+}
+
+/// One data line of a CSV that `go-reference/cmd/ch4-load` writes, split into fields;
+/// its accessors' errors name the file, the line and the field.
+pub(crate) struct Record<'a> {
+    file: String,
+    line: usize,
+    header: &'a [&'a str],
+    pub f: Vec<&'a str>,
+}
+
+impl Record<'_> {
+    /// The error for field `i`: what was wanted, and what is there.
+    pub(crate) fn bad(&self, i: usize, want: &str) -> anyhow::Error {
+        anyhow!(
+            "{}:{}: field `{}`: want {want}, got {:?}",
+            self.file,
+            self.line,
+            self.header[i],
+            self.f[i]
+        )
+    }
+    pub(crate) fn int(&self, i: usize) -> Result<u64> {
+        self.f[i]
+            .parse()
+            .map_err(|_| self.bad(i, "a non-negative integer"))
+    }
+    pub(crate) fn positive(&self, i: usize) -> Result<u32> {
+        match self.f[i].parse::<u32>() {
+            Ok(v) if v > 0 => Ok(v),
+            _ => Err(self.bad(i, "a positive integer")),
+        }
+    }
+    pub(crate) fn num(&self, i: usize) -> Result<f64> {
+        match self.f[i].parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            _ => Err(self.bad(i, "a finite non-negative number")),
+        }
+    }
+    /// Field `i` must be `go` or `rust`.
+    pub(crate) fn lang(&self, i: usize) -> Result<()> {
+        if self.f[i] == "go" || self.f[i] == "rust" {
+            Ok(())
+        } else {
+            Err(self.bad(i, "go or rust"))
+        }
+    }
+}
+
+/// Splits a ch4-load CSV: `#` comment lines (anywhere; returned without the `#`), one
+/// header line that must be `header`, then rows of exactly its fields. Errors for a
+/// wrong header, a short row (a truncated file), no header or no rows.
+pub(crate) fn records<'a>(
+    text: &'a str,
+    path: &Path,
+    header: &'a [&'a str],
+) -> Result<(Vec<Record<'a>>, Vec<String>)> {
+    let file = path.display().to_string();
     let mut comments = Vec::new();
     let mut header_seen = false;
-    let mut rows = Vec::new();
+    let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l)) {
         if let Some(c) = line.strip_prefix('#') {
             comments.push(c.trim().to_owned());
@@ -109,84 +198,38 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Sweep> {
             continue;
         }
         if !header_seen {
-            if line.split(',').ne(CSV_HEADER) {
+            if line.split(',').ne(header.iter().copied()) {
                 bail!(
                     "{file}:{n}: header: want `{}`, got `{line}`",
-                    CSV_HEADER.join(",")
+                    header.join(",")
                 );
             }
             header_seen = true;
             continue;
         }
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() != CSV_HEADER.len() {
+        if f.len() != header.len() {
             bail!(
                 "{file}:{n}: want {} fields ({}), got {} (a truncated file?)",
-                CSV_HEADER.len(),
-                CSV_HEADER.join(","),
+                header.len(),
+                header.join(","),
                 f.len()
             );
         }
-        let field_err = |i: usize, want: &str| {
-            anyhow!(
-                "{file}:{n}: field `{}`: want {want}, got {:?}",
-                CSV_HEADER[i],
-                f[i]
-            )
-        };
-        let int = |i: usize| -> Result<u64> {
-            f[i].parse()
-                .map_err(|_| field_err(i, "a non-negative integer"))
-        };
-        let positive = |i: usize| -> Result<u32> {
-            match f[i].parse::<u32>() {
-                Ok(v) if v > 0 => Ok(v),
-                _ => Err(field_err(i, "a positive integer")),
-            }
-        };
-        let num = |i: usize| -> Result<f64> {
-            match f[i].parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-                _ => Err(field_err(i, "a finite non-negative number")),
-            }
-        };
-        if f[0] != "go" && f[0] != "rust" {
-            return Err(field_err(0, "go or rust"));
-        }
-        for i in [1, 2] {
-            if f[i].is_empty() {
-                return Err(field_err(i, "a name"));
-            }
-        }
-        let seconds = num(8)?;
-        if seconds == 0.0 {
-            return Err(field_err(8, "a positive duration"));
-        }
-        rows.push(StepRow {
-            lang: f[0].to_owned(),
-            map: f[1].to_owned(),
-            distribution: f[2].to_owned(),
-            conns: positive(3)?,
-            repeat: positive(4)?,
-            requests: int(5)?,
-            errors: int(6)?,
-            misses: int(7)?,
-            seconds,
-            rps: num(9)?,
-            p50_us: num(10)?,
-            p90_us: num(11)?,
-            p99_us: num(12)?,
-            p999_us: num(13)?,
-            max_us: num(14)?,
+        out.push(Record {
+            file: file.clone(),
+            line: n,
+            header,
+            f,
         });
     }
     if !header_seen {
-        bail!("{file}: no header line (want {})", CSV_HEADER.join(","));
+        bail!("{file}: no header line (want {})", header.join(","));
     }
-    if rows.is_empty() {
+    if out.is_empty() {
         bail!("{file}: no data rows after the header");
     }
-    Ok(Sweep { rows, comments })
+    Ok((out, comments))
 }
 
 /// One connection count of one sweep, over its repeats.
@@ -543,12 +586,26 @@ fn write_atomic(path: &Path, data: &str) -> Result<()> {
 /// Writes `out_dir/http-knee.md` and `out_dir/figures/http-knee.svg`, each atomically
 /// (a temporary file, then a rename), and returns their paths.
 pub fn write_outputs(sweep: &Sweep, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    let md = render_markdown(sweep);
-    let svg = render_svg(sweep)?;
-    let md_path = out_dir.join("http-knee.md");
-    let svg_path = out_dir.join("figures").join("http-knee.svg");
-    write_atomic(&svg_path, &svg)?;
-    write_atomic(&md_path, &md)?;
+    write_page(
+        out_dir,
+        "http-knee",
+        &render_markdown(sweep),
+        &render_svg(sweep)?,
+    )
+}
+
+/// Writes `out_dir/STEM.md` and `out_dir/figures/STEM.svg`, each atomically (the figure
+/// first), and returns their paths.
+pub(crate) fn write_page(
+    out_dir: &Path,
+    stem: &str,
+    md: &str,
+    svg: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let md_path = out_dir.join(format!("{stem}.md"));
+    let svg_path = out_dir.join("figures").join(format!("{stem}.svg"));
+    write_atomic(&svg_path, svg)?;
+    write_atomic(&md_path, md)?;
     Ok((md_path, svg_path))
 }
 

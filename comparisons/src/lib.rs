@@ -27,6 +27,7 @@ pub mod compare;
 pub mod figures;
 pub mod host;
 pub mod httpknee;
+pub mod httpopen;
 pub mod keydist;
 pub mod manifest;
 pub mod orchestrate;

@@ -243,6 +243,40 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Chapter 4.1's open-loop offered rates (scripts/ch4_http_open.sh): FRACTIONS of the
+    /// closed-loop knee throughput of one server and distribution in CLOSED_CSV (the
+    /// closed-loop format of `go-reference/cmd/ch4-load`), printed as whole requests/s
+    /// separated by commas. Exit 2 for a malformed CSV, a bad fraction or a sweep the CSV
+    /// lacks.
+    HttpOpenRates {
+        #[arg(value_name = "CLOSED_CSV")]
+        csv: PathBuf,
+        #[arg(long)]
+        lang: String,
+        #[arg(long)]
+        map: String,
+        #[arg(long)]
+        distribution: String,
+        /// Comma-separated fractions of the knee, e.g. 0.25,0.5,1,1.5.
+        #[arg(long, value_delimiter = ',', required = true)]
+        fractions: Vec<f64>,
+    },
+    /// Chapter 4.1's latency against offered load (scripts/ch4_http_open.sh), from the
+    /// open-loop CSV of `go-reference/cmd/ch4-load -rates`, the .hlog files it names and
+    /// the closed-loop CSV of the same servers: writes DIR/http-open.md and
+    /// DIR/figures/http-open.svg. Exit 2 for a malformed or missing input.
+    HttpOpen {
+        #[arg(value_name = "OPEN_CSV")]
+        csv: PathBuf,
+        /// The closed-loop CSV (service times and the knee).
+        #[arg(long, value_name = "CSV")]
+        closed: PathBuf,
+        /// Where the .hlog files the open-loop CSV names are.
+        #[arg(long, value_name = "DIR")]
+        hlog_dir: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// The "which map, when" page's data, from generated files only: the quick suite's
     /// bench.txt, a memory suite's report.md + bench.txt, chapter 4.3's tails.md. Writes
     /// DIR/which-map.json, DIR/which-map.md and DIR/figures/which-map.svg. Exit 2 for a
@@ -381,6 +415,19 @@ fn main() -> ExitCode {
             pause_timeline,
         } => run_tails(&dirs, &out, pause_timeline),
         Command::HttpKnee { csv, out } => run_http_knee(&csv, &out),
+        Command::HttpOpenRates {
+            csv,
+            lang,
+            map,
+            distribution,
+            fractions,
+        } => run_http_open_rates(&csv, &lang, &map, &distribution, &fractions),
+        Command::HttpOpen {
+            csv,
+            closed,
+            hlog_dir,
+            out,
+        } => run_http_open(&csv, &closed, &hlog_dir, &out),
         Command::WhichMap {
             quick,
             memory,
@@ -456,6 +503,35 @@ fn run_which_map(
 fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
     let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
     let (md, svg) = mapbench::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
+    eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_http_open_rates(
+    csv: &Path,
+    lang: &str,
+    map: &str,
+    distribution: &str,
+    fractions: &[f64],
+) -> Result<ExitCode, Failure> {
+    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let rates = mapbench::httpopen::offered_rates(&sweep, lang, map, distribution, fractions)
+        .map_err(Failure::BadInput)?;
+    let text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+    println!("{}", text.join(","));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_http_open(
+    csv: &Path,
+    closed: &Path,
+    hlog_dir: &Path,
+    out: &Path,
+) -> Result<ExitCode, Failure> {
+    let (curves, open, closed) =
+        mapbench::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
+    let (md, svg) =
+        mapbench::httpopen::write_outputs(&curves, &open, &closed, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }

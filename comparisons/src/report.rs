@@ -2124,6 +2124,22 @@ impl<'a> Page<'a> {
                 )?;
                 emit(w, name, format!("{wl}: pause timeline"))?;
             }
+            let name = format!("backlog-{wl}.svg");
+            if let Some(peak) = figures::reclaim_backlog(
+                &fig_dir.join(&name),
+                &format!("{wl}: reclamation backlog"),
+                &self.palette,
+                &featured,
+            )? {
+                writeln!(
+                    w,
+                    "Backlog: values the Rust map retired (replaced or removed) and has not \
+                     freed yet, at each interval's end (peak {peak} values). A Go map has no \
+                     such series: its garbage is what the collector has not traced yet, seen \
+                     in the live heap (memory figure) and the GC pauses.\n"
+                )?;
+                emit(w, name, format!("{wl}: reclamation backlog over time"))?;
+            }
             // Memory: every long run of the workload (the runs the fit section
             // fits), so no map of a memory suite is left out; else the featured runs.
             let memory_runs = if long.is_empty() { &featured } else { &long };

@@ -22,26 +22,25 @@
 // (coordinated-omission corrected). Each step appends a row to -out (its own
 // header, openCSVHeader) and, with -hlog-dir, writes its histograms as an .hlog.
 //
-// Exit status: 2 for a bad flag or trace (the message names it), 1 if a
+// Exit status: 0 for -h, 2 for a bad flag or trace (the message names it
+// and the usage follows), 130 when SIGINT or SIGTERM stopped it, 1 if a
 // request failed, 0 otherwise.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/trace"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -68,21 +67,11 @@ type config struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stderr))
-}
-
-// errUsage marks an error that is the caller's input (exit status 2).
-var errUsage = errors.New("usage")
-
-func usageErr(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+	cmdline.Main(parseFlags, runSweep)
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet("ch4-load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cmdline.New("ch4-load", stderr)
 	url := fs.String("url", "", "the server's base URL, e.g. http://127.0.0.1:8080 (required)")
 	lang := fs.String("lang", "", "the server's language, go or rust (a label for the rows; required)")
 	mapName := fs.String("map", "", "the server's map (a label for the rows; required)")
@@ -97,69 +86,66 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	hlogDir := fs.String("hlog-dir", "", "open loop: directory for one .hlog per step (corrected and service-time histograms)")
 	var c config
 	if err := fs.Parse(args); err != nil {
-		return c, usageErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return c, usageErr("unexpected argument %q", fs.Arg(0))
+		return c, err
 	}
 	for _, r := range []struct{ name, v string }{{"-url", *url}, {"-lang", *lang}, {"-map", *mapName}, {"-trace", *traces}, {"-out", *out}} {
 		if r.v == "" {
-			return c, usageErr("flag %s is required", r.name)
+			return c, fs.Bad("flag %s is required", r.name)
 		}
 	}
 	if !strings.HasPrefix(*url, "http://") {
-		return c, usageErr("flag -url: want http://HOST:PORT, got %q", *url)
+		return c, fs.Bad("flag -url: want http://HOST:PORT, got %q", *url)
 	}
 	if *lang != "go" && *lang != "rust" {
-		return c, usageErr("flag -lang: want go or rust, got %q", *lang)
+		return c, fs.Bad("flag -lang: want go or rust, got %q", *lang)
 	}
 	if strings.ContainsAny(*mapName, ",\n\"") {
-		return c, usageErr("flag -map: a CSV label cannot contain a comma, quote or newline: %q", *mapName)
+		return c, fs.Bad("flag -map: a CSV label cannot contain a comma, quote or newline: %q", *mapName)
 	}
 	if *warmup < 0 || *duration <= 0 || *repeats < 1 {
-		return c, usageErr("flags -warmup, -duration, -repeats: want warmup >= 0, duration > 0, repeats >= 1")
+		return c, fs.Bad("flags -warmup, -duration, -repeats: want warmup >= 0, duration > 0, repeats >= 1")
 	}
 	c = config{base: strings.TrimSuffix(*url, "/"), lang: *lang, mapName: *mapName, warmup: *warmup,
 		duration: *duration, repeats: *repeats, prefill: *prefill, out: *out}
 	for _, s := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
-			return c, usageErr("flag -conns: want positive integers separated by commas, got %q", s)
+			return c, fs.Bad("flag -conns: want positive integers separated by commas, got %q", s)
 		}
 		c.conns = append(c.conns, n)
 	}
 	c.hlogDir = *hlogDir
 	if *rates != "" {
 		if len(c.conns) != 1 {
-			return c, usageErr("flag -conns: with -rates, want one connection count, got %q", *conns)
+			return c, fs.Bad("flag -conns: with -rates, want one connection count, got %q", *conns)
 		}
 		for _, s := range strings.Split(*rates, ",") {
 			r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil || r <= 0 || r > 1e7 {
-				return c, usageErr("flag -rates: want positive requests/s (at most 1e7) separated by commas, got %q", s)
+				return c, fs.Bad("flag -rates: want positive requests/s (at most 1e7) separated by commas, got %q", s)
 			}
 			c.rates = append(c.rates, r)
 		}
 		if c.hlogDir != "" {
 			if st, err := os.Stat(c.hlogDir); err != nil || !st.IsDir() {
-				return c, usageErr("flag -hlog-dir: want an existing directory, got %q", c.hlogDir)
+				return c, fs.Bad("flag -hlog-dir: want an existing directory, got %q", c.hlogDir)
 			}
 		}
 	} else if c.hlogDir != "" {
-		return c, usageErr("flag -hlog-dir: only with -rates (open loop)")
+		return c, fs.Bad("flag -hlog-dir: only with -rates (open loop)")
 	}
 	for _, path := range strings.Split(*traces, ",") {
 		t, err := trace.Open(path)
 		if err != nil {
-			return c, usageErr("flag -trace: %v", err)
+			return c, fs.Bad("flag -trace: %v", err)
 		}
 		h := t.Header()
 		if h.Mix.Remove > 0 {
-			return c, usageErr("flag -trace: %s: the mix has removes, which the cache servers do not serve (want get, insert, update only)", path)
+			return c, fs.Bad("flag -trace: %s: the mix has removes, which the cache servers do not serve (want get, insert, update only)", path)
 		}
 		for _, n := range c.conns {
 			if n > int(h.Threads) {
-				return c, usageErr("flag -conns: step %d needs %d op streams but %s has %d threads", n, n, path, h.Threads)
+				return c, fs.Bad("flag -conns: step %d needs %d op streams but %s has %d threads", n, n, path, h.Threads)
 			}
 		}
 		c.traces = append(c.traces, t)
@@ -167,12 +153,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
+// run parses args and runs the sweep; it returns the exit status (0 for -h,
+// 2 for a bad flag or trace, 130 when ctx was cancelled).
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ch4-load: %v\n", strings.TrimPrefix(err.Error(), "usage: "))
-		return 2
+		return cmdline.Status(err)
 	}
+	return runSweep(ctx, c, io.Discard, stderr)
+}
+
+// runSweep runs the parsed sweep and returns the exit status.
+func runSweep(ctx context.Context, c config, _ io.Writer, stderr io.Writer) int {
 	if err := sweep(ctx, c, stderr); err != nil {
 		fmt.Fprintf(stderr, "ch4-load: %v\n", err)
 		if ctx.Err() != nil {
@@ -183,12 +175,41 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	return 0
 }
 
+// counts are a step's (or one connection's) measured requests by outcome.
+type counts struct {
+	requests, errors, misses int64
+	firstErr                 error
+}
+
+// record counts one measured request: failed (err), a miss, or a hit.
+func (c *counts) record(miss bool, err error) {
+	c.requests++
+	switch {
+	case err != nil:
+		c.errors++
+		if c.firstErr == nil {
+			c.firstErr = err
+		}
+	case miss:
+		c.misses++
+	}
+}
+
+// add adds o's counts (keeping the first error).
+func (c *counts) add(o counts) {
+	c.requests += o.requests
+	c.errors += o.errors
+	c.misses += o.misses
+	if c.firstErr == nil {
+		c.firstErr = o.firstErr
+	}
+}
+
 // result is one measured step.
 type result struct {
-	requests, errors, misses int64
-	seconds                  float64
-	hist                     *hdrhistogram.Histogram
-	firstErr                 error
+	counts
+	seconds float64
+	hist    *hdrhistogram.Histogram
 }
 
 func sweep(ctx context.Context, c config, stderr io.Writer) error {
@@ -226,35 +247,52 @@ func sweep(ctx context.Context, c config, stderr io.Writer) error {
 	if len(c.rates) > 0 {
 		return openSweep(ctx, c, f, stderr)
 	}
-	cursors := make(map[*trace.Trace][]int)
-	failed := int64(0)
+	return eachStep(c, len(c.conns), stderr, func(t *trace.Trace, rep, i int, cursors []int) (failures, error) {
+		n := c.conns[i]
+		r, err := runStep(ctx, c.base, t, n, cursors, c.warmup, c.duration)
+		if err != nil {
+			return failures{}, err
+		}
+		rps := float64(r.requests) / r.seconds
+		q := func(p float64) float64 { return float64(r.hist.ValueAtQuantile(p)) / 1e3 }
+		fmt.Fprintf(f, "%s,%s,%s,%d,%d,%d,%d,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
+			c.lang, c.mapName, t.Header().Name, n, rep, r.requests, r.errors, r.misses, r.seconds, rps,
+			q(50), q(90), q(99), q(99.9), float64(r.hist.Max())/1e3)
+		fmt.Fprintf(stderr, "ch4-load: %s %s %s repeat %d/%d, %2d conns: %8.0f req/s, p99 %7.1f µs\n",
+			c.lang, c.mapName, t.Header().Name, rep, c.repeats, n, rps, q(99))
+		return failures{r.errors, r.firstErr}, nil
+	})
+}
+
+// failures is how many of a step's requests failed, and the first error.
+type failures struct {
+	n     int64
+	first error
+}
+
+// eachStep calls step for every trace, repeat and step index in that order,
+// with the trace's op cursors (kept across steps, so each step goes on where
+// the last one stopped), and sums the failed requests the steps report.
+func eachStep(c config, steps int, stderr io.Writer,
+	step func(t *trace.Trace, rep, i int, cursors []int) (failures, error)) error {
+	total := int64(0)
 	for _, t := range c.traces {
-		cursors[t] = make([]int, t.Header().Threads)
-	}
-	for _, t := range c.traces {
-		dist := t.Header().Name
+		cursors := make([]int, t.Header().Threads)
 		for rep := 1; rep <= c.repeats; rep++ {
-			for _, n := range c.conns {
-				r, err := runStep(ctx, c.base, t, n, cursors[t], c.warmup, c.duration)
+			for i := range steps {
+				failed, err := step(t, rep, i, cursors)
 				if err != nil {
 					return err
 				}
-				rps := float64(r.requests) / r.seconds
-				q := func(p float64) float64 { return float64(r.hist.ValueAtQuantile(p)) / 1e3 }
-				fmt.Fprintf(f, "%s,%s,%s,%d,%d,%d,%d,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
-					c.lang, c.mapName, dist, n, rep, r.requests, r.errors, r.misses, r.seconds, rps,
-					q(50), q(90), q(99), q(99.9), float64(r.hist.Max())/1e3)
-				fmt.Fprintf(stderr, "ch4-load: %s %s %s repeat %d/%d, %2d conns: %8.0f req/s, p99 %7.1f µs\n",
-					c.lang, c.mapName, dist, rep, c.repeats, n, rps, q(99))
-				if r.errors > 0 {
-					failed += r.errors
-					fmt.Fprintf(stderr, "ch4-load: %d failed requests, the first: %v\n", r.errors, r.firstErr)
+				if failed.n > 0 {
+					total += failed.n
+					fmt.Fprintf(stderr, "ch4-load: %d failed requests, the first: %v\n", failed.n, failed.first)
 				}
 			}
 		}
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d requests failed (the rows count them in `errors`)", failed)
+	if total > 0 {
+		return fmt.Errorf("%d requests failed (the rows count them in `errors`)", total)
 	}
 	return nil
 }
@@ -353,16 +391,7 @@ func runStep(ctx context.Context, base string, t *trace.Trace, conns int, cursor
 				if t0.Before(start) || t1.After(end) {
 					continue // warm-up, or straddles the end of the window
 				}
-				p.requests++
-				switch {
-				case err != nil:
-					p.errors++
-					if p.firstErr == nil {
-						p.firstErr = err
-					}
-				case miss:
-					p.misses++
-				}
+				p.record(miss, err)
 				p.hist.RecordValue(t1.Sub(t0).Nanoseconds())
 			}
 		})
@@ -373,13 +402,8 @@ func runStep(ctx context.Context, base string, t *trace.Trace, conns int, cursor
 	}
 	total := result{seconds: duration.Seconds(), hist: hdrhistogram.New(1, int64(10*time.Second), 3)}
 	for _, p := range parts {
-		total.requests += p.requests
-		total.errors += p.errors
-		total.misses += p.misses
+		total.add(p.counts)
 		total.hist.Merge(p.hist)
-		if total.firstErr == nil {
-			total.firstErr = p.firstErr
-		}
 	}
 	return total, nil
 }

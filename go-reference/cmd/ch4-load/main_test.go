@@ -101,6 +101,10 @@ func TestBadInputExit2(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("bad input must not create -out: %v", err)
 	}
+	var stderr bytes.Buffer
+	if got := run(context.Background(), []string{"-h"}, &stderr); got != 0 || !strings.Contains(stderr.String(), "-rates string") {
+		t.Errorf("-h: exit %d, want 0 and the usage; stderr %q", got, stderr.String())
+	}
 }
 
 func TestTinySweepAgainstLiveServer(t *testing.T) {

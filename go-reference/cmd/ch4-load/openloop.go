@@ -67,9 +67,9 @@ func drainLimit(duration time.Duration) time.Duration { return max(duration, tim
 
 // openResult is one open-loop step.
 type openResult struct {
-	requests, errors, misses, unsent int64
-	hist, service                    *hdrhistogram.Histogram
-	firstErr                         error
+	counts
+	unsent        int64
+	hist, service *hdrhistogram.Histogram
 }
 
 func newLatHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, int64(60*time.Second), 3) }
@@ -119,16 +119,7 @@ func runOpenStep(ctx context.Context, base string, t *trace.Trace, rate float64,
 				if !measured {
 					continue
 				}
-				p.requests++
-				switch {
-				case err != nil:
-					p.errors++
-					if p.firstErr == nil {
-						p.firstErr = err
-					}
-				case miss:
-					p.misses++
-				}
+				p.record(miss, err)
 				_ = p.hist.RecordValue(int64(corrected(at, sent, done)))
 				_ = p.service.RecordValue(int64(done.Sub(sent)))
 			}
@@ -140,15 +131,10 @@ func runOpenStep(ctx context.Context, base string, t *trace.Trace, rate float64,
 	}
 	total := openResult{hist: newLatHist(), service: newLatHist()}
 	for _, p := range parts {
-		total.requests += p.requests
-		total.errors += p.errors
-		total.misses += p.misses
+		total.add(p.counts)
 		total.unsent += p.unsent
 		total.hist.Merge(p.hist)
 		total.service.Merge(p.service)
-		if total.firstErr == nil {
-			total.firstErr = p.firstErr
-		}
 	}
 	return total, nil
 }
@@ -191,45 +177,29 @@ func writeHlog(path string, r openResult, start time.Time, duration time.Duratio
 // openSweep is -rates: for each trace, repeat and offered rate, one open-loop
 // step, one CSV row and (with -hlog-dir) one .hlog.
 func openSweep(ctx context.Context, c config, f io.Writer, stderr io.Writer) error {
-	cursors := make(map[*trace.Trace][]int)
-	for _, t := range c.traces {
-		cursors[t] = make([]int, t.Header().Threads)
-	}
-	failed := int64(0)
 	conns := c.conns[0]
-	for _, t := range c.traces {
-		dist := t.Header().Name
-		for rep := 1; rep <= c.repeats; rep++ {
-			for _, rate := range c.rates {
-				stepStart := time.Now()
-				r, err := runOpenStep(ctx, c.base, t, rate, conns, cursors[t], c.warmup, c.duration)
-				if err != nil {
-					return err
-				}
-				hlog := ""
-				if c.hlogDir != "" {
-					hlog = fmt.Sprintf("%s-%s-%s-rate%.0f-r%d.hlog", c.lang, c.mapName, dist, rate, rep)
-					if err := writeHlog(filepath.Join(c.hlogDir, hlog), r, stepStart, c.duration); err != nil {
-						return fmt.Errorf("-hlog-dir: %w", err)
-					}
-				}
-				q := func(h *hdrhistogram.Histogram, p float64) float64 { return float64(h.ValueAtQuantile(p)) / 1e3 }
-				secs := c.duration.Seconds()
-				fmt.Fprintf(f, "%s,%s,%s,%.0f,%d,%d,%d,%d,%d,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%s\n",
-					c.lang, c.mapName, dist, rate, conns, rep, r.requests, r.errors, r.misses, r.unsent, secs,
-					float64(r.requests)/secs, q(r.hist, 50), q(r.hist, 90), q(r.hist, 99), q(r.hist, 99.9),
-					float64(r.hist.Max())/1e3, q(r.service, 50), q(r.service, 99), hlog)
-				fmt.Fprintf(stderr, "ch4-load: %s %s %s repeat %d/%d, offered %8.0f req/s: achieved %8.0f, p99 %9.1f µs (service %7.1f), unsent %d\n",
-					c.lang, c.mapName, dist, rep, c.repeats, rate, float64(r.requests)/secs, q(r.hist, 99), q(r.service, 99), r.unsent)
-				if r.errors > 0 {
-					failed += r.errors
-					fmt.Fprintf(stderr, "ch4-load: %d failed requests, the first: %v\n", r.errors, r.firstErr)
-				}
+	return eachStep(c, len(c.rates), stderr, func(t *trace.Trace, rep, i int, cursors []int) (failures, error) {
+		rate, dist := c.rates[i], t.Header().Name
+		stepStart := time.Now()
+		r, err := runOpenStep(ctx, c.base, t, rate, conns, cursors, c.warmup, c.duration)
+		if err != nil {
+			return failures{}, err
+		}
+		hlog := ""
+		if c.hlogDir != "" {
+			hlog = fmt.Sprintf("%s-%s-%s-rate%.0f-r%d.hlog", c.lang, c.mapName, dist, rate, rep)
+			if err := writeHlog(filepath.Join(c.hlogDir, hlog), r, stepStart, c.duration); err != nil {
+				return failures{}, fmt.Errorf("-hlog-dir: %w", err)
 			}
 		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d requests failed (the rows count them in `errors`)", failed)
-	}
-	return nil
+		q := func(h *hdrhistogram.Histogram, p float64) float64 { return float64(h.ValueAtQuantile(p)) / 1e3 }
+		secs := c.duration.Seconds()
+		fmt.Fprintf(f, "%s,%s,%s,%.0f,%d,%d,%d,%d,%d,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%s\n",
+			c.lang, c.mapName, dist, rate, conns, rep, r.requests, r.errors, r.misses, r.unsent, secs,
+			float64(r.requests)/secs, q(r.hist, 50), q(r.hist, 90), q(r.hist, 99), q(r.hist, 99.9),
+			float64(r.hist.Max())/1e3, q(r.service, 50), q(r.service, 99), hlog)
+		fmt.Fprintf(stderr, "ch4-load: %s %s %s repeat %d/%d, offered %8.0f req/s: achieved %8.0f, p99 %9.1f µs (service %7.1f), unsent %d\n",
+			c.lang, c.mapName, dist, rep, c.repeats, rate, float64(r.requests)/secs, q(r.hist, 99), q(r.service, 99), r.unsent)
+		return failures{r.errors, r.firstErr}, nil
+	})
 }

@@ -9,11 +9,6 @@ import (
 	"concurrentmaps/internal/demo"
 )
 
-// notYet lists the commands still parsing flags their own way, and why.
-var notYet = map[string]string{
-	"ch4-load": "its -h exits 2; it joins internal/cmdline on another branch (issue 12): delete this entry when it has",
-}
-
 // TestEveryCommandAnswersHelpAndRejectsAnUnknownFlag builds every command
 // under cmd/ and runs it twice: -h must print the usage and exit 0, and an
 // unknown flag must exit 2 with a message naming the flag. A command that
@@ -29,9 +24,6 @@ func TestEveryCommandAnswersHelpAndRejectsAnUnknownFlag(t *testing.T) {
 	for _, mainGo := range dirs {
 		name := filepath.Base(filepath.Dir(mainGo))
 		t.Run(name, func(t *testing.T) {
-			if why, ok := notYet[name]; ok {
-				t.Skip(why)
-			}
 			bin := demo.BuildForTest(t, "concurrentmaps/cmd/"+name, demo.BuildOptions{})
 			help := demo.RunForTest(t, demo.RunSpec{Bin: bin, Args: []string{"-h"}, Timeout: time.Minute})
 			if !help.Exited || help.ExitStatus != 0 || !strings.Contains(strings.ToLower(help.Stderr+help.Stdout), "usage") {
