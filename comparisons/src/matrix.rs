@@ -1591,7 +1591,7 @@ const CELL_W: i32 = 36;
 const CELL_H: i32 = 18;
 const GROUP_GAP: i32 = 8;
 const TOP: i32 = 104;
-const FACET_HEAD: i32 = 44;
+const FACET_HEAD: i32 = 60;
 const FACET_GAP: i32 = 14;
 
 fn col_x(i: usize) -> i32 {
@@ -1703,12 +1703,12 @@ fn heat_svg(
                 let x1 = col_x(s * READS.len() + READS.len() - 1) + CELL_W - 2;
                 root.draw(&Text::new(
                     format!("{label} keys"),
-                    ((x0 + x1) / 2, y + 2),
+                    ((x0 + x1) / 2, y + 18),
                     font(11).pos(Pos::new(HPos::Center, VPos::Top)),
                 ))
                 .map_err(err)?;
                 root.draw(&PathElement::new(
-                    vec![(x0, y + 15), (x1, y + 15)],
+                    vec![(x0, y + 31), (x1, y + 31)],
                     INK.mix(0.5).stroke_width(1),
                 ))
                 .map_err(err)?;
@@ -1716,7 +1716,7 @@ fn heat_svg(
             for (i, (_, r)) in cols.iter().enumerate() {
                 root.draw(&Text::new(
                     format!("{}%", READS[*r]),
-                    (col_x(i) + (CELL_W - 2) / 2, y + 19),
+                    (col_x(i) + (CELL_W - 2) / 2, y + 35),
                     font(9).pos(Pos::new(HPos::Center, VPos::Top)),
                 ))
                 .map_err(err)?;
@@ -1840,7 +1840,7 @@ pub fn pairs_svg(m: &Matrix) -> Result<String> {
                         .into_iter()
                         .map(|(s, r)| m.pair_ratio(p, at(s, r)))
                         .collect();
-                    (format!("{} ÷ {}", p.rust, p.go), vals)
+                    (format!("{} design", p.design), vals)
                 })
                 .collect(),
         })
@@ -1853,7 +1853,16 @@ pub fn pairs_svg(m: &Matrix) -> Result<String> {
     heat_svg(
         "Rust ÷ Go throughput of the maps of one design, per cell",
         &format!(
-            "Median over ok runs at {THREADS} threads; log scale: red, Rust faster; blue, Go faster. No counterpart: {}.",
+            "Median over ok runs at {THREADS} threads; red: Rust faster, blue: Go faster. Pairs: {}. No counterpart: {}.",
+            if pairs.is_empty() {
+                "none".to_owned()
+            } else {
+                pairs
+                    .iter()
+                    .map(|p| format!("{} ÷ {}", p.rust, p.go))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
             if names.is_empty() {
                 "none".to_owned()
             } else {
