@@ -1650,10 +1650,17 @@ fn heat_svg(
         let root = SVGBackend::with_string(&mut svg, (width, height as u32)).into_drawing_area();
         root.draw(&Text::new(title.to_owned(), (10, 6), font(15)))
             .map_err(err)?;
-        root.draw(&Text::new(subtitle.to_owned(), (10, 28), font(11)))
+        // Up to two lines under the title.
+        for (i, line) in subtitle.lines().take(2).enumerate() {
+            root.draw(&Text::new(
+                line.to_owned(),
+                (10, 25 + 13 * i as i32),
+                font(11),
+            ))
             .map_err(err)?;
+        }
         // The legend: a colour bar with ticks, then the hatched "not measured" sample.
-        let (bx, by, bw, bh) = (10, 52, 300, 12);
+        let (bx, by, bw, bh) = (10, 58, 300, 12);
         let steps = 60;
         for k in 0..steps {
             let t0 = k as f64 / steps as f64;
@@ -1853,7 +1860,7 @@ pub fn pairs_svg(m: &Matrix) -> Result<String> {
     heat_svg(
         "Rust ÷ Go throughput of the maps of one design, per cell",
         &format!(
-            "Median over ok runs at {THREADS} threads; red: Rust faster, blue: Go faster. Pairs: {}. No counterpart: {}.",
+            "Median over ok runs at {THREADS} threads; red: Rust faster, blue: Go faster.\nPairs: {}. No counterpart: {}.",
             if pairs.is_empty() {
                 "none".to_owned()
             } else {
