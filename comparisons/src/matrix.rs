@@ -1825,7 +1825,7 @@ pub fn relative_svg(m: &Matrix, lang: Lang) -> Result<String> {
             side_name(lang)
         ),
         &format!(
-            "Median over ok runs at {THREADS} threads; columns: map size, then % gets; {} of the side's map × cell combinations not measured.",
+            "Median over ok runs at {THREADS} threads; columns: map size, then % gets; {} planned map × cell combinations not measured.",
             missing_count(m, Some(lang))
         ),
         "relative throughput (1 = fastest in the cell)",
@@ -2045,4 +2045,448 @@ pub fn write_outputs(m: &Matrix, out: &Path, command: &str) -> Result<Vec<PathBu
         .with_context(|| format!("{}: cannot rename {} to it", out.display(), tmp.display()))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(files.iter().map(|(rel, _)| out.join(rel)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("matrix-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// One run file of a typed results file's shape: run_start, one interval (1000 ops,
+    /// with allocation sums), run_end with the given throughput, or an error end.
+    fn run_text(lang: Lang, map: &str, workload: &str, repeat: u32, mops: Option<f64>) -> String {
+        let id = format!("matrix-{lang}-{map}-{workload}-t2-r{repeat}");
+        let start = json!({
+            "type": "run_start", "schema": 1, "run_id": id, "lang": lang.name(), "impl": map,
+            "workload": workload, "trace_sha256": "ab", "threads": THREADS,
+            "ops_per_thread": 500, "duration_ms": 0, "interval_ms": 100,
+            "latency": {"sample_every": 16}, "toolchain": "test",
+        });
+        let ops = json!({"get": 900, "insert": 50, "update": 0, "remove": 50, "total": 1000});
+        let interval = json!({
+            "type": "interval", "index": 0, "t_start_ns": 0, "t_end_ns": 100, "ops": ops,
+            "alloc_bytes": 3200, "alloc_objects": 100,
+        });
+        let end = match mops {
+            Some(m) => json!({
+                "type": "run_end", "status": "ok", "elapsed_ns": 1000, "ops": ops,
+                "throughput_ops_per_s": m * 1e6,
+            }),
+            None => json!({"type": "run_end", "status": "error", "error": "boom"}),
+        };
+        format!("{start}\n{interval}\n{end}\n")
+    }
+
+    fn write_run(
+        dir: &Path,
+        lang: Lang,
+        map: &str,
+        workload: &str,
+        repeat: u32,
+        mops: Option<f64>,
+    ) {
+        let id = format!("matrix-{lang}-{map}-{workload}-t2-r{repeat}");
+        std::fs::write(
+            dir.join(format!("{id}.jsonl")),
+            run_text(lang, map, workload, repeat, mops),
+        )
+        .unwrap();
+    }
+
+    /// A manifest of the committed sample's shape with these planned runs.
+    fn write_manifest(
+        dir: &Path,
+        status: &str,
+        runs: &[(Lang, &str, &str, u32, &str)],
+        skipped: &[&str],
+    ) {
+        let sample =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/results-sample/manifest.json");
+        let mut m: Value = serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+        m["status"] = json!(status);
+        m["ended_at"] = if status == "running" {
+            Value::Null
+        } else {
+            json!("2026-01-01T01:00:00Z")
+        };
+        m["started_at"] = json!("2026-01-01T00:00:00Z");
+        m["options"] = json!({"skipped": skipped});
+        m["runs"] = json!(
+            runs.iter()
+                .enumerate()
+                .map(|(i, (lang, map, wl, rep, st))| json!({
+                    "run_id": format!("matrix-{lang}-{map}-{wl}-t2-r{rep}"), "seq": i + 1,
+                    "lang": lang.name(), "map": map, "workload": wl, "threads": THREADS,
+                    "repeat": rep, "ops_per_thread": 500, "seed": 1, "duration_ms": 0,
+                    "trace_sha256": null, "argv": [], "status": st, "exit_code": null,
+                    "signal": null, "started_at": null, "elapsed_s": null, "message": null,
+                }))
+                .collect::<Vec<_>>()
+        );
+        std::fs::write(
+            dir.join("manifest.json"),
+            serde_json::to_string_pretty(&m).unwrap(),
+        )
+        .unwrap();
+    }
+
+    const R: Lang = Lang::Rust;
+    const G: Lang = Lang::Go;
+
+    #[test]
+    fn matrix_cell_names_parse_and_others_do_not() {
+        let c = CellId::parse("matrix-10m-r75-zipf-string-boxed").unwrap();
+        assert_eq!(
+            (SIZES[c.size], READS[c.read], DISTS[c.dist]),
+            ("10m", 75, "zipf")
+        );
+        assert_eq!((KEYS[c.key], VALUES[c.value]), ("string", "boxed"));
+        assert_eq!(c.workload(), "matrix-10m-r75-zipf-string-boxed");
+        for bad in [
+            "read-heavy",
+            "matrix-2k-r75-zipf-string-boxed",
+            "matrix-1k-r50-zipf-u64-u64",
+            "matrix-1k-r75-zipf-u64",
+            "matrix-1k-r75-zipf-u64-u64-x",
+            "matrix-1k-75-zipf-u64-u64",
+        ] {
+            assert_eq!(CellId::parse(bad), None, "{bad}");
+        }
+        assert_eq!(CellId::all().len(), 128);
+    }
+
+    #[test]
+    fn matrix_relative_values_ranks_and_medians_follow_the_runs() {
+        let d = scratch("relative");
+        let wl = "matrix-1k-r90-uniform-u64-u64";
+        for (rep, v) in [(1, 10.0), (2, 14.0), (3, 11.0)] {
+            write_run(&d, R, "mutex-std-foldhash", wl, rep, Some(v));
+        }
+        write_run(&d, R, "dashmap-foldhash", wl, 1, Some(22.0));
+        write_run(&d, G, "mutex-map", wl, 1, Some(5.5));
+        let m = load(&d, None).unwrap();
+        let c = CellId::parse(wl).unwrap();
+        assert_eq!(m.relative(R, "mutex-std-foldhash", c), Some(0.5));
+        assert_eq!(m.relative(R, "dashmap-foldhash", c), Some(1.0));
+        let j = m.to_json();
+        let cell = &j["cells"][wl]["rust"]["maps"]["mutex-std-foldhash"];
+        assert_eq!(cell["median"], 11.0);
+        assert_eq!(
+            (cell["min"].clone(), cell["max"].clone()),
+            (json!(10.0), json!(14.0))
+        );
+        assert_eq!(cell["n"], 3);
+        assert_eq!(cell["rank"], 2);
+        assert_eq!(cell["relative"], 0.5);
+        // 3200 bytes and 100 objects over 1000 ops.
+        assert_eq!(cell["b_per_op"], 3.2);
+        assert_eq!(cell["allocs_per_op"], 0.1);
+        assert_eq!(
+            j["cells"][wl]["rust"]["ranking"],
+            json!(["dashmap-foldhash", "mutex-std-foldhash"])
+        );
+        // The mutex design pairs across languages: 11 / 5.5.
+        assert_eq!(j["cells"][wl]["rust_over_go"]["mutex"], 2.0);
+        assert_eq!(
+            j["unpaired"]["rust"]["dashmap-foldhash"]
+                .as_str()
+                .map(|s| s.contains("no Go map")),
+            Some(true)
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn matrix_ranking_flips_are_found_only_where_the_top_map_changes() {
+        let d = scratch("flips");
+        // r100-uniform-u64-u64: a leads at 1k, b at 10M. r75-zipf-u64-u64: a leads at both.
+        for (wl, a, b) in [
+            ("matrix-1k-r100-uniform-u64-u64", 10.0, 5.0),
+            ("matrix-10m-r100-uniform-u64-u64", 2.0, 3.0),
+            ("matrix-1k-r75-zipf-u64-u64", 10.0, 5.0),
+            ("matrix-10m-r75-zipf-u64-u64", 4.0, 3.0),
+        ] {
+            write_run(&d, R, "mutex-std-foldhash", wl, 1, Some(a));
+            write_run(&d, R, "dashmap-foldhash", wl, 1, Some(b));
+        }
+        // Incomplete at 10M (one map only): not compared.
+        write_run(
+            &d,
+            R,
+            "mutex-std-foldhash",
+            "matrix-1k-r99-uniform-u64-u64",
+            1,
+            Some(1.0),
+        );
+        write_run(
+            &d,
+            R,
+            "dashmap-foldhash",
+            "matrix-1k-r99-uniform-u64-u64",
+            1,
+            Some(2.0),
+        );
+        write_run(
+            &d,
+            R,
+            "dashmap-foldhash",
+            "matrix-10m-r99-uniform-u64-u64",
+            1,
+            Some(2.0),
+        );
+        let m = load(&d, None).unwrap();
+        let f = m.flips(R);
+        assert_eq!(f.len(), 2, "{f:?}");
+        let changed: Vec<String> = f
+            .iter()
+            .filter(|x| x.top_changes())
+            .map(|x| x.mix.name())
+            .collect();
+        assert_eq!(changed, ["r100-uniform-u64-u64"]);
+        let j = m.to_json();
+        let s = &j["summaries"]["ranking_flips"]["rust"];
+        assert_eq!(s["compared"], 2);
+        assert_eq!(s["top_changes"], 1);
+        let mix = &s["mixes"]["r100-uniform-u64-u64"];
+        assert_eq!(
+            (mix["top_1k"].clone(), mix["top_10m"].clone()),
+            (json!("mutex-std-foldhash"), json!("dashmap-foldhash"))
+        );
+        assert_eq!(mix["top_lead_10m"], 0.5);
+        let md = render_md(&m, "x");
+        assert!(md.contains("changes in 1 of the 2 mixes"), "{md}");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn matrix_string_key_cost_is_the_median_ratio_with_other_factors_equal() {
+        let d = scratch("strings");
+        let map = "mutex-map";
+        for (mix, u, s) in [
+            ("r100-uniform", 10.0, 5.0),
+            ("r90-zipf", 8.0, 4.0),
+            ("r75-uniform", 10.0, 8.0),
+        ] {
+            write_run(&d, G, map, &format!("matrix-1m-{mix}-u64-u64"), 1, Some(u));
+            write_run(
+                &d,
+                G,
+                map,
+                &format!("matrix-1m-{mix}-string-u64"),
+                1,
+                Some(s),
+            );
+        }
+        // A string cell without its u64 twin does not count.
+        write_run(
+            &d,
+            G,
+            map,
+            "matrix-1m-r99-uniform-string-boxed",
+            1,
+            Some(1.0),
+        );
+        let m = load(&d, None).unwrap();
+        assert_eq!(m.factor_cost(G, map, 2, to_string_keys), Some((0.5, 3)));
+        assert_eq!(m.factor_cost(G, map, 0, to_string_keys), None);
+        let j = m.to_json();
+        let c = &j["summaries"]["string_key_cost"]["go"];
+        assert_eq!(c["maps"][map]["1m"], json!({"ratio": 0.5, "n": 3}));
+        assert_eq!(c["all_maps"]["1m"]["ratio"], 0.5);
+        assert_eq!(
+            j["summaries"]["boxed_value_cost"]["go"]["maps"][map],
+            json!({})
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn matrix_missing_cells_are_counted_by_reason_and_a_partial_run_is_reported() {
+        let d = scratch("missing");
+        let (a, b) = (
+            "matrix-1k-r90-uniform-u64-u64",
+            "matrix-1k-r75-uniform-u64-u64",
+        );
+        write_manifest(
+            &d,
+            "running",
+            &[
+                (R, "mutex-std-foldhash", a, 1, "ok"),
+                (R, "dashmap-foldhash", a, 1, "ok"),
+                (R, "mutex-std-foldhash", b, 1, "failed"),
+                (R, "dashmap-foldhash", b, 1, "pending"),
+                (G, "mutex-map", a, 1, "ok"),
+            ],
+            &["go mutex-map matrix-1k-r75-uniform-u64-u64 t2: map lacks the kinds"],
+        );
+        write_run(&d, R, "mutex-std-foldhash", a, 1, Some(4.0));
+        write_run(&d, R, "dashmap-foldhash", a, 1, Some(8.0));
+        write_run(&d, R, "mutex-std-foldhash", b, 1, None);
+        write_run(&d, G, "mutex-map", a, 1, Some(4.0));
+        // The pending run's file has only begun: empty.
+        std::fs::write(
+            d.join(format!("matrix-rust-dashmap-foldhash-{b}-t2-r1.jsonl")),
+            "",
+        )
+        .unwrap();
+        let m = load(&d, None).unwrap();
+        let cb = CellId::parse(b).unwrap();
+        assert_eq!(
+            m.missing.get(&(R, "mutex-std-foldhash".into(), cb)),
+            Some(&Missing::Failed)
+        );
+        assert_eq!(
+            m.missing.get(&(R, "dashmap-foldhash".into(), cb)),
+            Some(&Missing::NotYetRun)
+        );
+        assert_eq!(
+            m.missing.get(&(G, "mutex-map".into(), cb)),
+            Some(&Missing::Skipped)
+        );
+        assert!(
+            m.notes.iter().any(|n| n.contains("still being written")),
+            "{:?}",
+            m.notes
+        );
+        let j = m.to_json();
+        assert_eq!(j["runs"]["planned"], 5);
+        assert_eq!(
+            j["runs"]["by_state"],
+            json!({"failed": 1, "ok": 3, "pending": 1})
+        );
+        assert_eq!(
+            j["map_cells"]["missing"]["rust"],
+            json!({"failed": 1, "not yet run": 1})
+        );
+        assert_eq!(j["map_cells"]["missing"]["go"], json!({"skipped": 1}));
+        assert_eq!(j["cells"][b]["rust"]["complete"], false);
+        let s = m.status_line();
+        assert!(
+            s.contains("running") && s.contains("3 of the 5 planned runs ended ok"),
+            "{s}"
+        );
+        assert!(s.contains("1 failed, 1 pending"), "{s}");
+        // Drawn hatched and counted in the legend: two missing Rust cells.
+        let svg = relative_svg(&m, R).unwrap();
+        // The subtitle counts the planned combinations missing; the legend every hatched
+        // cell of the figure (2 maps × 128 cells, 2 measured).
+        assert!(
+            svg.contains("2 planned map × cell combinations not measured"),
+            "subtitle"
+        );
+        assert!(svg.contains("not measured (254 cells)"), "legend count");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn matrix_outputs_are_byte_identical_on_two_runs() {
+        let d = scratch("identical");
+        for (i, wl) in [
+            "matrix-1k-r90-uniform-u64-u64",
+            "matrix-1m-r90-uniform-string-u64",
+            "matrix-10m-r75-zipf-u64-boxed",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (lang, map) in [
+                (R, "mutex-std-foldhash"),
+                (R, "papaya-blocking-sip"),
+                (G, "mutex-map"),
+                (G, "xsync-map"),
+            ] {
+                write_run(
+                    &d,
+                    lang,
+                    map,
+                    wl,
+                    1,
+                    Some(3.0 + i as f64 + map.len() as f64 / 10.0),
+                );
+            }
+        }
+        let load_file = d.join("load.txt");
+        std::fs::write(
+            &load_file,
+            "100 1.5 1 1 1/2 3\n130 2.5 1 1 1/2 3\n160 4.0 1 1 1/2 3\n",
+        )
+        .unwrap();
+        let out = scratch("identical-out");
+        let (a, b) = (out.join("a"), out.join("b"));
+        let m = load(&d, Some(&load_file)).unwrap();
+        let wa = write_outputs(&m, &a, "cmd").unwrap();
+        let m2 = load(&d, Some(&load_file)).unwrap();
+        write_outputs(&m2, &b, "cmd").unwrap();
+        assert_eq!(wa.len(), OUTPUTS.len());
+        for rel in OUTPUTS {
+            let (x, y) = (
+                std::fs::read(a.join(rel)).unwrap(),
+                std::fs::read(b.join(rel)).unwrap(),
+            );
+            assert!(x == y, "{rel} differs between two runs");
+        }
+        let md = std::fs::read_to_string(a.join("matrix-summary.md")).unwrap();
+        assert!(
+            md.contains("over 3 samples") && md.contains("the median was 2.5 and the highest 4"),
+            "{md}"
+        );
+        // A second write replaces the first: it is our own directory.
+        check_out(&a).unwrap();
+        write_outputs(&m, &a, "cmd").unwrap();
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::remove_dir_all(&out).ok();
+    }
+
+    #[test]
+    fn matrix_bad_inputs_are_errors_naming_the_file() {
+        let d = scratch("bad");
+        let e = load(&d.join("nope"), None).unwrap_err().to_string();
+        assert!(e.contains("nope") && e.contains("not a directory"), "{e}");
+        let e = load(&d, None).unwrap_err().to_string();
+        assert!(e.contains("not a results directory"), "{e}");
+        // Only a run of another workload: set aside, so nothing of the matrix is left.
+        std::fs::write(
+            d.join("q.jsonl"),
+            run_text(R, "m", "read-heavy", 1, Some(1.0)),
+        )
+        .unwrap();
+        let e = load(&d, None).unwrap_err().to_string();
+        assert!(e.contains("no run of a matrix workload"), "{e}");
+        // Beside a matrix run it is a note that names it.
+        write_run(&d, R, "m", "matrix-1k-r90-uniform-u64-u64", 1, Some(1.0));
+        let m = load(&d, None).unwrap();
+        assert!(
+            m.notes
+                .iter()
+                .any(|n| n.contains("read-heavy") && n.contains("not matrix cells")),
+            "{:?}",
+            m.notes
+        );
+        // A malformed run file is an error naming it.
+        std::fs::write(d.join("z.jsonl"), "{\"type\":\"interval\"}\n").unwrap();
+        let e = format!("{:#}", load(&d, None).unwrap_err());
+        assert!(e.contains("z.jsonl") && e.contains("run_start"), "{e}");
+        std::fs::remove_file(d.join("z.jsonl")).unwrap();
+        // A load file line that is not numbers names file and line.
+        let lf = d.join("load.txt");
+        std::fs::write(&lf, "1 0.5 0.5 0.5\nnot numbers\n").unwrap();
+        let e = load(&d, Some(&lf)).unwrap_err().to_string();
+        assert!(e.contains("load.txt:2") && e.contains("epoch load1"), "{e}");
+        // An --out holding other files is refused.
+        let out = scratch("bad-out");
+        std::fs::write(out.join("report.md"), "x").unwrap();
+        let e = check_out(&out).unwrap_err().to_string();
+        assert!(
+            e.contains("report.md") && e.contains("does not write"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::remove_dir_all(&out).ok();
+    }
 }
