@@ -437,6 +437,14 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             }
         }
     }
+    if data.is_empty() && planned.is_empty() && skipped.is_empty() {
+        bail!(
+            "{}: neither its run files nor its manifest hold a run of a matrix workload at \
+             {THREADS} threads (expected workloads named matrix-SIZE-rREADS-DIST-KEY-VALUE, \
+             from `mapbench run --suite matrix`)",
+            dir.display()
+        );
+    }
     let mut missing = BTreeMap::new();
     for (k, states) in &planned {
         if data.contains_key(k) {
