@@ -1776,29 +1776,35 @@ fn heat_svg(
     Ok(svg)
 }
 
-/// Facets of the throughput figures: key type × value kind × distribution.
-fn facet_cells() -> Vec<(String, Box<dyn Fn(usize, usize) -> CellId>)> {
-    let mut v: Vec<(String, Box<dyn Fn(usize, usize) -> CellId>)> = Vec::new();
-    for key in 0..KEYS.len() {
-        for value in 0..VALUES.len() {
-            for dist in 0..DISTS.len() {
+/// Facets of the throughput figures: key type × value kind × distribution; each a
+/// title and its cells' mix at read share 0 (the columns vary size and read share).
+fn facet_cells() -> Vec<(String, Mix)> {
+    let mut v = Vec::new();
+    for (key, k) in KEYS.iter().enumerate() {
+        for (value, val) in VALUES.iter().enumerate() {
+            for (dist, d) in DISTS.iter().enumerate() {
                 v.push((
-                    format!(
-                        "{} keys, {} values, {} keys drawn",
-                        KEYS[key], VALUES[value], DISTS[dist]
-                    ),
-                    Box::new(move |size, read| CellId {
-                        size,
-                        read,
+                    format!("{k} keys, {val} values, {d} keys drawn"),
+                    Mix {
+                        read: 0,
                         dist,
                         key,
                         value,
-                    }),
+                    },
                 ));
             }
         }
     }
     v
+}
+
+/// A facet's cell at one column.
+fn at(mix: Mix, size: usize, read: usize) -> CellId {
+    CellId {
+        size,
+        read,
+        ..mix.at(size)
+    }
 }
 
 fn missing_count(m: &Matrix, lang: Option<Lang>) -> usize {
@@ -1811,7 +1817,7 @@ fn missing_count(m: &Matrix, lang: Option<Lang>) -> usize {
 pub fn relative_svg(m: &Matrix, lang: Lang) -> Result<String> {
     let facets: Vec<Facet> = facet_cells()
         .into_iter()
-        .map(|(title, at)| Facet {
+        .map(|(title, mix)| Facet {
             title,
             rows: m
                 .maps(lang)
@@ -1819,7 +1825,7 @@ pub fn relative_svg(m: &Matrix, lang: Lang) -> Result<String> {
                 .map(|map| {
                     let vals = columns()
                         .into_iter()
-                        .map(|(s, r)| m.relative(lang, map, at(s, r)))
+                        .map(|(s, r)| m.relative(lang, map, at(mix, s, r)))
                         .collect();
                     (map.clone(), vals)
                 })
@@ -1846,14 +1852,14 @@ pub fn pairs_svg(m: &Matrix) -> Result<String> {
     let pairs = m.pairs();
     let facets: Vec<Facet> = facet_cells()
         .into_iter()
-        .map(|(title, at)| Facet {
+        .map(|(title, mix)| Facet {
             title,
             rows: pairs
                 .iter()
                 .map(|p| {
                     let vals = columns()
                         .into_iter()
-                        .map(|(s, r)| m.pair_ratio(p, at(s, r)))
+                        .map(|(s, r)| m.pair_ratio(p, at(mix, s, r)))
                         .collect();
                     (format!("{} design", p.design), vals)
                 })
@@ -1893,8 +1899,8 @@ pub fn pairs_svg(m: &Matrix) -> Result<String> {
 /// Allocation per op, both sides: facets key type × value kind, uniform keys.
 pub fn alloc_svg(m: &Matrix, bytes: bool) -> Result<String> {
     let mut facets = Vec::new();
-    for key in 0..KEYS.len() {
-        for value in 0..VALUES.len() {
+    for (key, k) in KEYS.iter().enumerate() {
+        for (value, val) in VALUES.iter().enumerate() {
             let mut rows = Vec::new();
             for lang in Lang::ALL {
                 for map in m.maps(lang) {
@@ -1919,10 +1925,7 @@ pub fn alloc_svg(m: &Matrix, bytes: bool) -> Result<String> {
                 }
             }
             facets.push(Facet {
-                title: format!(
-                    "{} keys, {} values, uniform keys drawn",
-                    KEYS[key], VALUES[value]
-                ),
+                title: format!("{k} keys, {val} values, uniform keys drawn"),
                 rows,
             });
         }
