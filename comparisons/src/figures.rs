@@ -263,6 +263,13 @@ pub fn design_of(key: &SeriesKey) -> Design {
     }
 }
 
+impl Design {
+    /// The Rust map of this design that ports the Go map (empty when there is none).
+    pub fn rust_canonical(&self) -> &'static str {
+        self.rust_canonical
+    }
+}
+
 /// The order series are drawn and labelled in: by design, Go before Rust, the canonical
 /// Rust map first, then by name.
 fn sort_key(k: &SeriesKey) -> (usize, String, u8, bool, String) {

@@ -17,6 +17,7 @@
 //! * [`host`]: host, toolchain and git facts, UTC time stamps.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
 //!   [`theme`]: the look every figure shares.
+//! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 
 pub mod bustle_shape;
@@ -30,6 +31,7 @@ pub mod httpknee;
 pub mod httpopen;
 pub mod keydist;
 pub mod manifest;
+pub mod matrix;
 pub mod orchestrate;
 pub mod report;
 pub mod results;

@@ -298,6 +298,20 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// The Results page "the matrix", from a results directory of the `matrix` suite
+    /// (complete, still running or stopped early): writes DIR/matrix.json,
+    /// DIR/matrix-summary.md and DIR/figures/matrix-*.svg, replacing DIR (refused when
+    /// DIR holds other files). Exit 2 for a missing or malformed input.
+    MatrixReport {
+        #[arg(value_name = "RESULTS_DIR")]
+        dir: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Load average samples taken while the suite ran: lines `epoch load1 load5
+        /// load15 …` (as scripts/soak.sh writes); the summary says how busy the machine was.
+        #[arg(long, value_name = "FILE")]
+        load: Option<PathBuf>,
+    },
 }
 
 /// Runner binaries to use instead of building them.
@@ -434,6 +448,7 @@ fn main() -> ExitCode {
             tails,
             out,
         } => run_which_map(quick, memory, tails, &out),
+        Command::MatrixReport { dir, out, load } => run_matrix_report(&dir, &out, load.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -497,6 +512,28 @@ fn run_which_map(
     for p in write_outputs(&w, out, &command).map_err(Failure::Failed)? {
         eprintln!("mapbench: wrote {}", p.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_matrix_report(dir: &Path, out: &Path, load: Option<&Path>) -> Result<ExitCode, Failure> {
+    use mapbench::matrix;
+    let mut argv = vec![
+        "mapbench".to_owned(),
+        "matrix-report".to_owned(),
+        dir.display().to_string(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ];
+    if let Some(l) = load {
+        argv.extend(["--load".to_owned(), l.display().to_string()]);
+    }
+    let command = report::shell_join(&argv);
+    matrix::check_out(out).map_err(Failure::BadInput)?;
+    let m = matrix::load(dir, load).map_err(Failure::BadInput)?;
+    for p in matrix::write_outputs(&m, out, &command).map_err(Failure::Failed)? {
+        eprintln!("mapbench: wrote {}", p.display());
+    }
+    eprintln!("mapbench: {}", m.status_line());
     Ok(ExitCode::SUCCESS)
 }
 

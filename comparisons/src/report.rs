@@ -99,12 +99,17 @@ pub fn median(sorted: &[f64]) -> Option<f64> {
     }
 }
 
-fn median_of(mut v: Vec<f64>) -> Option<f64> {
+/// The median of unsorted values.
+pub(crate) fn median_of(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     median(&v)
 }
 
-fn per_op(run: &RunFile, field: impl Fn(&results::Interval) -> Option<u64>) -> Option<f64> {
+/// A run's interval sums of `field` divided by its ops (None when an interval lacks it).
+pub(crate) fn per_op(
+    run: &RunFile,
+    field: impl Fn(&results::Interval) -> Option<u64>,
+) -> Option<f64> {
     let ops = run.total_ops();
     let mut sum = 0u64;
     for i in &run.intervals {

@@ -534,7 +534,8 @@ impl Ranking {
     }
 }
 
-fn round(v: f64) -> f64 {
+/// Four significant digits (0 for a value that is not finite), for stable JSON.
+pub(crate) fn round(v: f64) -> f64 {
     if !v.is_finite() {
         return 0.0;
     }

@@ -230,3 +230,51 @@ fn trace_info_rejects_corrupt_traces_and_checksum_mismatches() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn matrix_report_bad_input_exits_2_naming_the_file_and_writes_nothing() {
+    let dir = scratch("matrix-report");
+    let out = dir.join("out");
+    // No such directory.
+    let missing = dir.join("no-such-results");
+    let o = mapbench(&[
+        "matrix-report",
+        &missing.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no-such-results") && stderr(&o).contains("not a directory"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "bad input wrote {}", out.display());
+    // A results directory of another suite: no matrix cell in it.
+    let o = mapbench(&[
+        "matrix-report",
+        &testdata("results-sample"),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("results-sample") && stderr(&o).contains("matrix-SIZE-rREADS"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    // An --out holding other files is refused and left as it was.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.md"), "mine").unwrap();
+    let o = mapbench(&[
+        "matrix-report",
+        &testdata("results-sample"),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("keep.md"), "{}", stderr(&o));
+    assert_eq!(entries(&out), ["keep.md"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
