@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use mapbench::trace::{KEY_ID_MASK, Trace, key_for_id};
+use cmap_formats::trace::{KEY_ID_MASK, Trace, key_for_id};
 
 struct TraceGets<'a> {
     c: &'a mut Criterion,

@@ -14,7 +14,7 @@ use cmap_maps::{
     MapValue, MapVisitor, ReadVisibility, StrKey, UnsyncStdFoldhash, ValueKind, all, find,
     supports_kinds, visit_by_name, visit_kv_by_name,
 };
-use mapbench::trace::KeyStrings;
+use cmap_formats::trace::KeyStrings;
 
 /// The trace's string keys for ids below this (the tests use ids up to 15,000).
 const STRING_KEY_IDS: u64 = 16_384;

@@ -8,8 +8,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use cmap_maps::{ConcurrentMap, KeyKind, KvVisitor, MapInfo, MapKey, MapValue, ValueKind};
-use mapbench::trace::{Sidecar, Trace};
-use mapbench::workload::{KeyType, ValueKind as TraceValueKind};
+use cmap_formats::trace::{Sidecar, Trace};
+use cmap_formats::workload::{KeyType, ValueKind as TraceValueKind};
 
 use crate::alloc;
 use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
