@@ -8,9 +8,9 @@
 use std::any::TypeId;
 use std::sync::OnceLock;
 
-use cmap_maps::{MapKey, StrKey};
 use cmap_formats::trace::{KeyStrings, key_for_id};
 use cmap_formats::workload::KeyType;
+use cmap_maps::{MapKey, StrKey};
 
 static STRING_KEYS: OnceLock<&'static [StrKey]> = OnceLock::new();
 

@@ -13,9 +13,9 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use cmap_formats::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK};
 use cmap_maps::{ConcurrentMap, MapHandle, MapKey, MapValue};
 use hdrhistogram::Histogram;
-use cmap_formats::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK};
 
 use crate::keys::key as key_for_id;
 

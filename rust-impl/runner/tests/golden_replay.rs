@@ -5,10 +5,10 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor, ReadVisibility};
-use cmap_runner::replay::{self, GET, INSERT, REMOVE, Tally, UPDATE};
 use cmap_formats::trace::{CHECKSUM_INIT, Trace, key_for_id, state_checksum};
 use cmap_formats::workload::Overrides;
+use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor, ReadVisibility};
+use cmap_runner::replay::{self, GET, INSERT, REMOVE, Tally, UPDATE};
 use serde_json::Value;
 
 use common::*;

@@ -4,9 +4,9 @@
 
 mod common;
 
+use cmap_formats::trace::Trace;
 use cmap_runner::hlog::read_log;
 use cmap_runner::sampling::{SampleGaps, gap_bounds};
-use cmap_formats::trace::Trace;
 
 use common::*;
 
