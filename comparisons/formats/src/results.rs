@@ -365,6 +365,17 @@ pub struct RunEnd {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One line of a run file as a runner writes it: the `type` tag, then the record's
+/// fields (`{"type":"run_start","schema":2,…}`). Writers build the typed records above
+/// and serialize them through this, so what they write is what [`read_run`] reads.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record<'a> {
+    RunStart(&'a RunStart),
+    Interval(&'a Interval),
+    RunEnd(&'a RunEnd),
+}
+
 /// Why results could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
