@@ -89,20 +89,7 @@ impl CellStats {
     }
 }
 
-/// The median of sorted values.
-pub fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
-}
-
-fn median_of(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    median(&v)
-}
+pub use crate::stats::median;
 
 fn per_op(run: &RunFile, field: impl Fn(&results::Interval) -> Option<u64>) -> Option<f64> {
     let ops = run.total_ops();
@@ -274,8 +261,8 @@ pub fn cells(runs: &[LoadedRun], not_ok: &[RunFile]) -> Vec<CellStats> {
                 runs_total: total,
                 throughputs,
                 latency: results::merge(rs.iter().map(|r| &r.latency)),
-                bytes_per_op: median_of(bytes),
-                allocs_per_op: median_of(objs),
+                bytes_per_op: median(&bytes),
+                allocs_per_op: median(&objs),
             }
         })
         .collect()

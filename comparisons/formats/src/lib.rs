@@ -12,6 +12,8 @@
 //!   and git facts it records, UTC time stamps.
 //! * [`bustle_shape`]: the trace workload of the same shape as a bustle run, shared by
 //!   `mapbench validate` and `rust-impl/bustle-check`.
+//! * Two helpers every tool that writes these formats needs, kept once here:
+//!   [`files::write_atomic`] (temporary sibling, then rename) and [`stats::median`].
 //!
 //! A leaf of the dependency graph: serde and the format libraries only (TOML, JSON,
 //! HdrHistogram, SHA-256, the trace's RNG and libm), no plotting, CLI or orchestration,
@@ -19,9 +21,11 @@
 //! modules under the same names).
 
 pub mod bustle_shape;
+pub mod files;
 pub mod host;
 pub mod keydist;
 pub mod manifest;
 pub mod results;
+pub mod stats;
 pub mod trace;
 pub mod workload;
