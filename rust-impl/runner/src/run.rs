@@ -271,7 +271,7 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         },
         host: sys::host_info(),
         git_commit: sys::git_commit(),
-        started_at: sys::rfc3339_utc(SystemTime::now()),
+        started_at: cmap_formats::host::rfc3339(SystemTime::now()),
         argv: &cfg.argv,
         capacity,
         key_id_bound: header.key_id_bound,
