@@ -333,9 +333,8 @@ pub fn write_figure(rows: &[CacheRow], out_dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("{}: cannot create", out_dir.display()))?;
     let path = out_dir.join("cachesim.svg");
-    let tmp = out_dir.join(".cachesim.svg.tmp");
-    std::fs::write(&tmp, svg).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot replace", path.display()))?;
+    cmap_formats::files::write_atomic(&path, svg)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(path)
 }
 

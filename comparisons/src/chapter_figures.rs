@@ -44,9 +44,8 @@ pub fn write_figure(name: &str, inputs: &[PathBuf], out_dir: &Path) -> Result<Pa
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("{}: cannot create", out_dir.display()))?;
     let path = out_dir.join(format!("{name}.svg"));
-    let tmp = out_dir.join(format!(".{name}.svg.tmp"));
-    std::fs::write(&tmp, svg).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot replace", path.display()))?;
+    cmap_formats::files::write_atomic(&path, svg)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(path)
 }
 
@@ -174,14 +173,9 @@ pub(crate) fn parse_value(cell: &str) -> Option<f64> {
     }
 }
 
-pub(crate) fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+/// The median of `v`, which must not be empty (the tables always have a value).
+pub(crate) fn median(v: Vec<f64>) -> f64 {
+    crate::stats::median(&v).expect("median of no values")
 }
 
 pub(crate) fn fmt_bytes(v: f64) -> String {

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::manifest::{MANIFEST_FILE, Manifest, RunState};
 use crate::results::{self, Lang, LatencySummary, Outcome, RawRun, RunFile};
+use crate::stats::median;
 
 /// Fields every record of a type must have (RUNNER-SPEC.md, schema 1). Dotted names are
 /// nested.
@@ -400,16 +401,6 @@ fn summarise(runs: &[CheckedRun]) -> Vec<CellSummary> {
             }
         })
         .collect()
-}
-
-/// The median of sorted values.
-pub fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
 }
 
 /// The summary table, as text.

@@ -259,16 +259,9 @@ pub struct Series {
     pub knee: Knee,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+/// The median of `v`; 0 for no values.
+fn median(v: Vec<f64>) -> f64 {
+    crate::stats::median(&v).unwrap_or(0.0)
 }
 
 /// Groups the rows into sweeps (in the CSV's order) and finds each one's knee.
@@ -572,41 +565,15 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
     Ok(svg)
 }
 
-fn write_atomic(path: &Path, data: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, data).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
-}
-
 /// Writes `out_dir/http-knee.md` and `out_dir/figures/http-knee.svg`, each atomically
 /// (a temporary file, then a rename), and returns their paths.
 pub fn write_outputs(sweep: &Sweep, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    write_page(
+    crate::theme::write_page(
         out_dir,
         "http-knee",
         &render_markdown(sweep),
         &render_svg(sweep)?,
     )
-}
-
-/// Writes `out_dir/STEM.md` and `out_dir/figures/STEM.svg`, each atomically (the figure
-/// first), and returns their paths.
-pub(crate) fn write_page(
-    out_dir: &Path,
-    stem: &str,
-    md: &str,
-    svg: &str,
-) -> Result<(PathBuf, PathBuf)> {
-    let md_path = out_dir.join(format!("{stem}.md"));
-    let svg_path = out_dir.join("figures").join(format!("{stem}.svg"));
-    write_atomic(&svg_path, svg)?;
-    write_atomic(&md_path, md)?;
-    Ok((md_path, svg_path))
 }
 
 #[cfg(test)]

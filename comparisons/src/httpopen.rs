@@ -583,7 +583,7 @@ pub fn write_outputs(
     out_dir: &Path,
 ) -> Result<(PathBuf, PathBuf)> {
     let svg = render_svg(curves, closed)?;
-    httpknee::write_page(
+    crate::theme::write_page(
         out_dir,
         "http-open",
         &render_markdown(curves, open, closed),

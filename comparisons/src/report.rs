@@ -89,19 +89,10 @@ impl CellStats {
     }
 }
 
-/// The median of sorted values.
-pub fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
-}
+pub use crate::stats::median;
 
-/// The median of unsorted values.
-pub(crate) fn median_of(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
+/// The median of unsorted values, taking them by value.
+pub(crate) fn median_of(v: Vec<f64>) -> Option<f64> {
     median(&v)
 }
 
@@ -279,8 +270,8 @@ pub fn cells(runs: &[LoadedRun], not_ok: &[RunFile]) -> Vec<CellStats> {
                 runs_total: total,
                 throughputs,
                 latency: results::merge(rs.iter().map(|r| &r.latency)),
-                bytes_per_op: median_of(bytes),
-                allocs_per_op: median_of(objs),
+                bytes_per_op: median(&bytes),
+                allocs_per_op: median(&objs),
             }
         })
         .collect()

@@ -17,12 +17,9 @@
 /// approximation is good to three digits long before.
 pub const EXACT_MAX_N: usize = 50;
 
-/// The median of unsorted values (mean of the middle two for an even count).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    crate::check::median(&v)
-}
+/// The median of unsorted values (mean of the middle two for an even count), from the
+/// formats crate so the runners' tools and the chapter programs share it.
+pub use cmap_formats::stats::median;
 
 /// A confidence interval for the median.
 #[derive(Debug, Clone, Copy, PartialEq)]

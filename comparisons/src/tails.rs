@@ -801,25 +801,12 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
     Ok(svg)
 }
 
-/// Writes `text` to `path` atomically (a temporary file beside it, then a rename).
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
-}
-
 /// Writes `out_dir/tails.md` and `out_dir/figures/tails.svg`; returns their paths. The
 /// figure is drawn first, so a failure leaves the old page and figure in place.
 pub fn write_outputs(runs: &[RunTails], out_dir: &Path, header: &str) -> Result<Vec<PathBuf>> {
     let svg = render_svg(runs)?;
     let md = render_markdown(runs, header);
-    let svg_path = out_dir.join("figures").join("tails.svg");
-    let md_path = out_dir.join("tails.md");
-    write_atomic(&svg_path, &svg)?;
-    write_atomic(&md_path, &md)?;
+    let (md_path, svg_path) = crate::theme::write_page(out_dir, "tails", &md, &svg)?;
     Ok(vec![md_path, svg_path])
 }
 

@@ -3,6 +3,8 @@
 //! (`figures`, `chapter_figures`, `cachesim`, `httpknee`, `tails`) style their axes in
 //! one place.
 //!
+//! [`write_page`] writes a chapter's page and its figure, each atomically.
+//!
 //! Readable on the site's light and dark themes: no background fill (transparent), text
 //! and axes in a mid grey, grid lines the same grey, faint.
 
@@ -74,4 +76,26 @@ where
         .axis_style(INK)
         .bold_line_style(INK.mix(m.bold))
         .light_line_style(INK.mix(m.light))
+}
+
+/// Writes `out_dir/STEM.md` and `out_dir/figures/STEM.svg` (creating the directories),
+/// each atomically and the figure first, so a failure leaves the old page whole; returns
+/// their paths.
+pub fn write_page(
+    out_dir: &std::path::Path,
+    stem: &str,
+    md: &str,
+    svg: &str,
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    use anyhow::Context as _;
+    let figures = out_dir.join("figures");
+    std::fs::create_dir_all(&figures)
+        .with_context(|| format!("{}: cannot create", figures.display()))?;
+    let md_path = out_dir.join(format!("{stem}.md"));
+    let svg_path = figures.join(format!("{stem}.svg"));
+    for (path, text) in [(&svg_path, svg), (&md_path, md)] {
+        cmap_formats::files::write_atomic(path, text)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok((md_path, svg_path))
 }

@@ -37,12 +37,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::bustle_shape::{BustleMix, BustleShape};
-use crate::check::median;
 use crate::host::{GitInfo, Host};
 use crate::manifest::SuiteRef;
 use crate::orchestrate::{self, ExecConfig, ExecOutcome, Failure, Plan};
 use crate::results::{self, Lang, RunFile};
 use crate::runners;
+use crate::stats::median;
 use crate::suite::{Cell, NOOP_MAP, RunnerSettings, order_runs};
 use crate::workload::{Distribution, Mix, Overrides, Workload};
 

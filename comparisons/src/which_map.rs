@@ -1169,10 +1169,8 @@ pub fn write_outputs(w: &WhichMap, out: &Path, command: &str) -> Result<Vec<Path
         (out.join("which-map.md"), md),
         (figures.join("which-map.svg"), svg),
     ] {
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("{}: cannot replace", path.display()))?;
+        cmap_formats::files::write_atomic(&path, text)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
         written.push(path);
     }
     Ok(written)

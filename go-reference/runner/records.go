@@ -107,7 +107,7 @@ type mixJSON struct {
 }
 
 // distributionJSON is the key distribution as mapbench serialises it
-// (comparisons/src/workload.rs, Distribution): tagged by "kind".
+// (comparisons/formats/src/workload.rs, Distribution): tagged by "kind".
 func distributionJSON(d trace.Distribution) any {
 	switch d.Kind {
 	case trace.Zipf, trace.ScrambledZipf:

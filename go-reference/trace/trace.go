@@ -3,7 +3,7 @@
 // the ops the Rust runner replays: same keys, same values, same order.
 //
 // The format is specified in comparisons/TRACE-FORMAT.md; the Rust reader is
-// comparisons/src/trace.rs. This package validates as strictly as the Rust
+// comparisons/formats/src/trace.rs. This package validates as strictly as the Rust
 // reader, derives keys and values identically, and computes the same summary
 // checksum (the tests check both against comparisons/testdata/golden.trace).
 //
@@ -236,7 +236,7 @@ func (h *Header) ExpectedLen() (uint64, bool) {
 	return n, carry == 0 && carry2 == 0
 }
 
-// Keys and values. These must match comparisons/src/trace.rs bit for bit.
+// Keys and values. These must match comparisons/formats/src/trace.rs bit for bit.
 const (
 	goldenGamma = 0x9E3779B97F4A7C15
 	mixM1       = 0xBF58476D1CE4E5B9
@@ -262,7 +262,7 @@ const KeyStringPrefix = "mapbench:tenant-42:user:"
 // KeyStringForID is the string key of key id id (traces with string keys): with
 // k = KeyForID(id), the first 8 + k%17 bytes of KeyStringPrefix, then k as 16
 // lower-case hex digits; 24 to 40 bytes. The Rust side builds the same bytes
-// (mapbench::trace::key_string_for_id); the golden string trace pins their
+// (cmap_formats::trace::key_string_for_id); the golden string trace pins their
 // SHA-256.
 func KeyStringForID(id uint64) string {
 	var buf [40]byte

@@ -8,7 +8,8 @@
 //! else the Rust runner (`FAKE_RUNNER_LANG=go|rust` overrides), so a test links it
 //! twice, e.g. as `go-runner` and `rust-runner`. Each side lists three maps, like the
 //! real registries: an unsynchronised one limited to one thread, a mutex map and one
-//! more.
+//! more. Its records are the typed ones `mapbench` reads (`mapbench::results`), so a
+//! field the schema adds or renames cannot be missed here.
 //!
 //! Behaviour for run ids containing a substring (environment variables):
 //!
@@ -33,8 +34,13 @@ use clap::Parser;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
-use serde_json::{Value, json};
+use serde_json::json;
 
+use mapbench::results::{
+    self, EndGc, EndStatus, HDR_HIGHEST_NS, HDR_LOWEST_NS, HDR_SIGFIGS, HitCounts, Interval,
+    IntervalGc, Lang, LatNs, LatencyPolicy, OpCounts, ReclaimInfo, Record, RunEnd, RunHost,
+    RunStart,
+};
 use mapbench::trace::Trace;
 
 #[derive(Parser)]
@@ -83,6 +89,34 @@ fn bad(msg: String) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// get, insert, update, remove (in that order) and their total.
+fn op_counts(kinds: &[u64], total: u64) -> OpCounts {
+    OpCounts {
+        get: kinds[0],
+        insert: kinds[1],
+        update: kinds[2],
+        remove: kinds[3],
+        total,
+    }
+}
+
+/// A `run_end` with `status` and nothing measured.
+fn run_end(status: EndStatus) -> RunEnd {
+    RunEnd {
+        status,
+        error: None,
+        elapsed_ns: None,
+        prefill_ns: None,
+        ops: None,
+        throughput_ops_per_s: None,
+        lat_ns: None,
+        checksum: None,
+        final_len: None,
+        gc: None,
+        extra: Default::default(),
+    }
+}
+
 fn matches(var: &str, run_id: &str) -> bool {
     std::env::var(var).is_ok_and(|s| !s.is_empty() && run_id.contains(&s))
 }
@@ -98,7 +132,7 @@ fn main() -> ExitCode {
         Ok("rust") => false,
         _ => name.contains("go"),
     };
-    let lang = if go { "go" } else { "rust" };
+    let lang = if go { Lang::Go } else { Lang::Rust };
     let args = Args::parse();
     if args.list_maps {
         for (name, limit) in maps(go) {
@@ -150,23 +184,62 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10.0);
-    let mut write = |v: Value| {
-        writeln!(out, "{v}").expect("write run file");
+    let mut write = |record: Record| {
+        let line = serde_json::to_string(&record).expect("a record serializes");
+        writeln!(out, "{line}").expect("write run file");
         out.flush().expect("flush run file");
     };
-    write(json!({
-        "type": "run_start", "schema": 2, "run_id": run_id, "lang": lang, "impl": map,
-        "impl_info": {"crate_or_package": "fake", "version": "0.0.0", "hasher": "none", "notes": "", "go_counterpart": null},
-        "workload": h.name, "trace_path": trace_path.display().to_string(), "trace_sha256": trace.sha256(),
-        "key_space": h.key_space, "threads": h.threads, "ops_per_thread": h.ops_per_thread,
-        "prefill": h.prefill_count, "presize": h.presize_capacity().is_some(),
-        "duration_ms": args.duration_ms, "warmup_ops": args.warmup_ops, "interval_ms": args.interval_ms,
-        "op_delay_ns": args.op_delay_ns,
-        "latency": {"sample_every": args.latency_sample_every, "clock": "fake", "timer_overhead_ns": 20,
-                    "hdr_lowest_ns": 1, "hdr_highest_ns": 60_000_000_000u64, "hdr_sigfigs": 3},
-        "toolchain": "fake 0.0", "runtime": {}, "host": {"cpu_model": "fake", "vcpus": 2, "kernel": "fake", "hostname": "fake"},
-        "git_commit": null, "started_at": "2026-01-01T00:00:00Z", "argv": std::env::args().collect::<Vec<_>>(),
-        "reclaim": if go { Value::Null } else { json!({"mode": "immediate", "bytes_per_value": null, "reason": "the fake runner has no map", "delay_sample_every": null}) },
+    let fake = || Some("fake".to_owned());
+    write(Record::RunStart(&RunStart {
+        schema: results::SCHEMA,
+        run_id: run_id.clone(),
+        lang,
+        map: map.clone(),
+        impl_info: Some(
+            json!({"crate_or_package": "fake", "version": "0.0.0", "hasher": "none",
+                               "notes": "", "go_counterpart": null}),
+        ),
+        workload: h.name.clone(),
+        trace_path: Some(trace_path.display().to_string()),
+        trace_sha256: trace.sha256().to_owned(),
+        key_space: Some(h.key_space),
+        threads: h.threads,
+        ops_per_thread: h.ops_per_thread,
+        prefill: Some(h.prefill_count),
+        presize: Some(h.presize_capacity().is_some()),
+        duration_ms: args.duration_ms,
+        warmup_ops: Some(args.warmup_ops),
+        interval_ms: args.interval_ms,
+        op_delay_ns: Some(args.op_delay_ns),
+        latency: LatencyPolicy {
+            sample_every: args.latency_sample_every,
+            clock: fake(),
+            timer_overhead_ns: Some(20.0),
+            hdr_lowest_ns: Some(HDR_LOWEST_NS),
+            hdr_highest_ns: Some(HDR_HIGHEST_NS),
+            hdr_sigfigs: Some(HDR_SIGFIGS),
+            extra: Default::default(),
+        },
+        toolchain: "fake 0.0".into(),
+        runtime: Some(json!({})),
+        host: RunHost {
+            cpu_model: fake(),
+            vcpus: Some(2),
+            kernel: fake(),
+            hostname: fake(),
+            extra: Default::default(),
+        },
+        git_commit: None,
+        started_at: Some("2026-01-01T00:00:00Z".into()),
+        argv: Some(std::env::args().collect()),
+        key_type: h.key_type,
+        value_kind: h.value_kind,
+        reclaim: (!go).then(|| ReclaimInfo {
+            mode: "immediate".into(),
+            reason: Some("the fake runner has no map".into()),
+            ..Default::default()
+        }),
+        extra: Default::default(),
     }));
     if matches("FAKE_RUNNER_INTERRUPT", &run_id) {
         // SAFETY: kill(2) and getppid(2) have no memory-safety preconditions.
@@ -178,14 +251,16 @@ fn main() -> ExitCode {
         unsafe { libc::kill(libc::getppid(), libc::SIGKILL) };
     }
     if matches("FAKE_RUNNER_FAIL", &run_id) {
-        write(json!({"type": "run_end", "status": "error", "error": "fake failure"}));
+        write(Record::RunEnd(&RunEnd {
+            error: Some("fake failure".into()),
+            ..run_end(EndStatus::Error)
+        }));
         eprintln!("fake-runner: failing as asked (FAKE_RUNNER_FAIL)");
         return ExitCode::from(1);
     }
 
     // Ops per kind over all threads, split into three intervals.
     let summary = trace.summary();
-    let kinds = ["get", "insert", "update", "remove"];
     let totals: Vec<u64> = (0..4)
         .map(|k| {
             summary
@@ -205,7 +280,9 @@ fn main() -> ExitCode {
         .with_base_time(SystemTime::now())
         .begin_log_with(&mut hlog_out, &mut ser)
         .expect("begin hlog");
-    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+    let new_histogram =
+        || Histogram::<u64>::new_with_bounds(HDR_LOWEST_NS, HDR_HIGHEST_NS, HDR_SIGFIGS).unwrap();
+    let mut all = new_histogram();
     let mut sample = 0u64;
     let total_ops = h.ops_per_thread * u64::from(h.threads);
     let elapsed_ns = (total_ops as f64 * ns_per_op) as u64;
@@ -218,34 +295,44 @@ fn main() -> ExitCode {
         } else {
             n.div_ceil(args.latency_sample_every)
         };
-        let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+        let mut hist = new_histogram();
         for _ in 0..samples {
             hist.record(50 + (sample * 7919) % 2000).unwrap();
             sample += 1;
         }
         all.add(&hist).unwrap();
-        let mut ops_obj = serde_json::Map::new();
-        for (k, v) in kinds.iter().zip(&ops) {
-            ops_obj.insert((*k).into(), json!(v));
-        }
-        ops_obj.insert("total".into(), json!(n));
-        let q = |h: &Histogram<u64>, p: f64| {
-            if h.is_empty() {
-                None
-            } else {
-                Some(h.value_at_quantile(p))
-            }
-        };
-        write(json!({
-            "type": "interval", "index": i, "t_start_ns": i * elapsed_ns / INTERVALS,
-            "t_end_ns": (i + 1) * elapsed_ns / INTERVALS, "ops": ops_obj,
-            "hits": {"get": ops[0] / 2, "insert_new": ops[1] / 2, "update": ops[2] / 2, "remove": ops[3] / 2},
-            "lat_ns": {"count": hist.len(), "p50": q(&hist, 0.5), "p90": q(&hist, 0.9), "p99": q(&hist, 0.99),
-                       "p999": q(&hist, 0.999), "max": if hist.is_empty() { None } else { Some(hist.max()) }},
-            "rss_bytes": 1 << 20, "heap_live_bytes": 1 << 19, "alloc_bytes": 0, "alloc_objects": 0,
-            "gc": if go { json!({"cycles": 0, "pauses_ns": [], "pause_total_ns": 0, "cpu_seconds": 0.0, "sched_latency_p99_ns": 0}) } else { Value::Null },
-            "steal_ticks": 0,
-            "reclaim": Value::Null,
+        let q = |p: f64| (!hist.is_empty()).then(|| hist.value_at_quantile(p));
+        write(Record::Interval(&Interval {
+            index: i,
+            t_start_ns: i * elapsed_ns / INTERVALS,
+            t_end_ns: (i + 1) * elapsed_ns / INTERVALS,
+            ops: op_counts(&ops, n),
+            hits: Some(HitCounts {
+                get: ops[0] / 2,
+                insert_new: ops[1] / 2,
+                update: ops[2] / 2,
+                remove: ops[3] / 2,
+            }),
+            lat_ns: Some(LatNs {
+                count: hist.len(),
+                p50: q(0.5),
+                p90: q(0.9),
+                p99: q(0.99),
+                p999: q(0.999),
+                max: (!hist.is_empty()).then(|| hist.max()),
+            }),
+            rss_bytes: Some(1 << 20),
+            heap_live_bytes: Some(1 << 19),
+            alloc_bytes: Some(0),
+            alloc_objects: Some(0),
+            gc: go.then(|| IntervalGc {
+                cpu_seconds: Some(0.0),
+                sched_latency_p99_ns: Some(0),
+                ..Default::default()
+            }),
+            steal_ticks: Some(0),
+            reclaim: None,
+            extra: Default::default(),
         }));
         log.write_histogram(
             &hist,
@@ -266,24 +353,29 @@ fn main() -> ExitCode {
     }
     drop(log);
     hlog_out.flush().expect("flush hlog");
-    let mut ops_obj = serde_json::Map::new();
-    for (k, v) in kinds.iter().zip(&totals) {
-        ops_obj.insert((*k).into(), json!(v));
-    }
-    ops_obj.insert("total".into(), json!(total_ops));
     let throughput = total_ops as f64 * 1e9 / elapsed_ns.max(1) as f64;
     let p99 = if all.is_empty() {
         0
     } else {
         all.value_at_quantile(0.99)
     };
-    write(json!({
-        "type": "run_end", "status": "ok", "error": null, "elapsed_ns": elapsed_ns, "prefill_ns": 1000,
-        "ops": ops_obj, "throughput_ops_per_s": throughput,
-        "lat_ns": {"count": all.len(), "p50": all.value_at_quantile(0.5), "p90": all.value_at_quantile(0.9),
-                   "p99": p99, "p999": all.value_at_quantile(0.999), "max": all.max()},
-        "checksum": "0x0000000000000000", "final_len": h.prefill_count,
-        "gc": if go { json!({"cycles": 0, "pause_total_ns": 0, "pause_max_ns": 0}) } else { Value::Null },
+    write(Record::RunEnd(&RunEnd {
+        elapsed_ns: Some(elapsed_ns),
+        prefill_ns: Some(1000),
+        ops: Some(op_counts(&totals, total_ops)),
+        throughput_ops_per_s: Some(throughput),
+        lat_ns: Some(LatNs {
+            count: all.len(),
+            p50: Some(all.value_at_quantile(0.5)),
+            p90: Some(all.value_at_quantile(0.9)),
+            p99: Some(p99),
+            p999: Some(all.value_at_quantile(0.999)),
+            max: Some(all.max()),
+        }),
+        checksum: Some("0x0000000000000000".into()),
+        final_len: Some(h.prefill_count),
+        gc: go.then(EndGc::default),
+        ..run_end(EndStatus::Ok)
     }));
     println!(
         "BenchmarkReplay/workload={}/map={map}/lang={lang}/threads={} \t{total_ops} \t{:.2} ns/op \t{throughput:.0} ops/s \t{p99} p99-ns \t0 B/op \t0 allocs/op",

@@ -1,6 +1,6 @@
 //! bustle-check's command line.
 
-pub use mapbench::bustle_shape::BustleMix;
+pub use cmap_formats::bustle_shape::BustleMix;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]

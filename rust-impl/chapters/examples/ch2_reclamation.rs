@@ -13,6 +13,7 @@
 //! Run: `cargo run --release -p chapters --example ch2_reclamation -- --out book/src/generated/ch02`
 //! (without `--out` it prints the table).
 
+use cmap_formats::files::write_atomic;
 use std::fmt::Write as _;
 use std::sync::mpsc;
 use std::thread;
@@ -232,13 +233,6 @@ fn render_markdown(results: &[(&str, Vec<Sample>)], p: Params) -> String {
     )
     .unwrap();
     out
-}
-
-/// Writes `contents` to `path` atomically (a temporary file, then rename).
-fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 fn main() {

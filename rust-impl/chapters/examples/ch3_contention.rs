@@ -16,6 +16,8 @@
 //!
 //! Run: `cargo run --release -p chapters --example ch3_contention -- --out book/src/generated/ch03`
 
+use cmap_formats::files::write_atomic;
+use cmap_formats::stats::median;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -638,20 +640,6 @@ fn cpu_topology() -> String {
     format!("{}: {verdict}", parts.join("; "))
 }
 
-fn median(v: &[f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    Some(if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    })
-}
-
 /// "median (min–max)" with `digits` decimals and `unit` after each number.
 fn spread(v: &[f64], digits: usize, unit: &str) -> String {
     let Some(m) = median(v) else {
@@ -660,14 +648,6 @@ fn spread(v: &[f64], digits: usize, unit: &str) -> String {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     format!("{m:.digits$}{unit} ({lo:.digits$}{unit}–{hi:.digits$}{unit})")
-}
-
-/// Writes `contents` to `path` atomically: a temporary file in the same
-/// directory, then rename.
-fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("md.tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The command line.
@@ -720,7 +700,7 @@ fn main() {
     let result = run(&opt, |report| match &opt.out {
         Some(dir) => {
             let path = dir.join(OUT_NAME);
-            write_atomic(&path, &report.markdown())
+            write_atomic(&path, report.markdown())
                 .map_err(|e| format!("writing {}: {e}", path.display()))
         }
         None => Ok(()),

@@ -14,6 +14,7 @@
 //! Run: `cargo run --release -p chapters --example ch3_deletes -- --out book/src/generated/ch03`
 //! (without `--out` it prints the table; `--n N` and `--repeats R` change the size).
 
+use cmap_formats::files::write_atomic;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -397,13 +398,6 @@ fn render_markdown(runs: &[Vec<Row>], n: u64) -> String {
     )
     .unwrap();
     out
-}
-
-/// Writes `contents` to `path` atomically (a temporary file, then rename).
-fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("md.tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The command line.

@@ -18,10 +18,11 @@
 //! (without `--out` it prints the table; `--sizes 1000,10000 --repeats 5`
 //! change the shape).
 
+use cmap_formats::files::write_atomic;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
@@ -141,9 +142,11 @@ fn measure(n: u64, repeats: usize) -> SizeResult {
     SizeResult { n, copying, plain }
 }
 
-fn median(mut v: Vec<u64>) -> u64 {
-    v.sort_unstable();
-    v[v.len() / 2]
+/// The median of whole numbers (nanoseconds, bytes; far below 2^53, so exact in f64),
+/// rounded down when it falls between two.
+fn median(v: Vec<u64>) -> u64 {
+    let v: Vec<f64> = v.into_iter().map(|x| x as f64).collect();
+    cmap_formats::stats::median(&v).expect("at least one repeat") as u64
 }
 
 fn nanos_summary(costs: &[StoreCost]) -> (u64, String) {
@@ -211,13 +214,6 @@ fn render(results: &[SizeResult], repeats: usize) -> String {
         .unwrap();
     }
     out
-}
-
-/// Writes `contents` to `path` atomically (a temporary file, then rename).
-fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("md.tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The command line.

@@ -658,17 +658,6 @@ fn auto_detected_caches(tmp: &Path) -> Result<Vec<String>, String> {
     Ok(Cachegrind::parse(&text, &out)?.caches)
 }
 
-fn write_atomic(path: &Path, contents: &str) -> Result<(), String> {
-    // A hidden temporary beside the file (rename is atomic within one
-    // file system), named after it so the three outputs never share one.
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, contents).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("replacing {}: {e}", path.display()))
-}
-
 fn run_generator(g: &GeneratorArgs) -> Result<(), String> {
     let started = Instant::now();
     let valgrind = valgrind_version()?.ok_or(
@@ -741,7 +730,9 @@ fn run_generator(g: &GeneratorArgs) -> Result<(), String> {
                 ("cachesim.csv", &csv),
                 ("perf-stat.md", &perf),
             ] {
-                write_atomic(&dir.join(name), body)?;
+                let path = dir.join(name);
+                cmap_formats::files::write_atomic(&path, body)
+                    .map_err(|e| format!("writing {}: {e}", path.display()))?;
             }
             eprintln!(
                 "ch4_cachesim: wrote {}/{{cachesim.md,cachesim.csv,perf-stat.md}} in {:.0} s",

@@ -169,8 +169,7 @@ pub mod out {
     pub fn write_all(prog: &str, dir: &Path, files: &[(&str, String)]) {
         for (name, body) in files {
             let path = dir.join(name);
-            let tmp = dir.join(format!(".{name}.tmp"));
-            if let Err(e) = std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &path)) {
+            if let Err(e) = cmap_formats::files::write_atomic(&path, body) {
                 eprintln!("{prog}: writing {}: {e}", path.display());
                 std::process::exit(1);
             }

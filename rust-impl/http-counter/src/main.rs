@@ -46,9 +46,7 @@ async fn main() -> std::io::Result<ExitCode> {
              (the load took {:.1} s in a release build):\n\n```console\n$ cargo run --release -p http-counter\n{result}\n```\n",
             took.as_secs_f64()
         );
-        let tmp = format!("{path}.tmp");
-        std::fs::write(&tmp, page)?;
-        std::fs::rename(&tmp, &path)?;
+        cmap_formats::files::write_atomic(std::path::Path::new(&path), page)?;
     }
     let all_counted = bad.is_empty() && counted == REQUESTS as u64;
     Ok(if all_counted {

@@ -17,9 +17,9 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use cmap_formats::trace::{KEY_ID_MASK, Trace, key_for_id};
 use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use mapbench::trace::{KEY_ID_MASK, Trace, key_for_id};
 
 struct TraceGets<'a> {
     c: &'a mut Criterion,

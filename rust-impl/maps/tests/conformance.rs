@@ -9,12 +9,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::any::Any;
 use std::sync::LazyLock;
 
+use cmap_formats::trace::KeyStrings;
 use cmap_maps::{
     ConcurrentMap, EvMapRefresh64, EvMapRefreshEach, KeyKind, KvVisitor, MapHandle, MapKey,
     MapValue, MapVisitor, ReadVisibility, StrKey, UnsyncStdFoldhash, ValueKind, all, find,
     supports_kinds, visit_by_name, visit_kv_by_name,
 };
-use mapbench::trace::KeyStrings;
 
 /// The trace's string keys for ids below this (the tests use ids up to 15,000).
 const STRING_KEY_IDS: u64 = 16_384;

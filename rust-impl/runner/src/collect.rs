@@ -306,7 +306,7 @@ impl<'f> Collector<'f> {
             if let Some(error) = c.end.and_then(|e| e.error) {
                 let slot = self.ends[w].get_or_insert_with(|| WorkerEnd {
                     at: None,
-                    checksum: mapbench::trace::CHECKSUM_INIT,
+                    checksum: cmap_formats::trace::CHECKSUM_INIT,
                     warmup: Tally::default(),
                     error: None,
                 });

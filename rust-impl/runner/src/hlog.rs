@@ -93,7 +93,7 @@ impl<W: Write> HlogWriter<W> {
         writeln!(
             self.out,
             "#[StartTime: {secs:.3} (seconds since epoch), {}]",
-            crate::sys::rfc3339_utc(start)
+            cmap_formats::host::rfc3339(start)
         )?;
         writeln!(self.out, "#[BaseTime: {secs:.3} (seconds since epoch)]")?;
         writeln!(

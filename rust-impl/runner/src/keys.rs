@@ -8,9 +8,9 @@
 use std::any::TypeId;
 use std::sync::OnceLock;
 
+use cmap_formats::trace::{KeyStrings, key_for_id};
+use cmap_formats::workload::KeyType;
 use cmap_maps::{MapKey, StrKey};
-use mapbench::trace::{KeyStrings, key_for_id};
-use mapbench::workload::KeyType;
 
 static STRING_KEYS: OnceLock<&'static [StrKey]> = OnceLock::new();
 

@@ -209,16 +209,16 @@ pub struct RunStart<'a> {
     /// Addition: every key id in the trace is below this.
     pub key_id_bound: u64,
     /// Addition: the trace's op mix (basis points) and key distribution.
-    pub mix_bp: &'a mapbench::workload::Mix,
+    pub mix_bp: &'a cmap_formats::workload::Mix,
     /// See `mix_bp`.
-    pub distribution: &'a mapbench::workload::Distribution,
+    pub distribution: &'a cmap_formats::workload::Distribution,
     /// Schema 2: how the map's reclamation is observed.
     pub reclaim: crate::reclaim::ReclaimInfo,
     /// Addition: what the map stores as keys (`u64` or `string`) and values (`u64` or
     /// `boxed`), from the trace header.
-    pub key_type: mapbench::workload::KeyType,
+    pub key_type: cmap_formats::workload::KeyType,
     /// See `key_type`.
-    pub value_kind: mapbench::workload::ValueKind,
+    pub value_kind: cmap_formats::workload::ValueKind,
 }
 
 /// Unused process metrics: Rust has no GC (`"gc": null`).

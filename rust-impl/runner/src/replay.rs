@@ -13,9 +13,9 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use cmap_formats::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK};
 use cmap_maps::{ConcurrentMap, MapHandle, MapKey, MapValue};
 use hdrhistogram::Histogram;
-use mapbench::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK};
 
 use crate::keys::key as key_for_id;
 
@@ -219,7 +219,7 @@ pub fn prefill<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
         let base = (chunk_no * CLOCK_CHECK_OPS) as u64;
         for (i, &word) in chunk.iter().enumerate() {
             let key = key_for_id(u64::from_le(word));
-            let value = V::from_u64(mapbench::trace::prefill_value(base + i as u64));
+            let value = V::from_u64(cmap_formats::trace::prefill_value(base + i as u64));
             created += u64::from(handle.insert(key, value));
         }
     }

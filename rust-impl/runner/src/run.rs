@@ -7,9 +7,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use cmap_formats::trace::{Sidecar, Trace};
+use cmap_formats::workload::{KeyType, ValueKind as TraceValueKind};
 use cmap_maps::{ConcurrentMap, KeyKind, KvVisitor, MapInfo, MapKey, MapValue, ValueKind};
-use mapbench::trace::{Sidecar, Trace};
-use mapbench::workload::{KeyType, ValueKind as TraceValueKind};
 
 use crate::alloc;
 use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
@@ -271,7 +271,7 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         },
         host: sys::host_info(),
         git_commit: sys::git_commit(),
-        started_at: sys::rfc3339_utc(SystemTime::now()),
+        started_at: cmap_formats::host::rfc3339(SystemTime::now()),
         argv: &cfg.argv,
         capacity,
         key_id_bound: header.key_id_bound,

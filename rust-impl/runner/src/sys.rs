@@ -1,9 +1,8 @@
 //! What the runner reads about the process and the host: RSS and steal from /proc, the
-//! host's CPU, kernel and name, the git commit, and UTC timestamps.
+//! host's CPU, kernel and name, the git commit. (UTC time stamps: `cmap_formats::host::rfc3339`.)
 
 use std::fs;
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -97,47 +96,9 @@ pub fn git_commit() -> Option<String> {
         .then_some(commit)
 }
 
-/// RFC 3339 UTC with whole seconds, e.g. `2026-06-11T12:00:00Z` (Go's `time.RFC3339`).
-pub fn rfc3339_utc(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn rfc3339_matches_known_instants() {
-        let at = |s| rfc3339_utc(UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_781_179_199), "2026-06-11T11:59:59Z");
-        assert_eq!(at(4_102_444_800), "2100-01-01T00:00:00Z");
-    }
 
     #[test]
     fn proc_readers_work_on_linux() {

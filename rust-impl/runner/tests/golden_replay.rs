@@ -5,10 +5,10 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
+use cmap_formats::trace::{CHECKSUM_INIT, Trace, key_for_id, state_checksum};
+use cmap_formats::workload::Overrides;
 use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor, ReadVisibility};
 use cmap_runner::replay::{self, GET, INSERT, REMOVE, Tally, UPDATE};
-use mapbench::trace::{CHECKSUM_INIT, Trace, key_for_id, state_checksum};
-use mapbench::workload::Overrides;
 use serde_json::Value;
 
 use common::*;
@@ -178,10 +178,10 @@ fn one_thread_runs_report_the_sequential_replay() {
     let gets = trace
         .thread_ops(0)
         .iter()
-        .filter(|op| op.kind == mapbench::workload::OpKind::Get)
+        .filter(|op| op.kind == cmap_formats::workload::OpKind::Get)
         .count();
     let misses = (0..gets).fold(CHECKSUM_INIT, |acc, _| {
-        (acc ^ u64::MAX).wrapping_mul(mapbench::trace::CHECKSUM_PRIME)
+        (acc ^ u64::MAX).wrapping_mul(cmap_formats::trace::CHECKSUM_PRIME)
     });
     assert_eq!(hex(&end["checksum"]), misses);
     assert_eq!(num(&end, "final_len"), 0);
@@ -195,7 +195,7 @@ fn one_thread_runs_report_the_sequential_replay() {
 #[test]
 fn one_thread_runs_with_string_keys_and_boxed_values_report_the_sequential_replay() {
     let dir = fresh_dir("one-thread-string");
-    let w = mapbench::workload::load(
+    let w = cmap_formats::workload::load(
         &testdata("golden-string.toml"),
         Overrides {
             threads: Some(1),
@@ -205,7 +205,7 @@ fn one_thread_runs_with_string_keys_and_boxed_values_report_the_sequential_repla
     )
     .unwrap();
     let path = dir.join("golden-string-1t.trace");
-    std::fs::write(&path, mapbench::trace::generate(&w)).unwrap();
+    std::fs::write(&path, cmap_formats::trace::generate(&w)).unwrap();
     let trace = Trace::open(&path).unwrap();
     assert_eq!(trace.header().version, 2);
     let expected = trace.sequential_replay();

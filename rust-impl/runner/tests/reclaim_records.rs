@@ -1,7 +1,7 @@
 //! Schema 2's reclamation fields as the runner writes them: a map that counts
 //! its values (papaya) writes one `reclaim` object per interval whose totals
 //! agree with the run; a map that frees at once (scc) writes `null` and says
-//! why in `run_start.reclaim`. The records read back through mapbench's reader.
+//! why in `run_start.reclaim`. The records read back through cmap-formats' reader.
 
 mod common;
 
@@ -87,8 +87,8 @@ fn counted_and_immediate_maps_write_schema_2_reclaim_fields() {
     };
     assert!(total("stall_ops") >= total("timed"));
 
-    // mapbench's reader takes the file.
-    let run = mapbench::results::read_run(&dir.join("papaya.jsonl")).unwrap();
+    // The results reader (cmap-formats) takes the file.
+    let run = cmap_formats::results::read_run(&dir.join("papaya.jsonl")).unwrap();
     assert_eq!(run.start.reclaim.as_ref().unwrap().mode, "counted");
     assert!(run.intervals.iter().all(|i| i.reclaim.is_some()));
 

@@ -4,8 +4,8 @@
 
 mod common;
 
+use cmap_formats::trace::{self, Trace};
 use common::*;
-use mapbench::trace::{self, Trace};
 
 /// A golden trace copy in `dir` with its sidecar, and one op replaced by another op of
 /// the same stream (still a well-formed trace, not the one the sidecar records).

@@ -4,9 +4,9 @@
 
 mod common;
 
+use cmap_formats::trace::Trace;
 use cmap_runner::hlog::read_log;
 use cmap_runner::sampling::{SampleGaps, gap_bounds};
-use mapbench::trace::Trace;
 
 use common::*;
 
@@ -17,7 +17,7 @@ fn every_map_completes_a_two_thread_run_with_consistent_results() {
     let trace = Trace::open(&trace_path).unwrap();
     let summary = trace.summary();
     let h = trace.header();
-    let per_kind = |pick: fn(&mapbench::trace::ThreadSummary) -> u64| -> u64 {
+    let per_kind = |pick: fn(&cmap_formats::trace::ThreadSummary) -> u64| -> u64 {
         summary.threads.iter().map(pick).sum()
     };
     // Each worker times op 0, then one op per jittered gap (sampling.rs): the

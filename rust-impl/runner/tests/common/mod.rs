@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use mapbench::trace::{self, Trace};
-use mapbench::workload::{self, Overrides};
+use cmap_formats::trace::{self, Trace};
+use cmap_formats::workload::{self, Overrides};
 use serde_json::Value;
 
 /// The binary under test.
@@ -163,12 +163,12 @@ pub fn reference_checksum(t: &Trace) -> u64 {
     }
     let mut xor = 0;
     for thread in 0..t.header().threads {
-        let mut acc = mapbench::trace::CHECKSUM_INIT;
+        let mut acc = cmap_formats::trace::CHECKSUM_INIT;
         for op in t.thread_ops(thread).iter() {
             match op.kind {
                 workload::OpKind::Get => {
                     let x = map.get(&op.key).copied().unwrap_or(u64::MAX);
-                    acc = (acc ^ x).wrapping_mul(mapbench::trace::CHECKSUM_PRIME);
+                    acc = (acc ^ x).wrapping_mul(cmap_formats::trace::CHECKSUM_PRIME);
                 }
                 workload::OpKind::Insert => {
                     map.insert(op.key, op.value);

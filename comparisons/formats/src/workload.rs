@@ -331,7 +331,10 @@ struct MixFile {
 
 /// The directory holding the shipped specs (`comparisons/workloads`).
 pub fn workloads_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("comparisons/formats/ has a parent")
+        .join("workloads")
 }
 
 /// Names of the shipped specs, sorted.

@@ -365,6 +365,18 @@ pub struct RunEnd {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One line of a run file as a runner writes it: the `type` tag, then the record's
+/// fields (`{"type":"run_start","schema":2,…}`). Writers build the typed records above
+/// and serialize them through this, so what they write is what [`read_run`] reads. (A
+/// record read back keeps its `type` in `extra`: remove it before writing it again.)
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record<'a> {
+    RunStart(&'a RunStart),
+    Interval(&'a Interval),
+    RunEnd(&'a RunEnd),
+}
+
 /// Why results could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
@@ -963,6 +975,36 @@ mod tests {
         assert_eq!(r.ns_per_op(), Some(5.0));
         assert_eq!(r.throughput(), Some(2e8));
         assert_eq!(r.truncated_line, None);
+    }
+
+    #[test]
+    fn records_written_through_record_read_back_the_same() {
+        let read = parse(&format!("{START}\n{INTERVAL}\n{END}\n")).unwrap();
+        let (mut start, mut interval, mut end) = (
+            read.start.clone(),
+            read.intervals[0].clone(),
+            read.end.clone().unwrap(),
+        );
+        for extra in [&mut start.extra, &mut interval.extra, &mut end.extra] {
+            assert!(extra.remove("type").is_some());
+        }
+        let lines: Vec<String> = [
+            Record::RunStart(&start),
+            Record::Interval(&interval),
+            Record::RunEnd(&end),
+        ]
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+        assert!(
+            lines[0].starts_with(r#"{"type":"run_start","schema":1,"#),
+            "{}",
+            lines[0]
+        );
+        let again = parse(&(lines.join("\n") + "\n")).unwrap();
+        assert_eq!(again.start, read.start);
+        assert_eq!(again.intervals, read.intervals);
+        assert_eq!(again.end, read.end);
     }
 
     #[test]

@@ -497,7 +497,7 @@ pub fn sha256_path(trace: &Path) -> PathBuf {
 /// synced, then renamed over `path`), and `PATH.sha256` in `sha256sum` format.
 pub fn write_trace_file(w: &Workload, path: &Path) -> anyhow::Result<WrittenTrace> {
     use anyhow::Context as _;
-    let (bytes, sha256) = write_atomically(path, |file| {
+    let (bytes, sha256) = crate::files::write_atomic_with(path, |file| {
         let mut out = HashingWriter {
             inner: BufWriter::with_capacity(1 << 20, file),
             hasher: Sha256::new(),
@@ -512,46 +512,13 @@ pub fn write_trace_file(w: &Workload, path: &Path) -> anyhow::Result<WrittenTrac
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let sidecar = sha256_path(path);
-    write_atomically(&sidecar, |file| writeln!(file, "{sha256}  {file_name}"))
+    crate::files::write_atomic_with(&sidecar, |file| writeln!(file, "{sha256}  {file_name}"))
         .with_context(|| format!("{}: cannot write checksum", sidecar.display()))?;
     Ok(WrittenTrace {
         path: path.to_path_buf(),
         bytes,
         sha256,
     })
-}
-
-/// Creates a temporary sibling of `path`, lets `fill` write it, syncs, renames it over
-/// `path`; returns the size and `fill`'s result. On failure the temporary file is removed.
-fn write_atomically<T>(
-    path: &Path,
-    fill: impl FnOnce(&mut File) -> io::Result<T>,
-) -> io::Result<(u64, T)> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        let value = fill(&mut file)?;
-        file.sync_all()?;
-        let len = file.metadata()?.len();
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        Ok((len, value))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 // --- reader ---------------------------------------------------------------------------

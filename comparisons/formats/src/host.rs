@@ -156,6 +156,9 @@ mod tests {
         assert_eq!(compact_stamp(t), "20240229T123456Z");
         let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(rfc3339(t), "2000-02-29T00:00:00Z");
+        let at = |s| rfc3339(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(1_781_179_199), "2026-06-11T11:59:59Z");
+        assert_eq!(at(4_102_444_800), "2100-01-01T00:00:00Z");
     }
 
     #[test]

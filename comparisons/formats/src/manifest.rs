@@ -198,12 +198,10 @@ impl Manifest {
     /// never sees half a manifest.
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join(MANIFEST_FILE);
-        let tmp = dir.join(format!(".{MANIFEST_FILE}.tmp"));
         let mut text = serde_json::to_string_pretty(self).context("encode manifest")?;
         text.push('\n');
-        std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("{}: cannot rename to {}", tmp.display(), path.display()))
+        crate::files::write_atomic(&path, text)
+            .with_context(|| format!("{}: cannot write", path.display()))
     }
 
     /// `Some` when the suite has not ended (status `running`): how many runs finished,
