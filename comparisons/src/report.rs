@@ -1607,14 +1607,15 @@ fn takeaway_pauses(long: &[&RunFile]) -> Option<String> {
                 format!("the {k} Rust runs that count their reclamation recorded no stall")
             }
             (k, Some((ns, map))) => format!(
-                "the longest Rust reclamation stall took {} (`{map}`, {})",
-                figures::fmt_ns(ns as f64),
+                "{}, and {} longest stall took {} (`{map}`)",
                 match (k, rust.len()) {
-                    (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
-                    (1, n) => format!("the one of the {n} Rust runs that counts its reclamation"),
-                    (k, n) if k == n => format!("over the {k} Rust runs, which count theirs"),
-                    (k, n) => format!("over the {k} of the {n} Rust runs that count theirs"),
-                }
+                    (1, 1) => "the Rust run counts its reclamation".to_owned(),
+                    (1, n) => format!("1 of the {n} Rust runs counts its reclamation"),
+                    (k, n) if k == n => format!("the {k} Rust runs count their reclamation"),
+                    (k, n) => format!("{k} of the {n} Rust runs count their reclamation"),
+                },
+                if k == 1 { "its" } else { "their" },
+                figures::fmt_ns(ns as f64)
             ),
         });
     }
@@ -1740,16 +1741,22 @@ fn takeaway_alloc(cells: &[CellStats]) -> Option<String> {
     }
     let others = most.len() - alloc.len();
     let listed: Vec<String> = alloc.into_iter().map(|a| a.1).collect();
-    Some(format!(
-        "**Allocation**: {} allocate{} at least {ALLOCATING_PER_OP} objects per op \
-         (allocs/op); {}.",
-        listed.join(", "),
-        if listed.len() == 1 { "s" } else { "" },
-        match others {
-            0 => "every map does".to_owned(),
-            n => format!("the other {n} maps stay below that in every workload"),
-        }
-    ))
+    Some(if others == 0 {
+        format!(
+            "**Allocation**: every map allocates at least {ALLOCATING_PER_OP} objects per op \
+             (allocs/op) in some workload: {}.",
+            listed.join(", ")
+        )
+    } else {
+        format!(
+            "**Allocation**: {} allocate{} at least {ALLOCATING_PER_OP} objects per op \
+             (allocs/op); the other {others} map{} stay{} below that in every workload.",
+            listed.join(", "),
+            if listed.len() == 1 { "s" } else { "" },
+            if others == 1 { "" } else { "s" },
+            if others == 1 { "s" } else { "" },
+        )
+    })
 }
 
 fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
@@ -2503,9 +2510,17 @@ impl<'a> Page<'a> {
                     } else if counted == 0 {
                         "not observed: no Rust run here counts its reclamation".to_owned()
                     } else {
-                        format!(
-                            "{stalls} recorded in the {counted} of {rust_runs} Rust runs that count their reclamation"
-                        )
+                        let which = match (counted, rust_runs) {
+                            (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
+                            (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
+                            (k, n) if k == n => {
+                                format!("the {k} Rust runs, which count their reclamation")
+                            }
+                            (k, n) => {
+                                format!("the {k} of {n} Rust runs that count their reclamation")
+                            }
+                        };
+                        format!("{stalls} recorded in {which}")
                     }
                 )?;
                 let name = format!("pauses-{wl}.svg");
