@@ -891,13 +891,16 @@ fn side_map(l: Lang, map: &str) -> String {
 
 /// The takeaways a report opens with: sentences whose numbers and wording come from the
 /// cells (`cells`) and the long runs (`long`, the runs the memory fit uses), at most five,
-/// each left out where the data cannot support it.
-pub fn takeaways(cells: &[CellStats], long: &[&RunFile]) -> Vec<String> {
+/// each left out where the data cannot support it. With `sides_concurrent` (the Go and
+/// Rust runs went at the same time, [`sides_concurrent`]) no speed or latency is compared
+/// across sides: each side's depends on what the other was doing.
+pub fn takeaways(cells: &[CellStats], long: &[&RunFile], sides_concurrent: bool) -> Vec<String> {
     let mut out: Vec<String> = [
-        takeaway_fastest(cells),
+        takeaway_fastest(cells, sides_concurrent),
         takeaway_one_lock(cells),
         takeaway_memory(long),
         takeaway_pauses(long),
+        takeaway_tails(cells, sides_concurrent),
         takeaway_alloc(cells),
         takeaway_noise(cells),
     ]
@@ -906,6 +909,38 @@ pub fn takeaways(cells: &[CellStats], long: &[&RunFile]) -> Vec<String> {
     .collect();
     out.truncate(5);
     out
+}
+
+/// How much a Go run's and a Rust run's times must overlap to count as the same time: the
+/// manifest's `started_at` has one-second resolution.
+const SAME_TIME_TOLERANCE_S: f64 = 1.0;
+
+/// Whether the Go and Rust runs of these results went at the same time: the manifest says
+/// so (`options.concurrent_sides`, which scripts/soak_merge.py writes), or a Go run's and a
+/// Rust run's times in the manifest (`started_at` + `elapsed_s`) overlap by more than the
+/// timestamps' one-second resolution. `mapbench run` runs one run at a time, so an
+/// overlap means two orchestrators ran side by side and their results were merged.
+pub fn sides_concurrent(m: Option<&crate::manifest::Manifest>) -> bool {
+    let Some(m) = m else { return false };
+    let said = m
+        .options
+        .get("concurrent_sides")
+        .is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false));
+    if said {
+        return true;
+    }
+    let span = |r: &crate::manifest::ManifestRun| {
+        let start = crate::host::parse_rfc3339(r.started_at.as_deref()?)?;
+        Some((r.lang, start, start + r.elapsed_s?))
+    };
+    let spans: Vec<(Lang, f64, f64)> = m.runs.iter().filter_map(span).collect();
+    spans.iter().any(|a| {
+        spans.iter().any(|b| {
+            a.0 == Lang::Go
+                && b.0 == Lang::Rust
+                && a.2.min(b.2) - a.1.max(b.1) > SAME_TIME_TOLERANCE_S
+        })
+    })
 }
 
 /// Per workload, its highest thread count and the cells there with a median.
@@ -941,6 +976,9 @@ pub struct Fastest {
     pub lang: Lang,
     pub map: String,
     pub median: f64,
+    /// Whether the winner and its runner-up both ran more than once, so that their min–max
+    /// ranges could be compared (`tied_with` is then the verdict).
+    pub compared: bool,
     pub tied_with: Option<String>,
 }
 
@@ -952,12 +990,10 @@ pub fn fastest(cells: &[CellStats]) -> Vec<Fastest> {
             let side = || cs.iter().copied().filter(move |c| c.key.lang == lang);
             let Some(win) = best_of(side()) else { continue };
             let runner = best_of(side().filter(|c| c.key.map != win.key.map));
+            let compared =
+                runner.is_some_and(|r| r.throughputs.len() > 1 && win.throughputs.len() > 1);
             let tied_with = runner
-                .filter(|r| {
-                    r.throughputs.len() > 1
-                        && win.throughputs.len() > 1
-                        && r.throughputs.last() >= win.throughputs.first()
-                })
+                .filter(|r| compared && r.throughputs.last() >= win.throughputs.first())
                 .map(|r| r.key.map.clone());
             out.push(Fastest {
                 workload: (*wl).to_owned(),
@@ -965,6 +1001,7 @@ pub fn fastest(cells: &[CellStats]) -> Vec<Fastest> {
                 lang,
                 map: win.key.map.clone(),
                 median: med(win),
+                compared,
                 tied_with,
             });
         }
@@ -972,55 +1009,222 @@ pub fn fastest(cells: &[CellStats]) -> Vec<Fastest> {
     out
 }
 
-fn takeaway_fastest(cells: &[CellStats]) -> Option<String> {
+/// "×1.23" or "×1.05–2.40": the range of ratios, one number when they agree.
+fn ratio_range(rs: &[f64]) -> String {
+    let lo = rs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = rs.iter().copied().fold(0.0, f64::max);
+    if hi - lo < 0.005 {
+        format!("×{hi:.2}")
+    } else {
+        format!("×{lo:.2}–{hi:.2}")
+    }
+}
+
+/// Medians within this ratio of each other count as level, not as one side ahead.
+const LEVEL_RATIO: f64 = 1.005;
+
+/// "`a`, `b`".
+fn ticked(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<String> {
     let f = fastest(cells);
     if f.is_empty() {
         return None;
     }
-    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, f64>> = BTreeMap::new();
+    let sides: BTreeSet<Lang> = f.iter().map(|x| x.lang).collect();
+    if sides_concurrent && sides.len() == 2 {
+        return Some(
+            "**Throughput** is not compared across sides here: the Go and Rust runs went at the \
+             same time (see [How to read this page](#how-to-read-this-page)), so neither side's \
+             was measured alone."
+                .to_owned(),
+        );
+    }
+    // Per workload measured on both sides: the two fastest maps, Go's and Rust's.
+    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, &Fastest>> = BTreeMap::new();
     for x in &f {
-        by_wl
-            .entry(&x.workload)
-            .or_default()
-            .insert(x.lang, x.median);
+        by_wl.entry(&x.workload).or_default().insert(x.lang, x);
     }
-    let both: Vec<(f64, f64)> = by_wl
-        .values()
-        .filter_map(|m| Some((*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?)))
+    let both: Vec<(&str, &Fastest, &Fastest)> = by_wl
+        .iter()
+        .filter_map(|(wl, m)| {
+            let (g, r) = (*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?);
+            (g.median > 0.0 && r.median > 0.0).then_some((*wl, g, r))
+        })
         .collect();
-    let rust_ahead = both.iter().filter(|(g, r)| r > g).count();
-    let n = both.len();
-    let mut text = "**Fastest map per side** (the table below): ".to_owned();
-    match (n, rust_ahead) {
-        (0, _) => text.push_str("only one side was measured"),
-        (1, 1) => text.push_str("Rust's fastest map is ahead of Go's"),
-        (1, 0) => text.push_str("Go's fastest map is ahead of Rust's"),
-        (n, k) if k == n => write!(
-            text,
-            "Rust's fastest map is ahead of Go's in every workload ({n})"
-        )
-        .unwrap(),
-        (n, 0) => write!(
-            text,
-            "Go's fastest map is ahead of Rust's in every workload ({n})"
-        )
-        .unwrap(),
-        (n, k) => write!(
-            text,
-            "Rust's fastest map is ahead of Go's in {k} of {n} workloads"
-        )
-        .unwrap(),
+    // With one map on each side there is no "fastest" to name: the two maps are compared.
+    let maps_of = |l: Lang| {
+        cells
+            .iter()
+            .filter(|c| c.key.lang == l && c.spread().is_some())
+            .map(|c| c.key.map.as_str())
+            .collect::<BTreeSet<_>>()
+    };
+    let (go_maps, rust_maps) = (maps_of(Lang::Go), maps_of(Lang::Rust));
+    let one_each = go_maps.len() == 1 && rust_maps.len() == 1;
+    // "Rust's fastest map" / "Rust's", or "Rust `papaya`" for both.
+    let subject = |l: Lang, map: &str| {
+        if one_each {
+            side_map(l, map)
+        } else {
+            format!("{}'s fastest map", lang_title(l))
+        }
+    };
+    let object = |l: Lang, map: &str| {
+        if one_each {
+            side_map(l, map)
+        } else {
+            format!("{}'s", lang_title(l))
+        }
+    };
+    let mut text = if one_each {
+        "**Throughput**: ".to_owned()
+    } else {
+        "**Fastest map per side** (the table below): ".to_owned()
+    };
+    match both[..] {
+        [] => text.push_str("only one side was measured"),
+        [(wl, g, r)] => {
+            let (a, b) = if r.median >= g.median { (r, g) } else { (g, r) };
+            let ratio = a.median / b.median;
+            let (sa, sb) = if one_each {
+                (side_map(a.lang, &a.map), side_map(b.lang, &b.map))
+            } else {
+                (
+                    format!("{}'s fastest map (`{}`)", lang_title(a.lang), a.map),
+                    format!("{}'s (`{}`)", lang_title(b.lang), b.map),
+                )
+            };
+            if ratio < LEVEL_RATIO {
+                write!(
+                    text,
+                    "{sa} and {sb} are level on `{wl}` at {} threads",
+                    a.threads
+                )
+            } else {
+                write!(
+                    text,
+                    "{sa} runs {ratio:.2} times as fast as {sb} on `{wl}` at {} threads",
+                    a.threads
+                )
+            }
+            .unwrap();
+        }
+        _ => {
+            let n = both.len();
+            // Rust's median over Go's, per workload.
+            let ratio = |b: &(&str, &Fastest, &Fastest)| b.2.median / b.1.median;
+            let rust_ahead: Vec<&(&str, &Fastest, &Fastest)> =
+                both.iter().filter(|b| ratio(b) >= LEVEL_RATIO).collect();
+            let go_ahead: Vec<&(&str, &Fastest, &Fastest)> = both
+                .iter()
+                .filter(|b| 1.0 / ratio(b) >= LEVEL_RATIO)
+                .collect();
+            let level: Vec<&str> = both
+                .iter()
+                .filter(|b| ratio(b) < LEVEL_RATIO && 1.0 / ratio(b) < LEVEL_RATIO)
+                .map(|b| b.0)
+                .collect();
+            let (go1, rust1) = (
+                go_maps.first().copied().unwrap_or_default(),
+                rust_maps.first().copied().unwrap_or_default(),
+            );
+            // Told from the side ahead more often (Rust on a tie).
+            let (lead, other, ahead, behind) = if go_ahead.len() > rust_ahead.len() {
+                ((Lang::Go, go1), (Lang::Rust, rust1), &go_ahead, &rust_ahead)
+            } else {
+                ((Lang::Rust, rust1), (Lang::Go, go1), &rust_ahead, &go_ahead)
+            };
+            let lead_ratio = |b: &&(&str, &Fastest, &Fastest)| {
+                if lead.0 == Lang::Rust {
+                    ratio(b)
+                } else {
+                    1.0 / ratio(b)
+                }
+            };
+            let ahead_by: Vec<f64> = ahead.iter().map(lead_ratio).collect();
+            let behind_by: Vec<f64> = behind.iter().map(|b| 1.0 / lead_ratio(b)).collect();
+            let who = subject(lead.0, lead.1);
+            let whom = object(other.0, other.1);
+            if ahead.is_empty() {
+                write!(
+                    text,
+                    "{} and {whom} are level in every workload ({n})",
+                    subject(lead.0, lead.1)
+                )
+                .unwrap();
+            } else if ahead.len() == n {
+                write!(
+                    text,
+                    "{who} is ahead of {whom} in every workload ({n}), by {} (ratio of the \
+                     medians)",
+                    ratio_range(&ahead_by)
+                )
+                .unwrap();
+            } else {
+                write!(
+                    text,
+                    "{who} is ahead of {whom} in {} of {n} workloads (by {}, ratio of the medians)",
+                    ahead.len(),
+                    ratio_range(&ahead_by)
+                )
+                .unwrap();
+                if !behind.is_empty() {
+                    let wls: Vec<&str> = behind.iter().map(|b| b.0).collect();
+                    write!(
+                        text,
+                        ", behind in {} (by {})",
+                        ticked(&wls),
+                        ratio_range(&behind_by)
+                    )
+                    .unwrap();
+                }
+                if !level.is_empty() {
+                    write!(text, ", level in {}", ticked(&level)).unwrap();
+                }
+            }
+        }
     }
+    // Is each side's winner clear of its runner-up? Only where both ran more than once.
+    let pairs = f
+        .iter()
+        .filter(|x| {
+            cells.iter().any(|c| {
+                c.key.lang == x.lang
+                    && c.key.workload == x.workload
+                    && c.key.threads == x.threads
+                    && c.key.map != x.map
+                    && c.spread().is_some()
+            })
+        })
+        .count();
+    let compared = f.iter().filter(|x| x.compared).count();
     let open = f.iter().filter(|x| x.tied_with.is_some()).count();
-    let repeated = cells.iter().any(|c| c.throughputs.len() > 1);
-    if repeated {
-        match open {
-            0 => text.push_str("; every winner's min–max range is clear of its runner-up's"),
-            k => write!(
+    if pairs > 0 {
+        match (compared, open) {
+            (0, _) => text.push_str(
+                "; the winners or their runners-up ran once there, so no min–max range says \
+                 whether the order within a side would hold",
+            ),
+            (k, 0) if k == pairs => {
+                text.push_str("; every winner's min–max range is clear of its runner-up's")
+            }
+            (k, 0) => write!(
                 text,
-                "; in {k} of {} workload–side pairs the runner-up's range reaches the \
-                 winner's, so the order there is not settled",
-                f.len()
+                "; where winner and runner-up both ran more than once ({k} of {pairs} \
+                 workload–side pairs), the winner's min–max range is clear of the runner-up's"
+            )
+            .unwrap(),
+            (k, o) => write!(
+                text,
+                "; in {o} of the {k} workload–side pairs with repeats the runner-up's range \
+                 reaches the winner's, so the order there is not settled"
             )
             .unwrap(),
         }
@@ -1089,6 +1293,8 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
         })
     };
     let mut ratios: BTreeMap<(Lang, &str), Vec<f64>> = BTreeMap::new();
+    // The same ratio for every other map: does the second thread pay off for them?
+    let mut others: BTreeMap<(Lang, &str), Vec<f64>> = BTreeMap::new();
     let mut span = None;
     for (wl, ts) in &by_wl {
         let (Some(&lo), Some(&hi)) = (ts.first(), ts.last()) else {
@@ -1098,14 +1304,19 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             continue;
         }
         span = Some((lo, hi));
-        for c in cells.iter().filter(|c| {
-            c.key.workload == *wl && c.key.threads == lo && is_one_lock(c.key.lang, &c.key.map)
-        }) {
+        for c in cells
+            .iter()
+            .filter(|c| c.key.workload == *wl && c.key.threads == lo)
+        {
             if let Some(h) = find(wl, hi, c.key.lang, &c.key.map).filter(|h| med(h) > 0.0)
                 && med(c) > 0.0
             {
-                ratios
-                    .entry((c.key.lang, c.key.map.as_str()))
+                let into = if is_one_lock(c.key.lang, &c.key.map) {
+                    &mut ratios
+                } else {
+                    &mut others
+                };
+                into.entry((c.key.lang, c.key.map.as_str()))
                     .or_default()
                     .push(med(h) / med(c));
             }
@@ -1211,6 +1422,32 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             maps.join(", ")
         )
         .ok();
+        // The other maps, each by its median ratio over the workloads: does the added
+        // thread pay off for them?
+        let other: Vec<(f64, String)> = others
+            .iter()
+            .filter_map(|((l, m), rs)| Some((median_of(rs.clone())?, side_map(*l, m))))
+            .collect();
+        if let Some(top) = other
+            .iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        {
+            let n = other.len();
+            let gain = other.iter().filter(|o| o.0 > 1.0).count();
+            let how_many = match (gain, n) {
+                (0, 1) => format!("{} does not gain (×{:.2})", top.1, top.0),
+                (1, 1) => format!("{} gains (×{:.2})", top.1, top.0),
+                (g, n) => {
+                    let who = match g {
+                        0 => format!("none of the other {n} maps gains"),
+                        g if g == n => format!("all {n} other maps gain"),
+                        g => format!("{g} of the other {n} maps gain"),
+                    };
+                    format!("{who} (highest median ratio: {} ×{:.2})", top.1, top.0)
+                }
+            };
+            write!(text, "; {how_many}").ok();
+        }
     }
     text.push('.');
     Some(text)
@@ -1294,10 +1531,16 @@ fn takeaway_memory(long: &[&RunFile]) -> Option<String> {
             rss_growing.join(", ")
         )
     };
+    let fits = match (double, n) {
+        (0, 1) => "is not the preferred fit of the run".to_owned(),
+        (1, 1) => "is the preferred fit of the run".to_owned(),
+        (0, n) => format!("is the preferred fit in none of the {n} runs"),
+        (d, n) if d == n => format!("is the preferred fit in all {n} runs"),
+        (d, n) => format!("is the preferred fit in {d} of the {n} runs"),
+    };
     Some(format!(
         "**Memory** ({}, mean of the last quarter against the second quarter of each run): \
-         {verdict}: {}.{rss} The article's double exponential is the preferred fit in {double} \
-         of {n} runs.",
+         {verdict}: {}.{rss} The article's double exponential {fits}.",
         what.join(" or "),
         parts.join("; ")
     ))
@@ -1356,14 +1599,112 @@ fn takeaway_pauses(long: &[&RunFile]) -> Option<String> {
             (0, _) => "no Rust run here counts its reclamation, so Rust stalls are not observed"
                 .to_owned(),
             (1, None) => "the Rust run that counts its reclamation recorded no stall".to_owned(),
-            (k, None) => format!("the {k} Rust runs that count their reclamation recorded no stall"),
+            (k, None) => {
+                format!("the {k} Rust runs that count their reclamation recorded no stall")
+            }
             (k, Some((ns, map))) => format!(
-                "the longest Rust reclamation stall (in the {k} runs that count them) took {} (`{map}`)",
+                "{}, and {} longest stall took {} (`{map}`)",
+                match (k, rust.len()) {
+                    (1, 1) => "the Rust run counts its reclamation".to_owned(),
+                    (1, n) => format!("1 of the {n} Rust runs counts its reclamation"),
+                    (k, n) if k == n => format!("the {k} Rust runs count their reclamation"),
+                    (k, n) => format!("{k} of the {n} Rust runs count their reclamation"),
+                },
+                if k == 1 { "its" } else { "their" },
                 figures::fmt_ns(ns as f64)
             ),
         });
     }
     (!parts.is_empty()).then(|| format!("**Pauses**: {}.", parts.join("; ")))
+}
+
+/// The widest p99.9 gap between two maps at a workload's highest thread count (worst
+/// against best), and which side has the lower best p99.9 in how many workloads. With
+/// `sides_concurrent` only maps of the same side are set against each other.
+fn takeaway_tails(cells: &[CellStats], sides_concurrent: bool) -> Option<String> {
+    let p999 = |c: &CellStats| LatencySummary::of(&c.latency).map(|l| l.p999 as f64);
+    // The groups whose maps are compared: per workload, or per workload and side.
+    type Group<'c> = (u32, Vec<(&'c CellStats, f64)>);
+    let mut groups: BTreeMap<(&str, Option<Lang>), Group> = BTreeMap::new();
+    for (wl, (t, cs)) in &top_cells(cells) {
+        for c in cs {
+            let Some(v) = p999(c).filter(|v| *v > 0.0) else {
+                continue;
+            };
+            let side = sides_concurrent.then_some(c.key.lang);
+            groups
+                .entry((*wl, side))
+                .or_insert((*t, Vec::new()))
+                .1
+                .push((*c, v));
+        }
+    }
+    // (workload, threads, worst cell, its p99.9, best cell, its p99.9)
+    let mut gaps = Vec::new();
+    let mut side_best: Vec<Lang> = Vec::new();
+    for ((wl, _), (t, with)) in &groups {
+        if with.len() < 2 {
+            continue;
+        }
+        let cmp = |a: &&(&CellStats, f64), b: &&(&CellStats, f64)| {
+            a.1.total_cmp(&b.1).then(b.0.key.cmp(&a.0.key))
+        };
+        let (Some(worst), Some(best)) = (with.iter().max_by(cmp), with.iter().min_by(cmp)) else {
+            continue;
+        };
+        gaps.push((*wl, *t, worst.0, worst.1, best.0, best.1));
+        let best_of_side = |l: Lang| {
+            with.iter()
+                .filter(|w| w.0.key.lang == l)
+                .map(|w| w.1)
+                .fold(f64::INFINITY, f64::min)
+        };
+        let (g, r) = (best_of_side(Lang::Go), best_of_side(Lang::Rust));
+        if g.is_finite() && r.is_finite() && g != r {
+            side_best.push(if r < g { Lang::Rust } else { Lang::Go });
+        }
+    }
+    let (wl, t, worst, w, best, b) = gaps
+        .iter()
+        .max_by(|a, b| (a.3 / a.5).total_cmp(&(b.3 / b.5)).then(b.0.cmp(a.0)))?;
+    let within = if sides_concurrent {
+        ", within a side"
+    } else {
+        ""
+    };
+    let mut text = format!(
+        "**Tail latency** (p99.9 at each workload's highest thread count{within}): the widest \
+         gap is on `{wl}` at {t} threads, where {} takes {} at p99.9, {:.1} times the {} of {}",
+        side_map(worst.key.lang, &worst.key.map),
+        figures::fmt_ns(*w),
+        w / b,
+        figures::fmt_ns(*b),
+        side_map(best.key.lang, &best.key.map),
+    );
+    let n = side_best.len();
+    let rust = side_best.iter().filter(|l| **l == Lang::Rust).count();
+    match (n, rust) {
+        (0, _) => {}
+        (1, 1) => text.push_str("; Rust's best p99.9 there is below Go's best"),
+        (1, 0) => text.push_str("; Go's best p99.9 there is below Rust's best"),
+        (n, k) if k == n => write!(
+            text,
+            "; Rust's best p99.9 is below Go's best in every workload ({n})"
+        )
+        .unwrap(),
+        (n, 0) => write!(
+            text,
+            "; Go's best p99.9 is below Rust's best in every workload ({n})"
+        )
+        .unwrap(),
+        (n, k) => write!(
+            text,
+            "; Rust's best p99.9 is below Go's best in {k} of {n} workloads"
+        )
+        .unwrap(),
+    }
+    text.push('.');
+    Some(text)
 }
 
 fn takeaway_alloc(cells: &[CellStats]) -> Option<String> {
@@ -1396,16 +1737,22 @@ fn takeaway_alloc(cells: &[CellStats]) -> Option<String> {
     }
     let others = most.len() - alloc.len();
     let listed: Vec<String> = alloc.into_iter().map(|a| a.1).collect();
-    Some(format!(
-        "**Allocation**: {} allocate{} at least {ALLOCATING_PER_OP} objects per op \
-         (allocs/op); {}.",
-        listed.join(", "),
-        if listed.len() == 1 { "s" } else { "" },
-        match others {
-            0 => "every map does".to_owned(),
-            n => format!("the other {n} maps stay below that in every workload"),
-        }
-    ))
+    Some(if others == 0 {
+        format!(
+            "**Allocation**: every map allocates at least {ALLOCATING_PER_OP} objects per op \
+             (allocs/op) in some workload: {}.",
+            listed.join(", ")
+        )
+    } else {
+        format!(
+            "**Allocation**: {} allocate{} at least {ALLOCATING_PER_OP} objects per op \
+             (allocs/op); the other {others} map{} stay{} below that in every workload.",
+            listed.join(", "),
+            if listed.len() == 1 { "s" } else { "" },
+            if others == 1 { "" } else { "s" },
+            if others == 1 { "s" } else { "" },
+        )
+    })
 }
 
 fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
@@ -1434,8 +1781,8 @@ fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
         .copied()?;
     Some(if noisy == 0 {
         format!(
-            "**Noise**: every one of the {} cells with repeats stays within {:.0}% of its median \
-             (widest: {:.0}%).",
+            "**Noise**: in every one of the {} cells with repeats the min–max range is within \
+             {:.0}% of the median (widest: {:.0}%).",
             repeated.len(),
             NOISY_SPREAD * 100.0,
             widest * 100.0
@@ -1684,7 +2031,7 @@ impl<'a> Page<'a> {
             .map(|r| &r.file)
             .filter(|r| memory_series(r).is_some())
             .collect();
-        let items = takeaways(&self.cells, &long);
+        let items = takeaways(&self.cells, &long, sides_concurrent(self.manifest));
         if items.is_empty() {
             return Ok(());
         }
@@ -1693,13 +2040,63 @@ impl<'a> Page<'a> {
             writeln!(w, "- {t}")?;
         }
         writeln!(w)?;
-        if let Some(t) = fastest_table(&self.cells) {
+        if let Some(t) = fastest_table(&self.cells).filter(|_| !sides_concurrent(self.manifest)) {
             writeln!(
                 w,
                 "At each workload's highest thread count (≈: the runner-up's min–max range \
                  reaches the winner's):\n\n{t}"
             )?;
         }
+        Ok(())
+    }
+
+    /// Why no speed is compared across sides when they ran at the same time: how the
+    /// manifest shows it, and the CPUs each run saw (`host.vcpus` of its run records).
+    fn concurrent_sides_note(&self, w: &mut String) -> anyhow::Result<()> {
+        let placement: Vec<String> = self
+            .manifest
+            .and_then(|m| m.options.get("concurrent_sides"))
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| Some(format!("`{}`", md_escape(l.as_str()?))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let how = if placement.is_empty() {
+            "their run times in `manifest.json` overlap".to_owned()
+        } else {
+            format!(
+                "`manifest.json` records the placement: {}",
+                placement.join(", ")
+            )
+        };
+        let vcpus: BTreeSet<Option<u32>> =
+            self.runs.iter().map(|r| r.file.start.host.vcpus).collect();
+        let threads: BTreeSet<u32> = self.runs.iter().map(|r| r.file.start.threads).collect();
+        let one_vcpus = if vcpus.len() == 1 {
+            vcpus.first().copied().flatten()
+        } else {
+            None
+        };
+        let cpus = match (one_vcpus, threads.first()) {
+            (Some(v), Some(&t)) if threads.len() == 1 => {
+                format!(
+                    ", each run seeing {v} CPU{} for its {t} thread{} (`host.vcpus` in its run \
+                     record)",
+                    if v == 1 { "" } else { "s" },
+                    if t == 1 { "" } else { "s" }
+                )
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "- **Sides at the same time.** The Go and Rust runs went at the same time ({how}){cpus}. \
+             One side's throughput and latency depend on what the other was doing, so this page \
+             ranks no map across sides: read each side's numbers over time, not against the \
+             other's."
+        )?;
         Ok(())
     }
 
@@ -1738,6 +2135,9 @@ impl<'a> Page<'a> {
                  needs at least 3 thread counts for a map, so none is located here.",
                 list.join(", ")
             )?;
+        }
+        if sides_concurrent(self.manifest) {
+            self.concurrent_sides_note(w)?;
         }
         let has_long = self.runs.iter().any(|r| memory_series(&r.file).is_some());
         if !has_long {
@@ -2106,9 +2506,17 @@ impl<'a> Page<'a> {
                     } else if counted == 0 {
                         "not observed: no Rust run here counts its reclamation".to_owned()
                     } else {
-                        format!(
-                            "{stalls} recorded in the {counted} of {rust_runs} Rust runs that count their reclamation"
-                        )
+                        let which = match (counted, rust_runs) {
+                            (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
+                            (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
+                            (k, n) if k == n => {
+                                format!("the {k} Rust runs, which count their reclamation")
+                            }
+                            (k, n) => {
+                                format!("the {k} of {n} Rust runs that count their reclamation")
+                            }
+                        };
+                        format!("{stalls} recorded in {which}")
                     }
                 )?;
                 let name = format!("pauses-{wl}.svg");

@@ -162,9 +162,35 @@ fn the_fastest_map_takeaway_follows_the_medians() {
             *v *= k;
         }
     }
-    let t = report::takeaways(&go_ahead, &[]);
-    let s = t.iter().find(|s| s.contains("Fastest map")).unwrap();
-    assert!(s.contains("Go's fastest map is ahead of Rust's"), "{s}");
+    // The sentence names both maps and their ratio, from the medians.
+    let says_ratio = |cells: &[report::CellStats], lead: mapbench::results::Lang| {
+        let f = report::fastest(cells);
+        let of = |l| f.iter().find(|x| x.lang == l).unwrap();
+        let (a, b) = (of(lead), of(lead.other()));
+        let t = report::takeaways(cells, &[], false);
+        let s = t
+            .iter()
+            .find(|s| s.contains("Fastest map"))
+            .unwrap()
+            .clone();
+        let title = |l| match l {
+            mapbench::results::Lang::Go => "Go",
+            mapbench::results::Lang::Rust => "Rust",
+        };
+        let want = format!(
+            "{}'s fastest map (`{}`) runs {:.2} times as fast as {}'s (`{}`)",
+            title(lead),
+            a.map,
+            a.median / b.median,
+            title(lead.other()),
+            b.map
+        );
+        assert!(s.contains(&want), "{s}\nexpected: {want}");
+        // The sample's winners ran once at 2 threads: no range to call the order settled.
+        assert!(s.contains("ran once there"), "{s}");
+        assert!(!s.contains("is clear of"), "{s}");
+    };
+    says_ratio(&go_ahead, mapbench::results::Lang::Go);
     let mut rust_ahead = sample_cells();
     for c in rust_ahead.iter_mut() {
         let k = if c.key.lang == mapbench::results::Lang::Rust {
@@ -176,9 +202,91 @@ fn the_fastest_map_takeaway_follows_the_medians() {
             *v *= k;
         }
     }
-    let t = report::takeaways(&rust_ahead, &[]);
-    let s = t.iter().find(|s| s.contains("Fastest map")).unwrap();
-    assert!(s.contains("Rust's fastest map is ahead of Go's"), "{s}");
+    says_ratio(&rust_ahead, mapbench::results::Lang::Rust);
+    // Sides that ran at the same time are not ranked against each other, in throughput
+    // or in tail latency.
+    let t = report::takeaways(&rust_ahead, &[], true);
+    assert!(t.iter().all(|s| !s.contains("Fastest map")), "{t:?}");
+    assert!(
+        t.iter().any(|s| s.contains("not compared across sides")),
+        "{t:?}"
+    );
+    let tails = t.iter().find(|s| s.contains("Tail latency")).unwrap();
+    assert!(tails.contains("within a side"), "{tails}");
+    assert!(!tails.contains("best p99.9"), "{tails}");
+    // The worst and the best map named are of one side.
+    let (go, rust) = (
+        tails.matches("Go `").count(),
+        tails.matches("Rust `").count(),
+    );
+    assert!((go, rust) == (2, 0) || (go, rust) == (0, 2), "{tails}");
+}
+
+/// The sample copied to a scratch directory with its manifest edited by `edit`.
+fn sample_with_manifest(test: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let dir = scratch(test).join("results");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(testdata().join("results-sample"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    dir
+}
+
+fn manifest_of(dir: &Path) -> mapbench::manifest::Manifest {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn sides_that_ran_at_the_same_time_are_not_ranked_against_each_other() {
+    // The sample ran one run at a time (two of its runs start in the same second: the
+    // timestamps' resolution is not an overlap).
+    let sample = manifest_of(&testdata().join("results-sample"));
+    assert!(!report::sides_concurrent(Some(&sample)));
+    assert!(!report::sides_concurrent(None));
+    // Every run started at once and lasting a minute: the sides overlap.
+    let overlapping = sample_with_manifest("overlap", |m| {
+        for r in m["runs"].as_array_mut().unwrap() {
+            r["started_at"] = "2026-11-26T10:00:12Z".into();
+            r["elapsed_s"] = 60.0.into();
+        }
+    });
+    assert!(report::sides_concurrent(Some(&manifest_of(&overlapping))));
+    // Or the manifest says so (scripts/soak_merge.py), with no usable times.
+    let said = sample_with_manifest("said", |m| {
+        m["options"]["concurrent_sides"] =
+            serde_json::json!(["go: taskset -c 0", "rust: taskset -c 1"]);
+        for r in m["runs"].as_array_mut().unwrap() {
+            r["elapsed_s"] = serde_json::Value::Null;
+        }
+    });
+    assert!(report::sides_concurrent(Some(&manifest_of(&said))));
+    for (dir, how) in [
+        (&overlapping, "their run times in `manifest.json` overlap"),
+        (&said, "`go: taskset -c 0`, `rust: taskset -c 1`"),
+    ] {
+        let out = dir.parent().unwrap().join("report");
+        report::report(&ReportOptions {
+            results_dir: dir.clone(),
+            out: out.clone(),
+            title: None,
+            command: "mapbench report".into(),
+        })
+        .unwrap_or_else(|_| panic!("report of {}", dir.display()));
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(md.contains("**Sides at the same time.**"), "{md}");
+        assert!(md.contains(how), "{md}");
+        assert!(!md.contains("Fastest map per side"), "{md}");
+        assert!(!md.contains("| fastest Go map |"), "{md}");
+        assert!(md.contains("not compared across sides"), "{md}");
+    }
 }
 
 #[test]

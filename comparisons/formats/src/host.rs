@@ -120,6 +120,57 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// Days since 1970-01-01 from a civil date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = y - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Seconds since 1970-01-01 of a UTC time as [`rfc3339`] writes it, fractional seconds
+/// allowed (`2026-01-02T03:04:05.678Z`, as the Go runner writes); None for anything else.
+pub fn parse_rfc3339(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = s.get(r)?;
+        if !t.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let frac = match s.get(19..)? {
+        "Z" => 0.0,
+        f if f.len() > 2 && f.starts_with('.') && f.ends_with('Z') => {
+            let digits = &f[1..f.len() - 1];
+            if !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            format!("0.{digits}").parse().ok()?
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(i64::from(y), mo, d);
+    Some((days * 86_400 + i64::from(h * 3600 + mi * 60 + sec)) as f64 + frac)
+}
+
 fn utc_parts(t: SystemTime) -> (i64, u32, u32, u64, u64, u64) {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
@@ -159,6 +210,41 @@ mod tests {
         let at = |s| rfc3339(UNIX_EPOCH + Duration::from_secs(s));
         assert_eq!(at(1_781_179_199), "2026-06-11T11:59:59Z");
         assert_eq!(at(4_102_444_800), "2100-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn parsing_inverts_formatting() {
+        for secs in [
+            0u64,
+            951_782_400,
+            1_709_210_096,
+            1_796_289_028,
+            4_102_444_799,
+        ] {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(
+                parse_rfc3339(&rfc3339(t)),
+                Some(secs as f64),
+                "{}",
+                rfc3339(t)
+            );
+        }
+        assert_eq!(
+            parse_rfc3339("2026-12-03T09:10:28.481Z"),
+            Some(parse_rfc3339("2026-12-03T09:10:28Z").unwrap() + 0.481)
+        );
+        for bad in [
+            "",
+            "2026-12-03",
+            "2026-12-03T09:10:28",
+            "2026-12-03T09:10:28+01:00",
+            "2026-13-03T09:10:28Z",
+            "2026-12-03T24:10:28Z",
+            "2026-12-03T09:10:28.Z",
+            "2026-12-03T09:1x:28Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
