@@ -767,6 +767,14 @@ impl Flip {
     pub fn top_changes(&self) -> bool {
         self.small.first() != self.large.first()
     }
+
+    /// A change of the fastest map whose winner leads the next map by more than the
+    /// noise threshold at both sizes: one that a noisy run is unlikely to have made.
+    pub fn clear_top_change(&self) -> bool {
+        self.top_changes()
+            && self.small_lead.is_some_and(|l| l > NOISE_WIDE)
+            && self.large_lead.is_some_and(|l| l > NOISE_WIDE)
+    }
 }
 
 /// The string-key form of a u64-key cell.
@@ -907,6 +915,8 @@ impl Matrix {
                 json!({
                     "compared": fs.len(),
                     "top_changes": changed.len(),
+                    "clear_top_changes": fs.iter().filter(|f| f.clear_top_change()).count(),
+                    "clear_lead_above": NOISE_WIDE,
                     "mixes_where_top_changes": changed,
                     "mixes": per,
                     "ranking_by_size": by_size,
@@ -1027,6 +1037,9 @@ impl Matrix {
                 "measured": self.data.len(),
                 "missing": missing_count,
             },
+            "noise": self.noise().map(|(n, wide, med)| json!({
+                "repeated": n, "wide": wide, "wide_above": NOISE_WIDE, "median_spread": r(med),
+            })),
             "notes": self.notes,
             "load": self.load.as_ref().map(|l| json!({
                 "file": l.file, "samples": l.samples,
@@ -1143,11 +1156,15 @@ impl Matrix {
                 continue;
             }
             let changed: Vec<&Flip> = fs.iter().filter(|f| f.top_changes()).collect();
+            let clear = fs.iter().filter(|f| f.clear_top_change()).count();
             let mut s = format!(
-                "the fastest {} map changes in {} of the {} mixes measured at both sizes",
+                "the fastest {} map changes in {} of the {} mixes measured at both sizes, \
+                 {} of them with the winner more than {}% ahead of the next map at both sizes",
                 side_name(lang),
                 changed.len(),
-                fs.len()
+                fs.len(),
+                clear,
+                (NOISE_WIDE * 100.0).round()
             );
             // The clearest flip: the one whose new top leads by the most.
             if let Some(f) = changed.iter().max_by(|a, b| {
@@ -1305,14 +1322,57 @@ impl Matrix {
             .vcpus
             .map(|n| format!(" on {n} vCPUs"))
             .unwrap_or_default();
+        // The suite's own two threads keep the load near the CPU count; clearly above
+        // it, other work was running too.
+        let shared = self.vcpus.is_none_or(|n| l.load1_median > n as f64 + 1.0);
+        let verdict = if shared {
+            "other work shared the machine while the suite ran"
+        } else {
+            "the suite had the machine mostly to itself"
+        };
         Some(format!(
-            "The machine was shared while the suite ran: over {} samples of the 1-minute \
-             load average{cores}, the median was {} and the highest {}.",
+            "Over {} samples of the 1-minute load average{cores}, the median was {} and the \
+             highest {}: {verdict}.",
             l.samples,
             fmt_num(l.load1_median),
             fmt_num(l.load1_max)
         ))
     }
+
+    /// Spread of the repeated cells: (max - min) / median per map x cell with 3+ runs.
+    pub fn noise(&self) -> Option<(usize, usize, f64)> {
+        let spreads: Vec<f64> = self
+            .data
+            .values()
+            .filter(|c| c.mops.len() >= 3 && c.median() > 0.0)
+            .map(|c| {
+                let lo = c.mops.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = c.mops.iter().copied().fold(0.0, f64::max);
+                (hi - lo) / c.median()
+            })
+            .collect();
+        let n = spreads.len();
+        let wide = spreads.iter().filter(|&&x| x > NOISE_WIDE).count();
+        median(&spreads).map(|m| (n, wide, m))
+    }
+
+    fn noise_sentence(&self) -> Option<String> {
+        let (n, wide, med) = self.noise()?;
+        Some(format!(
+            "Of the {n} map × cell combinations that ran at least three times, {wide} have a \
+             min–max range wider than {}% of their median (median range {}%): where two maps \
+             differ by less than that, their order in a cell is not settled.",
+            (NOISE_WIDE * 100.0).round(),
+            pct_plain(med)
+        ))
+    }
+}
+
+/// A min-max range wider than this fraction of the median counts as a noisy cell.
+pub const NOISE_WIDE: f64 = 0.25;
+
+fn pct_plain(v: f64) -> String {
+    format!("{:.0}", v * 100.0)
 }
 
 /// `matrix-summary.md`: the status, the takeaways and small tables, each anchored.
@@ -1322,6 +1382,9 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
     );
     let _ = writeln!(md, "<!-- ANCHOR: status -->\n{}", m.status_line());
     if let Some(s) = m.load_sentence() {
+        let _ = writeln!(md, "{s}");
+    }
+    if let Some(s) = m.noise_sentence() {
         let _ = writeln!(md, "{s}");
     }
     for n in &m.notes {
@@ -2264,6 +2327,8 @@ mod tests {
         let s = &j["summaries"]["ranking_flips"]["rust"];
         assert_eq!(s["compared"], 2);
         assert_eq!(s["top_changes"], 1);
+        // Leads of 100% at 1k and 50% at 10M: both above the noise threshold.
+        assert_eq!(s["clear_top_changes"], 1);
         let mix = &s["mixes"]["r100-uniform-u64-u64"];
         assert_eq!(
             (mix["top_1k"].clone(), mix["top_10m"].clone()),
@@ -2272,6 +2337,53 @@ mod tests {
         assert_eq!(mix["top_lead_10m"], 0.5);
         let md = render_md(&m, "x");
         assert!(md.contains("changes in 1 of the 2 mixes"), "{md}");
+        assert!(
+            md.contains("1 of them with the winner more than 25% ahead"),
+            "{md}"
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn matrix_noise_counts_repeated_cells_whose_range_is_wide() {
+        let d = scratch("noise");
+        // a: 10, 11, 14 (range 4 / median 11 = 36%, wide); b: 10, 10.5, 11 (10%, not wide);
+        // c ran once: not counted.
+        for (rep, a, b) in [(1, 10.0, 10.0), (2, 11.0, 10.5), (3, 14.0, 11.0)] {
+            write_run(
+                &d,
+                R,
+                "mutex-std-foldhash",
+                "matrix-1k-r90-uniform-u64-u64",
+                rep,
+                Some(a),
+            );
+            write_run(
+                &d,
+                R,
+                "dashmap-foldhash",
+                "matrix-1k-r90-uniform-u64-u64",
+                rep,
+                Some(b),
+            );
+        }
+        write_run(
+            &d,
+            R,
+            "papaya-blocking-sip",
+            "matrix-1k-r90-uniform-u64-u64",
+            1,
+            Some(3.0),
+        );
+        let m = load(&d, None).unwrap();
+        let (n, wide, med) = m.noise().unwrap();
+        assert_eq!((n, wide), (2, 1));
+        assert!((med - (4.0 / 11.0 + 1.0 / 10.5) / 2.0).abs() < 1e-9, "{med}");
+        let md = render_md(&m, "x");
+        assert!(
+            md.contains("Of the 2 map × cell combinations that ran at least three times, 1 have"),
+            "{md}"
+        );
         std::fs::remove_dir_all(&d).ok();
     }
 
@@ -2444,7 +2556,7 @@ mod tests {
         }
         let md = std::fs::read_to_string(a.join("matrix-summary.md")).unwrap();
         assert!(
-            md.contains("over 3 samples") && md.contains("the median was 2.5 and the highest 4"),
+            md.contains("Over 3 samples") && md.contains("the median was 2.5 and the highest 4"),
             "{md}"
         );
         // A second write replaces the first: it is our own directory.
