@@ -2378,7 +2378,10 @@ mod tests {
         let m = load(&d, None).unwrap();
         let (n, wide, med) = m.noise().unwrap();
         assert_eq!((n, wide), (2, 1));
-        assert!((med - (4.0 / 11.0 + 1.0 / 10.5) / 2.0).abs() < 1e-9, "{med}");
+        assert!(
+            (med - (4.0 / 11.0 + 1.0 / 10.5) / 2.0).abs() < 1e-9,
+            "{med}"
+        );
         let md = render_md(&m, "x");
         assert!(
             md.contains("Of the 2 map × cell combinations that ran at least three times, 1 have"),
