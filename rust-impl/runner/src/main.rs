@@ -47,8 +47,18 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0)]
     warmup_ops: u64,
     /// Spin this long after every op.
-    #[arg(long, value_name = "NS", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "NS",
+        default_value_t = 0,
+        conflicts_with = "op_work_steps"
+    )]
     op_delay_ns: u64,
+    /// Spin exactly this many steps of the delay's chain after every op, uncalibrated:
+    /// an extra cost per op fixed in instructions, for instruction-count runs
+    /// (under valgrind a time-calibrated delay would shrink with the slowdown).
+    #[arg(long, value_name = "STEPS", default_value_t = 0)]
+    op_work_steps: u64,
     /// Print the maps as JSON lines and exit.
     #[arg(long)]
     list_maps: bool,
@@ -94,6 +104,7 @@ fn main() -> ExitCode {
         duration_ms: cli.duration_ms,
         warmup_ops: cli.warmup_ops,
         op_delay_ns: cli.op_delay_ns,
+        op_work_steps: cli.op_work_steps,
         argv,
     };
     match cmap_runner::run(&cfg, &STOP) {

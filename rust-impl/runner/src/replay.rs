@@ -262,6 +262,15 @@ impl SpinDelay {
         }
     }
 
+    /// Exactly `steps` steps, uncalibrated (`--op-work-steps`): the same cost in
+    /// instructions on any machine and under valgrind; `ns_per_step` is NaN.
+    pub fn steps(steps: u64) -> SpinDelay {
+        SpinDelay {
+            steps,
+            ns_per_step: f64::NAN,
+        }
+    }
+
     #[inline]
     fn spin(&self) {
         spin_steps(self.steps);
