@@ -47,12 +47,7 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0)]
     warmup_ops: u64,
     /// Spin this long after every op.
-    #[arg(
-        long,
-        value_name = "NS",
-        default_value_t = 0,
-        conflicts_with = "op_work_steps"
-    )]
+    #[arg(long, value_name = "NS", default_value_t = 0)]
     op_delay_ns: u64,
     /// Spin exactly this many steps of the delay's chain after every op, uncalibrated:
     /// an extra cost per op fixed in instructions, for instruction-count runs
@@ -93,6 +88,14 @@ fn main() -> ExitCode {
     }) {
         eprintln!("rust-runner: error: cannot install the SIGINT handler: {e}");
         return ExitCode::FAILURE;
+    }
+    if cli.op_delay_ns > 0 && cli.op_work_steps > 0 {
+        eprintln!(
+            "rust-runner: error: --op-work-steps: expected 0 when --op-delay-ns is set \
+             (one delay per op), found {}",
+            cli.op_work_steps
+        );
+        return ExitCode::from(2);
     }
     let cfg = Config {
         trace: cli.trace.expect("required by clap"),

@@ -85,6 +85,24 @@ fn op_work_steps_spins_a_fixed_count_uncalibrated() {
         records[0]
     );
     assert_eq!(records[0]["op_delay_ns"], 0);
+    // Both delays at once: bad input. A zero one is the same as leaving it out.
+    let both = run(
+        &trace,
+        "noop",
+        &dir,
+        "w2",
+        &["--op-work-steps", "37", "--op-delay-ns", "5"],
+    );
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--op-work-steps"));
+    let (zero, _) = run_ok(
+        &trace,
+        "noop",
+        &dir,
+        "w3",
+        &["--op-work-steps", "37", "--op-delay-ns", "0"],
+    );
+    assert_eq!(zero[0]["op_delay_steps"], 37);
 }
 
 #[test]
