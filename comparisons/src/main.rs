@@ -199,6 +199,13 @@ enum Command {
         runners: RunnerArgs,
         #[arg(long, value_name = "DIR")]
         trace_cache: Option<PathBuf>,
+        /// `throughput`: wall-clock runs (five series, see above); `instructions`: every
+        /// run under cachegrind, B with `--op-work-steps` (writes icount-validation.md).
+        #[arg(long, value_enum, default_value = "throughput")]
+        metric: compare::Metric,
+        /// Instructions only: keep the cells whose name (workload/lang/map/tT) contains this.
+        #[arg(long, value_name = "SUBSTR")]
+        only: Option<String>,
     },
     /// Chapter 4.4's figure from the CSV of `cargo run -p chapters --example ch4_cachesim
     /// -- cachegrind`: writes DIR/cachesim.svg. Exit 2 for a malformed CSV.
@@ -408,19 +415,35 @@ fn main() -> ExitCode {
             delay_ns,
             runners,
             trace_cache,
-        } => compare::compare_validate(&compare::CompareValidateOptions {
-            out,
-            repeats,
-            truth_pairs,
-            delay_ns,
-            rust_runner: runners.rust_runner,
-            go_runner: runners.go_runner,
-            trace_cache,
-            workloads_dir: workloads_dir(),
-            suites_dir: suites_dir(),
-            alpha: compare::DEFAULT_ALPHA,
-        })
-        .map(|_| ExitCode::SUCCESS),
+            metric,
+            only,
+        } => {
+            let opts = compare::CompareValidateOptions {
+                out,
+                repeats,
+                truth_pairs,
+                delay_ns,
+                rust_runner: runners.rust_runner,
+                go_runner: runners.go_runner,
+                trace_cache,
+                workloads_dir: workloads_dir(),
+                suites_dir: suites_dir(),
+                alpha: compare::DEFAULT_ALPHA,
+            };
+            match metric {
+                compare::Metric::Instructions => {
+                    compare::compare_validate_instructions(&opts, only.as_deref()).map(|_| ())
+                }
+                compare::Metric::Throughput if only.is_none() => {
+                    compare::compare_validate(&opts).map(|_| ())
+                }
+                m => Err(orchestrate::Failure::BadInput(anyhow::anyhow!(
+                    "--metric {m:?} --only: compare-validate runs `throughput` (all cells) or \
+                     `instructions`"
+                ))),
+            }
+            .map(|_| ExitCode::SUCCESS)
+        }
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
         Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
         Command::Tails {
