@@ -130,6 +130,10 @@ enum Command {
         /// The page title [default: "Results: the <suite> suite"].
         #[arg(long, value_name = "TEXT")]
         title: Option<String>,
+        /// `harness-costs.json` from `mapbench validate`: state both runners' noop cost
+        /// per op at the top of the page.
+        #[arg(long, value_name = "FILE")]
+        harness_costs: Option<PathBuf>,
     },
     /// Validate the harness: noop overhead per op, runner vs micro-benchmark for one get,
     /// read-only scaling efficiency. Writes validation.json and validation.md into --out,
@@ -374,7 +378,12 @@ fn main() -> ExitCode {
             suites_dir: suites_dir(),
         }),
         Command::Check { dir } => run_check(&dir),
-        Command::Report { dir, out, title } => run_report(dir, out, title),
+        Command::Report {
+            dir,
+            out,
+            title,
+            harness_costs,
+        } => run_report(dir, out, title, harness_costs),
         Command::Validate {
             out,
             only_lang,
@@ -670,7 +679,12 @@ fn run_check(dir: &Path) -> Result<ExitCode, Failure> {
     )))
 }
 
-fn run_report(dir: PathBuf, out: PathBuf, title: Option<String>) -> Result<ExitCode, Failure> {
+fn run_report(
+    dir: PathBuf,
+    out: PathBuf,
+    title: Option<String>,
+    harness_costs: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
     // The paths as given, so the page names no machine's working directory.
     let mut command = vec![
         "mapbench".to_owned(),
@@ -682,11 +696,15 @@ fn run_report(dir: PathBuf, out: PathBuf, title: Option<String>) -> Result<ExitC
     if let Some(t) = &title {
         command.extend(["--title".to_owned(), t.clone()]);
     }
+    if let Some(h) = &harness_costs {
+        command.extend(["--harness-costs".to_owned(), h.display().to_string()]);
+    }
     let summary = report::report(&report::ReportOptions {
         results_dir: dir,
         out: out.clone(),
         title,
         command: report::shell_join(&command),
+        harness_costs,
     })?;
     println!(
         "mapbench: report of {} runs with {} figures in {}",
