@@ -1354,6 +1354,28 @@ mod tests {
     }
 
     #[test]
+    fn instruction_mode_shrinks_the_table_and_keeps_the_fill_and_mix() {
+        let spec =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads/read-heavy.toml");
+        let w = crate::workload::load(&spec, Default::default()).unwrap();
+        let s = icount_workload(&w, 123);
+        assert_eq!(s.key_space, ICOUNT_KEY_SPACE);
+        assert_eq!(s.ops_per_thread, 123);
+        // Filled to the same fraction (75%), same mix and distribution.
+        assert_eq!(s.prefill_count, ICOUNT_KEY_SPACE * 3 / 4);
+        assert_eq!(
+            (s.mix, s.distribution.clone()),
+            (w.mix, w.distribution.clone())
+        );
+        // A table already small is left as it is.
+        let t = icount_workload(&s, 7);
+        assert_eq!(
+            (t.key_space, t.prefill_count),
+            (s.key_space, s.prefill_count)
+        );
+    }
+
+    #[test]
     fn verdict_marks_name_the_direction() {
         assert_eq!(Verdict::Slower.mark(), "↓ slower");
         assert_eq!(Verdict::Faster.mark(), "↑ faster");
