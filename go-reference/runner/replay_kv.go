@@ -68,14 +68,12 @@ func (r *kvReplay[K, V]) call(kind uint64, key K, value uint64) (got uint64, hit
 
 func (r *kvReplay[K, V]) untimed(w *worker, count uint64) {
 	raw, n, pos := w.raw, w.n, w.pos
-	valueHigh, acc, c, delaySteps := w.valueHigh, w.checksum, w.counts, w.delaySteps
+	valueHigh, acc, c, delaySteps, sink := w.valueHigh, w.checksum, w.counts, w.delaySteps, w.spinSink
 	for ; count > 0; count-- {
 		word := binary.LittleEndian.Uint64(raw[pos*8:])
 		kind := word >> 62 & 3
 		got, hit := r.call(kind, r.key(word&trace.KeyIDMask), valueHigh|(pos+1))
-		if delaySteps > 0 {
-			w.spinSink = spinSteps(delaySteps, w.spinSink)
-		}
+		sink = spinSteps(delaySteps, sink) // zero steps without a delay (see replayUntimed)
 		if kind == kindGet {
 			x := uint64(missMarker)
 			if hit {
@@ -91,7 +89,7 @@ func (r *kvReplay[K, V]) untimed(w *worker, count uint64) {
 			pos = 0
 		}
 	}
-	w.pos, w.checksum, w.counts = pos, acc, c
+	w.pos, w.checksum, w.counts, w.spinSink = pos, acc, c, sink
 }
 
 func (r *kvReplay[K, V]) timed(w *worker) {
@@ -102,9 +100,7 @@ func (r *kvReplay[K, V]) timed(w *worker) {
 	value := w.valueHigh | (pos + 1)
 	start := time.Now()
 	got, hit := r.call(kind, key, value)
-	if w.delaySteps > 0 {
-		w.spinSink = spinSteps(w.delaySteps, w.spinSink)
-	}
+	w.spinSink = spinSteps(w.delaySteps, w.spinSink)
 	w.record(time.Since(start))
 	if kind == kindGet {
 		x := uint64(missMarker)
