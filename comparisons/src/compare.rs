@@ -1376,6 +1376,20 @@ mod tests {
     }
 
     #[test]
+    fn spin_cost_counts_the_entry_once_per_op() {
+        // 0 steps: 500/op; 1 step: 508; 100 steps: 1102 (6 per step, 2 to enter).
+        let c = SpinCost::from_probes(500.0, 508.0, 100, 1102.0);
+        assert!((c.per_step - 6.0).abs() < 1e-9, "{c:?}");
+        assert!((c.per_spin - 2.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.added(0), 0.0);
+        assert!((c.added(3) - 20.0).abs() < 1e-9);
+        // +10% of 76 instructions: 1 step adds 8 (the entry included), 2 add 14.
+        assert_eq!(c.steps_for(7.6), 1);
+        assert_eq!(c.steps_for(12.0), 2);
+        assert_eq!(c.steps_for(0.5), 1, "never zero steps");
+    }
+
+    #[test]
     fn verdict_marks_name_the_direction() {
         assert_eq!(Verdict::Slower.mark(), "↓ slower");
         assert_eq!(Verdict::Faster.mark(), "↑ faster");
@@ -1388,8 +1402,49 @@ mod tests {
 pub const ICOUNT_KEY_SPACE: u64 = 65_536;
 /// Ops per thread of the short trace; the long one has twice as many.
 pub const ICOUNT_OPS: u64 = 20_000;
-/// Steps of the noop run that measures one spin step's instructions.
+/// Steps of the two noop runs that measure the spin's cost: one step, and this many.
 const ICOUNT_STEP_PROBE: u64 = 100;
+
+/// What `--op-work-steps N` adds to an op, in instructions, measured on the noop map:
+/// `N · per_step + per_spin` for N ≥ 1, nothing for N = 0. `per_spin` is the cost of
+/// entering and leaving a spin that runs at all (a branch or two, depending on how the
+/// compiler laid out the loop): small, but with one step per op it is a sizeable part
+/// of what B adds, so it is measured rather than taken as zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpinCost {
+    pub per_step: f64,
+    pub per_spin: f64,
+}
+
+impl SpinCost {
+    /// From the noop map's instructions per op with 0, 1 and `probe` (> 1) steps.
+    pub fn from_probes(zero: f64, one: f64, probe_steps: u64, probe: f64) -> SpinCost {
+        let per_step = (probe - one) / (probe_steps - 1) as f64;
+        SpinCost {
+            per_step,
+            per_spin: one - zero - per_step,
+        }
+    }
+
+    /// Instructions `steps` steps add per op.
+    pub fn added(&self, steps: u64) -> f64 {
+        if steps == 0 {
+            0.0
+        } else {
+            steps as f64 * self.per_step + self.per_spin
+        }
+    }
+
+    /// The step count (at least 1) whose added instructions come closest to `target`.
+    pub fn steps_for(&self, target: f64) -> u64 {
+        let n = ((target - self.per_spin) / self.per_step).round();
+        if n.is_finite() && n >= 1.0 {
+            n as u64
+        } else {
+            1
+        }
+    }
+}
 
 /// The workload instruction mode replays: `w` on [`ICOUNT_KEY_SPACE`] keys, the
 /// prefill scaled alike, `ops` per thread.
@@ -1412,15 +1467,16 @@ pub struct IcountCell {
     /// The map's net instructions per op in the first A1 run.
     pub net_per_op: f64,
     pub work_steps: u64,
-    /// Instructions of one spin step in this cell's runner.
-    pub per_step: f64,
+    /// What a spin costs in this cell's runner.
+    pub spin: SpinCost,
     pub seconds: f64,
 }
 
 impl IcountCell {
-    /// The change the injected work makes if it simply adds its instructions.
+    /// The change the injected work makes if it simply adds its instructions (as
+    /// measured on the noop map).
     pub fn nominal(&self) -> f64 {
-        self.work_steps as f64 * self.per_step / self.net_per_op
+        self.spin.added(self.work_steps) / self.net_per_op
     }
 }
 
@@ -1558,7 +1614,7 @@ pub fn compare_validate_instructions(
         started: 0,
     };
     let dir = |s: &str| runs_dir.join(s);
-    let mut per_step: BTreeMap<Lang, f64> = BTreeMap::new();
+    let mut spin_costs: BTreeMap<Lang, SpinCost> = BTreeMap::new();
     let mut out_cells = Vec::new();
     let tool = crate::icount::tool_label();
     for cell in &cells {
@@ -1605,30 +1661,34 @@ pub fn compare_validate_instructions(
             &id("noop-l"),
         )?;
         let noop = crate::icount::per_op(noop_s, noop_l).map_err(Failure::Failed)?;
-        let ips = match per_step.get(&lang) {
+        let spin = match spin_costs.get(&lang) {
             Some(v) => *v,
             None => {
-                let w = ICOUNT_STEP_PROBE;
-                let s = runs.count(
-                    lang,
-                    "noop",
-                    &short_t,
-                    &settings,
-                    w,
-                    &dir("noop"),
-                    &id("step-s"),
-                )?;
-                let l = runs.count(
-                    lang,
-                    "noop",
-                    &long_t,
-                    &settings,
-                    w,
-                    &dir("noop"),
-                    &id("step-l"),
-                )?;
-                let v = (crate::icount::per_op(s, l).map_err(Failure::Failed)? - noop) / w as f64;
-                per_step.insert(lang, v);
+                let mut probe = |w: u64| -> Result<f64, Failure> {
+                    let s = runs.count(
+                        lang,
+                        "noop",
+                        &short_t,
+                        &settings,
+                        w,
+                        &dir("noop"),
+                        &id(&format!("step{w}-s")),
+                    )?;
+                    let l = runs.count(
+                        lang,
+                        "noop",
+                        &long_t,
+                        &settings,
+                        w,
+                        &dir("noop"),
+                        &id(&format!("step{w}-l")),
+                    )?;
+                    crate::icount::per_op(s, l).map_err(Failure::Failed)
+                };
+                let one = probe(1)?;
+                let many = probe(ICOUNT_STEP_PROBE)?;
+                let v = SpinCost::from_probes(noop, one, ICOUNT_STEP_PROBE, many);
+                spin_costs.insert(lang, v);
                 v
             }
         };
@@ -1639,7 +1699,7 @@ pub fn compare_validate_instructions(
             noop_per_op: noop,
             net_per_op: f64::NAN,
             work_steps: 0,
-            per_step: ips,
+            spin,
             seconds: 0.0,
         };
         for k in 1..=repeats {
@@ -1651,7 +1711,7 @@ pub fn compare_validate_instructions(
                 let s = (i + k as usize - 1) % 3;
                 if s == 2 && short_b.is_none() {
                     // B needs A's count to size its work: A1 r1 runs first (k = 1, s = 0).
-                    ic.work_steps = ((POWER_SLOWDOWN * ic.net_per_op / ips).round() as u64).max(1);
+                    ic.work_steps = spin.steps_for(POWER_SLOWDOWN * ic.net_per_op);
                     short_b = Some(runs.count(
                         lang,
                         map,
@@ -1746,6 +1806,27 @@ pub fn render_icount_validation(v: &IcountValidation, command: &str) -> String {
         POWER_SLOWDOWN * 100.0,
         v.runs,
         v.seconds
+    );
+    let mut spins: Vec<(Lang, SpinCost)> = Vec::new();
+    for c in &v.cells {
+        if !spins.iter().any(|(l, _)| *l == c.cell.lang) {
+            spins.push((c.cell.lang, c.spin));
+        }
+    }
+    let spins: Vec<String> = spins
+        .iter()
+        .map(|(l, c)| {
+            format!(
+                "{l} runner {:.2} instructions per step plus {:.2} per op that spins",
+                c.per_step, c.per_spin
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "What the spin adds, measured on the noop map with 1 and {ICOUNT_STEP_PROBE} steps: \
+         {}. The nominal change is that, over the map's net instructions per op.\n",
+        spins.join("; ")
     );
     s.push_str(&method_paragraph(Metric::Instructions, v.aa.alpha));
     let _ = writeln!(
