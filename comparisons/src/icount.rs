@@ -8,7 +8,8 @@
 //! Instruction counts do not move with the machine's load, so a compare of them needs
 //! no quiet machine; they do not see cache misses, lock waits or anything else that
 //! costs time without instructions. cachegrind rather than callgrind: callgrind 3.19
-//! aborts on the Go runtime's signal handling (`vgCallgrind_post_signal`).
+//! aborts on the Go runtime's signal handling (`vgCallgrind_post_signal`), also with
+//! `GODEBUG=asyncpreemptoff=1`, so its per-thread counts are out of reach.
 //!
 //! Each run with instructions has a sidecar `<run_id>.icount.json` next to its
 //! `<run_id>.jsonl`; `mapbench compare --metric instructions` reads it.
@@ -187,6 +188,28 @@ pub fn valgrind_argv(out_file: &Path, runner_argv: &[String]) -> Vec<String> {
     v
 }
 
+/// What a counted Go run's environment adds: `GOGC=off`. With the collector on, how
+/// much it marks and when depends on the pacer, which reads the clock, and valgrind
+/// slows the clock's view of the program unevenly: the same sync.Map run's count per
+/// op moved by tens of percent from run to run. Off, the count is the map's
+/// own work, allocation included, without the collection that allocation would
+/// later cost (the runner's one `runtime.GC()` after the prefill still runs, and
+/// cancels). The runner records GOGC in `run_start`.
+pub const GO_ENV: [&str; 1] = ["GOGC=off"];
+
+/// `runner_argv` run through `env` with [`GO_ENV`] for the Go runner; unchanged for Rust.
+pub fn with_env(lang: crate::results::Lang, runner_argv: Vec<String>) -> Vec<String> {
+    match lang {
+        crate::results::Lang::Rust => runner_argv,
+        crate::results::Lang::Go => ["env"]
+            .iter()
+            .chain(GO_ENV.iter())
+            .map(|s| (*s).to_owned())
+            .chain(runner_argv)
+            .collect(),
+    }
+}
+
 /// The tool, as recorded in sidecars.
 pub fn tool_label() -> String {
     format!("valgrind {}", TOOL_ARGS.join(" "))
@@ -194,6 +217,17 @@ pub fn tool_label() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn go_runs_are_counted_with_the_collector_off() {
+        use crate::results::Lang;
+        let argv = vec!["go-runner".to_owned(), "--map".to_owned()];
+        assert_eq!(super::with_env(Lang::Rust, argv.clone()), argv);
+        assert_eq!(
+            super::with_env(Lang::Go, argv),
+            ["env", "GOGC=off", "go-runner", "--map"]
+        );
+    }
+
     use super::*;
 
     /// The head and tail of a real `cachegrind.out` (valgrind 3.19, the Go runner,
