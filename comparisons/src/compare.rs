@@ -1363,10 +1363,7 @@ mod tests {
         assert_eq!(s.ops_per_thread, 123);
         // Filled to the same fraction (75%), same mix and distribution.
         assert_eq!(s.prefill_count, ICOUNT_KEY_SPACE * 3 / 4);
-        assert_eq!(
-            (s.mix, s.distribution.clone()),
-            (w.mix, w.distribution.clone())
-        );
+        assert_eq!((s.mix, s.distribution), (w.mix, w.distribution));
         // A table already small is left as it is.
         let t = icount_workload(&s, 7);
         assert_eq!(
@@ -1524,7 +1521,8 @@ impl IcountRuns<'_> {
         }
         let dir_name = dir.file_name().map_or("x".into(), |n| n.to_string_lossy());
         let out = self.counts.join(format!("{dir_name}-{run_id}.out"));
-        let argv = crate::icount::valgrind_argv(&out, &crate::icount::with_env(lang, argv));
+        // env outside valgrind: valgrind does not follow env's exec into the runner.
+        let argv = crate::icount::with_env(lang, crate::icount::valgrind_argv(&out, &argv));
         for ext in ["jsonl", "hlog"] {
             let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
         }

@@ -197,15 +197,16 @@ pub fn valgrind_argv(out_file: &Path, runner_argv: &[String]) -> Vec<String> {
 /// cancels). The runner records GOGC in `run_start`.
 pub const GO_ENV: [&str; 1] = ["GOGC=off"];
 
-/// `runner_argv` run through `env` with [`GO_ENV`] for the Go runner; unchanged for Rust.
-pub fn with_env(lang: crate::results::Lang, runner_argv: Vec<String>) -> Vec<String> {
+/// `argv` (valgrind's, the runner's inside it) run through `env` with [`GO_ENV`] for the
+/// Go runner; unchanged for Rust.
+pub fn with_env(lang: crate::results::Lang, argv: Vec<String>) -> Vec<String> {
     match lang {
-        crate::results::Lang::Rust => runner_argv,
+        crate::results::Lang::Rust => argv,
         crate::results::Lang::Go => ["env"]
             .iter()
             .chain(GO_ENV.iter())
             .map(|s| (*s).to_owned())
-            .chain(runner_argv)
+            .chain(argv)
             .collect(),
     }
 }
