@@ -264,12 +264,33 @@ impl SpinDelay {
 fn spin_steps(steps: u64) {
     let mut x = 1u64;
     for _ in 0..steps {
-        // black_box per step: without it LLVM reshapes the chain and a step's
-        // cost stops being constant, which the calibration relies on.
-        x = std::hint::black_box(
-            x.wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407),
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        opaque(&mut x);
+    }
+}
+
+/// Makes `x` opaque to the compiler, so that it neither reshapes the chain (a
+/// step's cost must stay constant, which the calibration relies on) nor drops
+/// it. On x86-64 an empty `asm!` that takes and gives back `x` in a register and
+/// touches no memory: unlike `black_box`, which goes through memory and tells the
+/// compiler any memory may change, it leaves the replay loop around the spin
+/// compiled as without it (the loop's other values stay in registers).
+#[inline(always)]
+fn opaque(x: &mut u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the template is empty: it reads and writes nothing but `x`'s register.
+    unsafe {
+        std::arch::asm!(
+            "/* {0} */",
+            inout(reg) * x,
+            options(nomem, nostack, preserves_flags)
         );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        *x = std::hint::black_box(*x);
     }
 }
 
