@@ -179,7 +179,7 @@ func (w *worker) replayUntimed(count uint64) {
 	n := uint64(len(keys))
 	kinds = kinds[:n]
 	valueHigh, acc, c := w.valueHigh, w.checksum, w.counts
-	steps, sink := w.delaySteps, w.spinSink
+	steps := w.delaySteps
 	for ; count > 0; count-- {
 		key := keys[pos]
 		switch uint64(kinds[pos]) {
@@ -208,12 +208,14 @@ func (w *worker) replayUntimed(count uint64) {
 			}
 			c.ops[kindRemove]++
 		}
-		sink = spinSteps(steps, sink)
+		if steps != 0 { // the same loop either way; the chain lives in w, not in a register every op carries
+			w.spinSink = spinSteps(steps, w.spinSink)
+		}
 		if pos++; pos == n {
 			pos = 0
 		}
 	}
-	w.pos, w.checksum, w.counts, w.spinSink = pos, acc, c, sink
+	w.pos, w.checksum, w.counts = pos, acc, c
 }
 
 // apply runs the op at w.pos (its kind and key, loaded by the caller) through

@@ -68,12 +68,14 @@ func (r *kvReplay[K, V]) call(kind uint64, key K, value uint64) (got uint64, hit
 
 func (r *kvReplay[K, V]) untimed(w *worker, count uint64) {
 	raw, n, pos := w.raw, w.n, w.pos
-	valueHigh, acc, c, delaySteps, sink := w.valueHigh, w.checksum, w.counts, w.delaySteps, w.spinSink
+	valueHigh, acc, c, delaySteps := w.valueHigh, w.checksum, w.counts, w.delaySteps
 	for ; count > 0; count-- {
 		word := binary.LittleEndian.Uint64(raw[pos*8:])
 		kind := word >> 62 & 3
 		got, hit := r.call(kind, r.key(word&trace.KeyIDMask), valueHigh|(pos+1))
-		sink = spinSteps(delaySteps, sink) // zero steps without a delay (see replayUntimed)
+		if delaySteps != 0 { // see replayUntimed
+			w.spinSink = spinSteps(delaySteps, w.spinSink)
+		}
 		if kind == kindGet {
 			x := uint64(missMarker)
 			if hit {
@@ -89,7 +91,7 @@ func (r *kvReplay[K, V]) untimed(w *worker, count uint64) {
 			pos = 0
 		}
 	}
-	w.pos, w.checksum, w.counts, w.spinSink = pos, acc, c, sink
+	w.pos, w.checksum, w.counts = pos, acc, c
 }
 
 func (r *kvReplay[K, V]) timed(w *worker) {
