@@ -279,6 +279,7 @@ fn sides_that_ran_at_the_same_time_are_not_ranked_against_each_other() {
             out: out.clone(),
             title: None,
             command: "mapbench report".into(),
+            harness_costs: None,
         })
         .unwrap_or_else(|_| panic!("report of {}", dir.display()));
         let md = std::fs::read_to_string(out.join("report.md")).unwrap();
