@@ -41,6 +41,9 @@ pub enum Metric {
     MeanThroughput,
     /// `run_end.lat_ns.p99` (from the merged histogram); lower is faster.
     P99,
+    /// Instructions per op of the map, less the noop map's on the same traces, from the
+    /// run's `<run_id>.icount.json` ([`crate::icount`]); lower is faster.
+    Instructions,
 }
 
 impl Metric {
@@ -58,17 +61,24 @@ impl Metric {
             }
             Metric::MeanThroughput => run.throughput(),
             Metric::P99 => run.end.as_ref()?.lat_ns?.p99.map(|v| v as f64),
+            Metric::Instructions => {
+                run.throughput()?; // only runs that ended ok
+                crate::icount::read_sidecar(&crate::icount::sidecar_path(&run.path))
+                    .ok()
+                    .map(|s| s.net_per_op)
+            }
         }
     }
 
     fn higher_is_faster(self) -> bool {
-        self != Metric::P99
+        !matches!(self, Metric::P99 | Metric::Instructions)
     }
 
     fn unit(self) -> &'static str {
         match self {
             Metric::Throughput | Metric::MeanThroughput => "M ops/s",
             Metric::P99 => "p99 ns",
+            Metric::Instructions => "instructions/op",
         }
     }
 
@@ -76,6 +86,7 @@ impl Metric {
         match self {
             Metric::Throughput | Metric::MeanThroughput => format!("{:.3}", v / 1e6),
             Metric::P99 => format!("{v:.0}"),
+            Metric::Instructions => format!("{v:.1}"),
         }
     }
 }
@@ -397,6 +408,16 @@ pub fn compare_dirs(
     }
     let base = load(base_dir)?;
     let new = load(new_dir)?;
+    if metric == Metric::Instructions {
+        // Every ok run needs its count: a missing or malformed sidecar is bad input,
+        // not a run to leave out quietly.
+        for run in base.runs.iter().chain(&new.runs) {
+            if run.outcome() == Outcome::Ok {
+                crate::icount::read_sidecar(&crate::icount::sidecar_path(&run.path))
+                    .map_err(Failure::BadInput)?;
+            }
+        }
+    }
     let (bc, nc) = (cells(&base), cells(&new));
     let mut rows = Vec::new();
     let mut notes = Vec::new();
@@ -621,6 +642,14 @@ pub fn method_paragraph(m: Metric, alpha: f64) -> String {
         ),
         Metric::P99 => format!(
             "p99 latency of the merged histogram, lower is faster ({}): one sample per run",
+            m.unit()
+        ),
+        Metric::Instructions => format!(
+            "instructions per op, lower is faster ({}): one sample per run, counted by \
+             valgrind's cachegrind as the difference between a run of the trace and a run of \
+             a shorter trace of the same workload, over the difference in ops (start-up, \
+             prefill and writing results cancel), less the noop map's count on the same two \
+             traces (the harness's own instructions)",
             m.unit()
         ),
     };
@@ -1325,9 +1354,529 @@ mod tests {
     }
 
     #[test]
+    fn instruction_mode_shrinks_the_table_and_keeps_the_fill_and_mix() {
+        let spec =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads/read-heavy.toml");
+        let w = crate::workload::load(&spec, Default::default()).unwrap();
+        let s = icount_workload(&w, 123);
+        assert_eq!(s.key_space, ICOUNT_KEY_SPACE);
+        assert_eq!(s.ops_per_thread, 123);
+        // Filled to the same fraction (75%), same mix and distribution.
+        assert_eq!(s.prefill_count, ICOUNT_KEY_SPACE * 3 / 4);
+        assert_eq!((s.mix, s.distribution), (w.mix, w.distribution));
+        // A table already small is left as it is.
+        let t = icount_workload(&s, 7);
+        assert_eq!(
+            (t.key_space, t.prefill_count),
+            (s.key_space, s.prefill_count)
+        );
+    }
+
+    #[test]
+    fn spin_cost_counts_the_entry_once_per_op() {
+        // 0 steps: 500/op; 1 step: 508; 100 steps: 1102 (6 per step, 2 to enter).
+        let c = SpinCost::from_probes(500.0, 508.0, 100, 1102.0);
+        assert!((c.per_step - 6.0).abs() < 1e-9, "{c:?}");
+        assert!((c.per_spin - 2.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.added(0), 0.0);
+        assert!((c.added(3) - 20.0).abs() < 1e-9);
+        // +10% of 76 instructions: 1 step adds 8 (the entry included), 2 add 14.
+        assert_eq!(c.steps_for(7.6), 1);
+        assert_eq!(c.steps_for(12.0), 2);
+        assert_eq!(c.steps_for(0.5), 1, "never zero steps");
+    }
+
+    #[test]
     fn verdict_marks_name_the_direction() {
         assert_eq!(Verdict::Slower.mark(), "↓ slower");
         assert_eq!(Verdict::Faster.mark(), "↑ faster");
         assert!(Verdict::TooFewSamples.mark().contains("too few samples"));
     }
+}
+
+/// Instruction mode's trace: the workload's mix, distribution and fill on this many
+/// keys (a shorter prefill: under valgrind it is the slow part, and it cancels anyway).
+pub const ICOUNT_KEY_SPACE: u64 = 65_536;
+/// Ops per thread of the short trace.
+pub const ICOUNT_OPS: u64 = 20_000;
+/// Ops per thread of the long trace: a million more than the short one. What a run
+/// costs once (start-up, the collection after the prefill, the Go page allocator's
+/// state) cancels in the difference only on average; what is left over, a few hundred
+/// thousand instructions from run to run in the Go runner, is divided by the
+/// difference in ops, so that is made large.
+pub const ICOUNT_LONG_OPS: u64 = ICOUNT_OPS + 1_000_000;
+/// Steps of the two noop runs that measure the spin's cost: one step, and this many.
+const ICOUNT_STEP_PROBE: u64 = 100;
+
+/// What `--op-work-steps N` adds to an op, in instructions, measured on the noop map:
+/// `N · per_step + per_spin` for N ≥ 1, nothing for N = 0. `per_spin` is the cost of
+/// entering and leaving a spin that runs at all (a branch or two, depending on how the
+/// compiler laid out the loop): small, but with one step per op it is a sizeable part
+/// of what B adds, so it is measured rather than taken as zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpinCost {
+    pub per_step: f64,
+    pub per_spin: f64,
+}
+
+impl SpinCost {
+    /// From the noop map's instructions per op with 0, 1 and `probe` (> 1) steps.
+    pub fn from_probes(zero: f64, one: f64, probe_steps: u64, probe: f64) -> SpinCost {
+        let per_step = (probe - one) / (probe_steps - 1) as f64;
+        SpinCost {
+            per_step,
+            per_spin: one - zero - per_step,
+        }
+    }
+
+    /// Instructions `steps` steps add per op.
+    pub fn added(&self, steps: u64) -> f64 {
+        if steps == 0 {
+            0.0
+        } else {
+            steps as f64 * self.per_step + self.per_spin
+        }
+    }
+
+    /// The step count (at least 1) whose added instructions come closest to `target`.
+    pub fn steps_for(&self, target: f64) -> u64 {
+        let n = ((target - self.per_spin) / self.per_step).round();
+        if n.is_finite() && n >= 1.0 {
+            n as u64
+        } else {
+            1
+        }
+    }
+}
+
+/// The workload instruction mode replays: `w` on [`ICOUNT_KEY_SPACE`] keys, the
+/// prefill scaled alike, `ops` per thread.
+pub fn icount_workload(w: &crate::workload::Workload, ops: u64) -> crate::workload::Workload {
+    let mut s = w.clone();
+    let scale = ICOUNT_KEY_SPACE as f64 / w.key_space.max(1) as f64;
+    if w.key_space > ICOUNT_KEY_SPACE {
+        s.key_space = ICOUNT_KEY_SPACE;
+        s.prefill_count = (w.prefill_count as f64 * scale).round() as u64;
+    }
+    s.ops_per_thread = ops;
+    s
+}
+
+/// One cell of instruction mode: counts and the injected work.
+#[derive(Debug, Clone)]
+pub struct IcountCell {
+    pub cell: CellKey,
+    pub noop_per_op: f64,
+    /// The map's net instructions per op in the first A1 run.
+    pub net_per_op: f64,
+    pub work_steps: u64,
+    /// What a spin costs in this cell's runner.
+    pub spin: SpinCost,
+    pub seconds: f64,
+}
+
+impl IcountCell {
+    /// The change the injected work makes if it simply adds its instructions (as
+    /// measured on the noop map).
+    pub fn nominal(&self) -> f64 {
+        self.spin.added(self.work_steps) / self.net_per_op
+    }
+}
+
+/// What instruction-mode compare-validate found.
+pub struct IcountValidation {
+    pub aa: Comparison,
+    pub power: Comparison,
+    pub cells: Vec<IcountCell>,
+    pub repeats: u32,
+    pub runs: usize,
+    pub seconds: f64,
+}
+
+struct IcountRuns<'a> {
+    runners: &'a BTreeMap<Lang, crate::runners::Runner>,
+    logs: PathBuf,
+    counts: PathBuf,
+    started: usize,
+}
+
+impl IcountRuns<'_> {
+    /// One run under cachegrind into `dir`: its instructions and ops.
+    #[allow(clippy::too_many_arguments)]
+    fn count(
+        &mut self,
+        lang: Lang,
+        map: &str,
+        trace: &Path,
+        settings: &crate::suite::RunnerSettings,
+        work_steps: u64,
+        dir: &Path,
+        run_id: &str,
+    ) -> Result<crate::icount::Count, Failure> {
+        let runner = &self.runners[&lang];
+        let mut argv = vec![runner.path.display().to_string()];
+        argv.extend(crate::runners::run_args(trace, map, dir, run_id, settings));
+        if work_steps > 0 {
+            argv.extend(["--op-work-steps".into(), work_steps.to_string()]);
+        }
+        let dir_name = dir.file_name().map_or("x".into(), |n| n.to_string_lossy());
+        let out = self.counts.join(format!("{dir_name}-{run_id}.out"));
+        // env outside valgrind: valgrind does not follow env's exec into the runner.
+        let argv = crate::icount::with_env(lang, crate::icount::valgrind_argv(&out, &argv));
+        for ext in ["jsonl", "hlog"] {
+            let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
+        }
+        self.started += 1;
+        let r = orchestrate::run_one(
+            &argv,
+            dir,
+            &self.logs,
+            run_id,
+            Some(std::time::Duration::from_secs(900)),
+        );
+        if r.state != crate::manifest::RunState::Ok {
+            return Err(Failure::Failed(anyhow!(
+                "{run_id} in {} under valgrind: {:?}: {}",
+                dir.display(),
+                r.state,
+                r.message.unwrap_or_default()
+            )));
+        }
+        let text = std::fs::read_to_string(&out)
+            .with_context(|| format!("{}: cannot read", out.display()))
+            .map_err(Failure::Failed)?;
+        let ir = crate::icount::parse_total_ir(&text, &out).map_err(Failure::Failed)?;
+        let run = results::read_run(&dir.join(format!("{run_id}.jsonl")))
+            .map_err(|e| Failure::Failed(e.into()))?;
+        let ops = run
+            .end
+            .as_ref()
+            .and_then(|e| e.ops.as_ref())
+            .map(|o| o.total)
+            .ok_or_else(|| Failure::Failed(anyhow!("{run_id}: no run_end ops")))?;
+        Ok(crate::icount::Count { ir, ops })
+    }
+}
+
+/// `mapbench compare-validate --metric instructions`: per cell, a noop baseline, then
+/// A1, A2 and B (B with `--op-work-steps` sized for +10% instructions) by repeat,
+/// under cachegrind; the compare of A1 vs A2 and A1 vs B by instructions; writes
+/// `icount-validation.md` into `opts.out`. `only`: keep the cells whose name contains it.
+pub fn compare_validate_instructions(
+    opts: &CompareValidateOptions,
+    only: Option<&str>,
+) -> Result<IcountValidation, Failure> {
+    let started = Instant::now();
+    let bad = Failure::BadInput;
+    let spec =
+        crate::suite::resolve(VALIDATION_SUITE, &opts.suites_dir).map_err(|e| bad(e.into()))?;
+    let suite = crate::suite::load(&spec, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
+    let runs_dir = opts.out.join("runs-icount");
+    if runs_dir.exists() {
+        return Err(bad(anyhow!(
+            "{}: already exists; compare-validate writes fresh runs (remove it first)",
+            runs_dir.display()
+        )));
+    }
+    let series = ["a1", "a2", "b-work", "short", "noop"];
+    let logs = runs_dir.join("logs");
+    let counts = runs_dir.join("cachegrind");
+    for d in series
+        .iter()
+        .map(|s| runs_dir.join(s))
+        .chain([logs.clone(), counts.clone()])
+    {
+        std::fs::create_dir_all(&d)
+            .with_context(|| format!("{}: cannot create", d.display()))
+            .map_err(Failure::Failed)?;
+    }
+    orchestrate::install_interrupt_handler().map_err(Failure::Failed)?;
+    let repo = crate::runners::repo_root();
+    let runners = orchestrate::prepare_runners(
+        &Lang::ALL,
+        opts.rust_runner.as_deref(),
+        opts.go_runner.as_deref(),
+        &repo,
+    )?;
+    let registries = crate::suite::Registries {
+        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
+    };
+    let (cells, _) = suite
+        .cells(&registries, &Lang::ALL)
+        .map_err(|e| bad(e.into()))?;
+    let repeats = opts
+        .repeats
+        .unwrap_or_else(|| cells.iter().map(|c| c.repeats).max().unwrap_or(1));
+    let cache = opts
+        .trace_cache
+        .clone()
+        .unwrap_or_else(|| crate::runners::target_dir(&repo).join("traces"));
+    let mut runs = IcountRuns {
+        runners: &runners,
+        logs,
+        counts,
+        started: 0,
+    };
+    let dir = |s: &str| runs_dir.join(s);
+    let mut spin_costs: BTreeMap<Lang, SpinCost> = BTreeMap::new();
+    let mut out_cells = Vec::new();
+    let tool = crate::icount::tool_label();
+    for cell in &cells {
+        let key = CellKey {
+            workload: cell.workload.name.clone(),
+            lang: cell.lang,
+            map: cell.map.clone(),
+            threads: cell.threads(),
+        };
+        if only.is_some_and(|o| !key.to_string().contains(o)) {
+            continue;
+        }
+        let cell_started = Instant::now();
+        let trace = |ops| {
+            orchestrate::ensure_trace(&cache, &icount_workload(&cell.workload, ops))
+                .map(|t| t.path)
+                .map_err(Failure::Failed)
+        };
+        let (short_t, long_t) = (trace(ICOUNT_OPS)?, trace(ICOUNT_LONG_OPS)?);
+        let mut settings = cell.runner;
+        settings.duration_ms = 0;
+        settings.warmup_ops = 0;
+        settings.latency_sample_every = 0;
+        settings.interval_ms = 3_600_000;
+        settings.op_delay_ns = 0;
+        let id = |tag: &str| format!("{}-{tag}", cell.run_id(&suite.name, 0));
+        let (lang, map) = (cell.lang, cell.map.as_str());
+        let noop_s = runs.count(
+            lang,
+            "noop",
+            &short_t,
+            &settings,
+            0,
+            &dir("noop"),
+            &id("noop-s"),
+        )?;
+        let noop_l = runs.count(
+            lang,
+            "noop",
+            &long_t,
+            &settings,
+            0,
+            &dir("noop"),
+            &id("noop-l"),
+        )?;
+        let noop = crate::icount::per_op(noop_s, noop_l).map_err(Failure::Failed)?;
+        let spin = match spin_costs.get(&lang) {
+            Some(v) => *v,
+            None => {
+                let mut probe = |w: u64| -> Result<f64, Failure> {
+                    let s = runs.count(
+                        lang,
+                        "noop",
+                        &short_t,
+                        &settings,
+                        w,
+                        &dir("noop"),
+                        &id(&format!("step{w}-s")),
+                    )?;
+                    let l = runs.count(
+                        lang,
+                        "noop",
+                        &long_t,
+                        &settings,
+                        w,
+                        &dir("noop"),
+                        &id(&format!("step{w}-l")),
+                    )?;
+                    crate::icount::per_op(s, l).map_err(Failure::Failed)
+                };
+                let one = probe(1)?;
+                let many = probe(ICOUNT_STEP_PROBE)?;
+                let v = SpinCost::from_probes(noop, one, ICOUNT_STEP_PROBE, many);
+                spin_costs.insert(lang, v);
+                v
+            }
+        };
+        let short_a = runs.count(lang, map, &short_t, &settings, 0, &dir("short"), &id("a"))?;
+        let mut short_b = None;
+        let mut ic = IcountCell {
+            cell: key.clone(),
+            noop_per_op: noop,
+            net_per_op: f64::NAN,
+            work_steps: 0,
+            spin,
+            seconds: 0.0,
+        };
+        for k in 1..=repeats {
+            let rid = cell.run_id(&suite.name, k);
+            for i in 0..3usize {
+                if orchestrate::interrupted() {
+                    return Err(Failure::Failed(anyhow!("interrupted")));
+                }
+                let s = (i + k as usize - 1) % 3;
+                if s == 2 && short_b.is_none() {
+                    // B needs A's count to size its work: A1 r1 runs first (k = 1, s = 0).
+                    ic.work_steps = spin.steps_for(POWER_SLOWDOWN * ic.net_per_op);
+                    short_b = Some(runs.count(
+                        lang,
+                        map,
+                        &short_t,
+                        &settings,
+                        ic.work_steps,
+                        &dir("short"),
+                        &id("b"),
+                    )?);
+                }
+                let (name, steps, short) = match s {
+                    0 => ("a1", 0, short_a),
+                    1 => ("a2", 0, short_a),
+                    _ => ("b-work", ic.work_steps, short_b.expect("set above")),
+                };
+                let long = runs.count(lang, map, &long_t, &settings, steps, &dir(name), &rid)?;
+                let side = crate::icount::Sidecar::new(tool.clone(), short, long, noop, steps)
+                    .map_err(Failure::Failed)?;
+                if k == 1 && s == 0 {
+                    ic.net_per_op = side.net_per_op;
+                }
+                let path = crate::icount::sidecar_path(&dir(name).join(format!("{rid}.jsonl")));
+                write_file(
+                    &path,
+                    &serde_json::to_string_pretty(&side).expect("serializable"),
+                )
+                .map_err(Failure::Failed)?;
+            }
+        }
+        ic.seconds = cell_started.elapsed().as_secs_f64();
+        eprintln!(
+            "mapbench: compare-validate (instructions): {key}: {:.1} net instructions/op \
+             (noop {:.1}), +{} steps = {:+.1}%, {:.0} s",
+            ic.net_per_op,
+            noop,
+            ic.work_steps,
+            ic.nominal() * 100.0,
+            ic.seconds
+        );
+        out_cells.push(ic);
+    }
+    if out_cells.is_empty() {
+        return Err(bad(anyhow!(
+            "--only {:?}: no cell of suite {VALIDATION_SUITE} matches",
+            only.unwrap_or("")
+        )));
+    }
+    let aa = compare_dirs(&dir("a1"), &dir("a2"), Metric::Instructions, opts.alpha)?;
+    let power = compare_dirs(&dir("a1"), &dir("b-work"), Metric::Instructions, opts.alpha)?;
+    let v = IcountValidation {
+        aa,
+        power,
+        cells: out_cells,
+        repeats,
+        runs: runs.started,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let page = render_icount_validation(&v, &crate::validate::regenerate_command());
+    let out = opts.out.join("icount-validation.md");
+    write_file(&out, &page).map_err(Failure::Failed)?;
+    eprintln!(
+        "mapbench: compare-validate (instructions): A/A {}; power {}; wrote {} in {:.0} s",
+        summary_line(&v.aa),
+        summary_line(&v.power),
+        out.display(),
+        v.seconds
+    );
+    Ok(v)
+}
+
+/// `icount-validation.md`: the method, the summary, per cell the counts, the injected
+/// work and the verdicts, then the tables.
+pub fn render_icount_validation(v: &IcountValidation, command: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<!-- Generated by `mapbench compare-validate --metric instructions`; do not edit. Regenerate with the command below. -->\n"
+    );
+    let _ = writeln!(s, "```sh\n{command}\n```\n");
+    let _ = writeln!(
+        s,
+        "Suite `{VALIDATION_SUITE}`, {} cells, each run under `{}` on the workload's mix \
+         over {ICOUNT_KEY_SPACE} keys, once with {ICOUNT_OPS} and once with {} ops per \
+         thread. Three series, {} repeats each, taking turns repeat by repeat: A1 and A2 \
+         (the same) and B (the runners' `--op-work-steps`, a fixed number of spin steps \
+         inside every op, sized from A1's first count for +{:.0}% instructions). {} runs \
+         under valgrind in {:.0} s.\n",
+        v.cells.len(),
+        crate::icount::tool_label(),
+        ICOUNT_LONG_OPS,
+        v.repeats,
+        POWER_SLOWDOWN * 100.0,
+        v.runs,
+        v.seconds
+    );
+    let mut spins: Vec<(Lang, SpinCost)> = Vec::new();
+    for c in &v.cells {
+        if !spins.iter().any(|(l, _)| *l == c.cell.lang) {
+            spins.push((c.cell.lang, c.spin));
+        }
+    }
+    let spins: Vec<String> = spins
+        .iter()
+        .map(|(l, c)| {
+            format!(
+                "{l} runner {:.2} instructions per step plus {:.2} per op that spins",
+                c.per_step, c.per_spin
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "What the spin adds, measured on the noop map with 1 and {ICOUNT_STEP_PROBE} steps: \
+         {}. The nominal change is that, over the map's net instructions per op.\n",
+        spins.join("; ")
+    );
+    s.push_str(&method_paragraph(Metric::Instructions, v.aa.alpha));
+    let _ = writeln!(
+        s,
+        "| test | cells | flagged (p < alpha) | ↓ slower | ↑ faster |\n|---|---:|---|---:|---:|"
+    );
+    for (name, c) in [
+        ("A/A: A1 vs A2", &v.aa),
+        ("power: A1 vs B (extra work)", &v.power),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {} | {} |",
+            c.rows.len(),
+            fraction(flagged(c), c.testable()),
+            c.count(Verdict::Slower),
+            c.count(Verdict::Faster)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n| cell | noop instructions/op | net instructions/op | work steps | nominal | A/A change | A/A | power change | power | seconds |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---|---:|---|---:|");
+    for c in &v.cells {
+        let find = |x: &Comparison| x.rows.iter().find(|r| r.cell == c.cell).cloned();
+        let (aa, pw) = (find(&v.aa), find(&v.power));
+        let mark = |r: &Option<Row>| r.as_ref().map_or("—", |r| r.verdict.mark());
+        let _ = writeln!(
+            s,
+            "| `{}` | {:.1} | {:.1} | {} | {:+.1}% | {} | {} | {} | {} | {:.0} |",
+            c.cell,
+            c.noop_per_op,
+            c.net_per_op,
+            c.work_steps,
+            c.nominal() * 100.0,
+            pct(aa.as_ref().and_then(|r| r.change)),
+            mark(&aa),
+            pct(pw.as_ref().and_then(|r| r.change)),
+            mark(&pw),
+            c.seconds
+        );
+    }
+    let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
+    s.push_str(&render_tables(&v.aa));
+    let _ = writeln!(s, "##### Power: A1 (base) vs B, extra work (new)\n");
+    s.push_str(&render_tables(&v.power));
+    s
 }

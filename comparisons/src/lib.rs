@@ -28,6 +28,7 @@ pub mod compare;
 pub mod figures;
 pub mod httpknee;
 pub mod httpopen;
+pub mod icount;
 pub mod matrix;
 pub mod orchestrate;
 pub mod report;

@@ -130,6 +130,10 @@ enum Command {
         /// The page title [default: "Results: the <suite> suite"].
         #[arg(long, value_name = "TEXT")]
         title: Option<String>,
+        /// `harness-costs.json` from `mapbench validate`: state both runners' noop cost
+        /// per op at the top of the page.
+        #[arg(long, value_name = "FILE")]
+        harness_costs: Option<PathBuf>,
     },
     /// Validate the harness: noop overhead per op, runner vs micro-benchmark for one get,
     /// read-only scaling efficiency. Writes validation.json and validation.md into --out,
@@ -199,6 +203,13 @@ enum Command {
         runners: RunnerArgs,
         #[arg(long, value_name = "DIR")]
         trace_cache: Option<PathBuf>,
+        /// `throughput`: wall-clock runs (five series, see above); `instructions`: every
+        /// run under cachegrind, B with `--op-work-steps` (writes icount-validation.md).
+        #[arg(long, value_enum, default_value = "throughput")]
+        metric: compare::Metric,
+        /// Instructions only: keep the cells whose name (workload/lang/map/tT) contains this.
+        #[arg(long, value_name = "SUBSTR")]
+        only: Option<String>,
     },
     /// Chapter 4.4's figure from the CSV of `cargo run -p chapters --example ch4_cachesim
     /// -- cachegrind`: writes DIR/cachesim.svg. Exit 2 for a malformed CSV.
@@ -367,7 +378,12 @@ fn main() -> ExitCode {
             suites_dir: suites_dir(),
         }),
         Command::Check { dir } => run_check(&dir),
-        Command::Report { dir, out, title } => run_report(dir, out, title),
+        Command::Report {
+            dir,
+            out,
+            title,
+            harness_costs,
+        } => run_report(dir, out, title, harness_costs),
         Command::Validate {
             out,
             only_lang,
@@ -408,19 +424,35 @@ fn main() -> ExitCode {
             delay_ns,
             runners,
             trace_cache,
-        } => compare::compare_validate(&compare::CompareValidateOptions {
-            out,
-            repeats,
-            truth_pairs,
-            delay_ns,
-            rust_runner: runners.rust_runner,
-            go_runner: runners.go_runner,
-            trace_cache,
-            workloads_dir: workloads_dir(),
-            suites_dir: suites_dir(),
-            alpha: compare::DEFAULT_ALPHA,
-        })
-        .map(|_| ExitCode::SUCCESS),
+            metric,
+            only,
+        } => {
+            let opts = compare::CompareValidateOptions {
+                out,
+                repeats,
+                truth_pairs,
+                delay_ns,
+                rust_runner: runners.rust_runner,
+                go_runner: runners.go_runner,
+                trace_cache,
+                workloads_dir: workloads_dir(),
+                suites_dir: suites_dir(),
+                alpha: compare::DEFAULT_ALPHA,
+            };
+            match metric {
+                compare::Metric::Instructions => {
+                    compare::compare_validate_instructions(&opts, only.as_deref()).map(|_| ())
+                }
+                compare::Metric::Throughput if only.is_none() => {
+                    compare::compare_validate(&opts).map(|_| ())
+                }
+                m => Err(orchestrate::Failure::BadInput(anyhow::anyhow!(
+                    "--metric {m:?} --only: compare-validate runs `throughput` (all cells) or \
+                     `instructions`"
+                ))),
+            }
+            .map(|_| ExitCode::SUCCESS)
+        }
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
         Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
         Command::Tails {
@@ -647,7 +679,12 @@ fn run_check(dir: &Path) -> Result<ExitCode, Failure> {
     )))
 }
 
-fn run_report(dir: PathBuf, out: PathBuf, title: Option<String>) -> Result<ExitCode, Failure> {
+fn run_report(
+    dir: PathBuf,
+    out: PathBuf,
+    title: Option<String>,
+    harness_costs: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
     // The paths as given, so the page names no machine's working directory.
     let mut command = vec![
         "mapbench".to_owned(),
@@ -659,11 +696,15 @@ fn run_report(dir: PathBuf, out: PathBuf, title: Option<String>) -> Result<ExitC
     if let Some(t) = &title {
         command.extend(["--title".to_owned(), t.clone()]);
     }
+    if let Some(h) = &harness_costs {
+        command.extend(["--harness-costs".to_owned(), h.display().to_string()]);
+    }
     let summary = report::report(&report::ReportOptions {
         results_dir: dir,
         out: out.clone(),
         title,
         command: report::shell_join(&command),
+        harness_costs,
     })?;
     println!(
         "mapbench: report of {} runs with {} figures in {}",

@@ -34,6 +34,61 @@ pub struct ReportOptions {
     /// The command that regenerates this report, printed in it verbatim (so give paths as
     /// the user typed them, not made absolute).
     pub command: String,
+    /// `harness-costs.json` from `mapbench validate`: both runners' noop cost per op,
+    /// stated near the top of the page.
+    pub harness_costs: Option<PathBuf>,
+}
+
+/// Both runners' own cost per op, as `mapbench validate` wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarnessCosts {
+    pub rust_ns: f64,
+    pub go_ns: f64,
+    pub runs: (u64, u64),
+    pub workload: String,
+    pub threads: u64,
+    pub sample_every: u64,
+    pub git: String,
+}
+
+/// Reads `harness-costs.json`; errors name the file and the field.
+pub fn read_harness_costs(path: &Path) -> anyhow::Result<HarnessCosts> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| anyhow!("{}: not JSON: {e}", path.display()))?;
+    let num = |lang: &str, field: &str| -> anyhow::Result<f64> {
+        v.get(lang)
+            .and_then(|o| o.get(field))
+            .and_then(serde_json::Value::as_f64)
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: field `{lang}.{field}`: expected a number >= 0 (written by `mapbench validate`)",
+                    path.display()
+                )
+            })
+    };
+    let text_of = |lang: &str, field: &str| {
+        v.get(lang)
+            .and_then(|o| o.get(field))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?")
+            .to_owned()
+    };
+    Ok(HarnessCosts {
+        rust_ns: num("rust", "noop_ns_per_op")?,
+        go_ns: num("go", "noop_ns_per_op")?,
+        runs: (num("rust", "runs")? as u64, num("go", "runs")? as u64),
+        workload: text_of("rust", "workload"),
+        threads: num("rust", "threads")? as u64,
+        sample_every: num("rust", "latency_sample_every")? as u64,
+        git: v
+            .get("git")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned(),
+    })
 }
 
 /// What was written.
@@ -121,6 +176,9 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, Failure> {
             "{}: not a directory (expected a results directory written by `mapbench run`)",
             dir.display()
         )));
+    }
+    if let Some(p) = &opts.harness_costs {
+        read_harness_costs(p).map_err(bad)?;
     }
     let loaded = results::load_dir(dir).map_err(bad)?;
     if loaded.runs.is_empty() {
@@ -1963,6 +2021,27 @@ impl<'a> Page<'a> {
                 w,
                 "The results directory has no `manifest.json`: the runs below are what its run \
                  files say, without the suite, the commands or the planned runs.\n"
+            )?;
+        }
+        if let Some(path) = &self.opts.harness_costs {
+            let h = read_harness_costs(path)?;
+            writeln!(
+                w,
+                "**Harness cost: Rust {:.1} ns/op, Go {:.1} ns/op.** Each runner's own cost per \
+                 op, measured by `mapbench validate` with the noop map ({} thread, `{}`, \
+                 latency sampled 1 op in {}, median of {} and {} runs; `{}`, commit {}). Every \
+                 figure below includes its runner's cost, so a Rust–Go difference smaller than \
+                 {:.1} ns per op is within the difference between the two harnesses.\n",
+                h.rust_ns,
+                h.go_ns,
+                h.threads,
+                h.workload,
+                h.sample_every,
+                h.runs.0,
+                h.runs.1,
+                path.display(),
+                h.git,
+                (h.go_ns - h.rust_ns).abs()
             )?;
         }
         self.takeaways(w)?;

@@ -233,3 +233,77 @@ fn malformed_or_missing_directories_exit_2_naming_the_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--alpha"), "{}", stderr(&o));
 }
+
+/// Writes an instruction-count sidecar next to every run file of `dir`: `net` net
+/// instructions per op over a noop baseline of 40.
+fn write_sidecars(dir: &Path, net: f64) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "jsonl") {
+            let side = mapbench::icount::Sidecar::new(
+                "test".into(),
+                mapbench::icount::Count { ir: 1_000, ops: 10 },
+                mapbench::icount::Count {
+                    ir: 1_000 + ((net + 40.0) * 10.0) as u64,
+                    ops: 20,
+                },
+                40.0,
+                0,
+            )
+            .unwrap();
+            let path = mapbench::icount::sidecar_path(&p);
+            std::fs::write(path, serde_json::to_string(&side).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn instructions_compare_net_counts_and_a_missing_or_bad_count_exits_2() {
+    let e = env("icount");
+    let base = e.results("base", "10", &[]);
+    let same = e.results("same", "10", &[]);
+    let more = e.results("more", "10", &[]);
+    write_sidecars(&base, 100.0);
+    write_sidecars(&same, 100.0);
+    write_sidecars(&more, 110.0);
+    let metric = ["--metric", "instructions"];
+
+    let o = e.compare(&base, &more, &metric);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains("instructions per op"), "{page}");
+    let r = rows(&page);
+    assert_eq!(r.len(), 4, "{page}");
+    // More instructions is slower; the noop baseline is subtracted (100 → 110, +10%).
+    for row in &r {
+        assert!(row.contains("↓ slower") && row.contains("+10.0%"), "{row}");
+    }
+    let o = e.compare(&base, &same, &metric);
+    assert!(rows(&stdout(&o)).iter().all(|r| r.ends_with("| ~ |")));
+
+    // One sidecar gone: exit 2 naming it, nothing on stdout.
+    let victim = std::fs::read_dir(&more)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".icount.json"))
+        .unwrap();
+    let text = std::fs::read_to_string(&victim).unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    let o = e.compare(&base, &more, &metric);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(victim.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+    // Malformed: the field is named.
+    std::fs::write(
+        &victim,
+        text.replace("\"net_per_op\":", "\"net_per_op\":-5.0,\"x\":"),
+    )
+    .unwrap();
+    let o = e.compare(&base, &more, &metric);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("net_per_op"), "{}", stderr(&o));
+}

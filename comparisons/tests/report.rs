@@ -31,6 +31,7 @@ fn generate(out: &Path) {
         out: out.to_path_buf(),
         title: Some("Sample: read-heavy, four maps".into()),
         command: BLESS_COMMAND.into(),
+        harness_costs: None,
     })
     .unwrap_or_else(|e| match e {
         mapbench::orchestrate::Failure::BadInput(e) | mapbench::orchestrate::Failure::Failed(e) => {
@@ -278,6 +279,7 @@ fn sides_that_ran_at_the_same_time_are_not_ranked_against_each_other() {
             out: out.clone(),
             title: None,
             command: "mapbench report".into(),
+            harness_costs: None,
         })
         .unwrap_or_else(|_| panic!("report of {}", dir.display()));
         let md = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -588,4 +590,59 @@ fn the_fit_prefers_the_line_for_a_linear_curve() {
     assert_eq!(c.better, fit::LINEAR, "{c:?}");
     assert!((param(&c.linear, "m") - 1e6).abs() < 0.02e6);
     assert!(c.linear.r2 > 0.99);
+}
+
+#[test]
+fn harness_costs_are_stated_and_a_bad_file_exits_2_naming_the_field() {
+    let dir = scratch("costs");
+    let costs = dir.join("harness-costs.json");
+    let good = serde_json::json!({
+        "git": "abc123",
+        "rust": {"noop_ns_per_op": 1.25, "runs": 5, "workload": "get-sweep-100",
+                 "threads": 1, "latency_sample_every": 1024},
+        "go": {"noop_ns_per_op": 3.5, "runs": 5, "workload": "get-sweep-100",
+               "threads": 1, "latency_sample_every": 1024}
+    });
+    std::fs::write(&costs, good.to_string()).unwrap();
+    let out = dir.join("out");
+    let results = testdata().join("results-sample");
+    let args = |c: &Path| {
+        vec![
+            "report".to_owned(),
+            results.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+            "--harness-costs".to_owned(),
+            c.display().to_string(),
+        ]
+    };
+    let a = args(&costs);
+    let o = mapbench(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        page.contains("Harness cost: Rust 1.2 ns/op, Go 3.5 ns/op")
+            || page.contains("Harness cost: Rust 1.3 ns/op, Go 3.5 ns/op"),
+        "{page}"
+    );
+    assert!(
+        page.contains("abc123") && page.contains("--harness-costs"),
+        "{page}"
+    );
+
+    let mut bad = good.clone();
+    bad["go"]["noop_ns_per_op"] = "fast".into();
+    std::fs::write(&costs, bad.to_string()).unwrap();
+    let o = mapbench(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("harness-costs.json") && stderr.contains("go.noop_ns_per_op"),
+        "{stderr}"
+    );
+    // The report from before is still there.
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.md")).unwrap(),
+        page
+    );
 }

@@ -20,6 +20,7 @@ type Config struct {
 	DurationMs  int64 // --duration-ms: 0 = replay each stream once; > 0 = loop until elapsed
 	WarmupOps   int64 // --warmup-ops: per worker, untimed, before the barrier
 	OpDelayNs   int64 // --op-delay-ns: spin this long after every op
+	OpWorkSteps int64 // --op-work-steps: spin exactly this many chain steps after every op (uncalibrated)
 
 	ListMaps bool // --list-maps: print the registry as JSON lines and exit 0
 }
@@ -49,6 +50,7 @@ func parseFlags(args []string, out io.Writer) (Config, error) {
 	fs.Int64Var(&c.DurationMs, "duration-ms", 0, "0: replay each stream once; > 0: replay in a loop for this long")
 	fs.Int64Var(&c.WarmupOps, "warmup-ops", 0, "ops each worker replays untimed before the measured phase")
 	fs.Int64Var(&c.OpDelayNs, "op-delay-ns", 0, "spin this many ns after every op")
+	fs.Int64Var(&c.OpWorkSteps, "op-work-steps", 0, "spin exactly this many steps of the delay's chain after every op, uncalibrated (for instruction counts)")
 	fs.BoolVar(&c.ListMaps, "list-maps", false, "print the maps as JSON lines and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "usage: runner --trace PATH --map NAME --out-dir DIR --run-id ID [options]\n       runner --list-maps\n\nOptions (either -flag or --flag):\n")
@@ -91,10 +93,14 @@ func parseFlags(args []string, out io.Writer) (Config, error) {
 		{"duration-ms", c.DurationMs, "a duration in milliseconds >= 0 (0: replay each stream once)"},
 		{"warmup-ops", c.WarmupOps, "an op count >= 0"},
 		{"op-delay-ns", c.OpDelayNs, "a delay in nanoseconds >= 0"},
+		{"op-work-steps", c.OpWorkSteps, "a step count >= 0"},
 	} {
 		if f.value < 0 {
 			return c, badFlag(f.name, "expected %s, found %d", f.what, f.value)
 		}
+	}
+	if c.OpDelayNs > 0 && c.OpWorkSteps > 0 {
+		return c, badFlag("op-work-steps", "expected 0 when --op-delay-ns is set (one delay per op), found %d", c.OpWorkSteps)
 	}
 	return c, nil
 }

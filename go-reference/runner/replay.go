@@ -84,7 +84,7 @@ type worker struct {
 	thread      int            // the trace thread (seeds gaps)
 	untilSample uint64         // ops to go before the next timed op
 	hist        *hdr.Histogram // this interval's latency samples (nil: latency off)
-	delaySteps  uint64         // --op-delay-ns, as calibrated spin steps (see spinDelay)
+	delaySteps  uint64         // spin steps per op: --op-delay-ns calibrated, or --op-work-steps; 0: none
 	spinSink    uint64         // keeps the spin chain's result live
 
 	checksum uint64
@@ -168,18 +168,18 @@ func (w *worker) decode() {
 }
 
 // replayUntimed applies the next count ops, none of them timed. The loop is
-// kept small: per op one key load, one kind load, the call and its tally
-// (gets fold their result into the checksum). --op-delay-ns runs in its own
-// loop (replayUntimedDelayed), so the common case pays no test for it.
+// kept small: per op one key load, one kind load, the call, its tally (gets
+// fold their result into the checksum) and the spin of --op-delay-ns or
+// --op-work-steps. The spin is in this one loop with or without a delay
+// (zero steps: one test of the step count per op), so a delay adds exactly
+// its steps to every op: a separate delayed loop would compile differently
+// around each map's call and add a different cost per map besides the steps.
 func (w *worker) replayUntimed(count uint64) {
-	if w.delaySteps > 0 {
-		w.replayUntimedDelayed(count)
-		return
-	}
 	m, keys, kinds, pos := w.m, w.keys, w.kinds, w.pos
 	n := uint64(len(keys))
 	kinds = kinds[:n]
 	valueHigh, acc, c := w.valueHigh, w.checksum, w.counts
+	steps := w.delaySteps
 	for ; count > 0; count-- {
 		key := keys[pos]
 		switch uint64(kinds[pos]) {
@@ -208,22 +208,14 @@ func (w *worker) replayUntimed(count uint64) {
 			}
 			c.ops[kindRemove]++
 		}
+		if steps != 0 { // the same loop either way; the chain lives in w, not in a register every op carries
+			w.spinSink = spinSteps(steps, w.spinSink)
+		}
 		if pos++; pos == n {
 			pos = 0
 		}
 	}
 	w.pos, w.checksum, w.counts = pos, acc, c
-}
-
-// replayUntimedDelayed is replayUntimed with --op-delay-ns's spin inside each
-// op: an additive cost, as a slower map would have.
-func (w *worker) replayUntimedDelayed(count uint64) {
-	for ; count > 0; count-- {
-		kind, key := uint64(w.kinds[w.pos]), w.keys[w.pos]
-		got, hit := w.apply(kind, key)
-		w.spinSink = spinSteps(w.delaySteps, w.spinSink)
-		w.tally(kind, got, hit)
-	}
 }
 
 // apply runs the op at w.pos (its kind and key, loaded by the caller) through
@@ -265,14 +257,13 @@ func (w *worker) tally(kind uint64, got uint64, hit bool) {
 // replayTimed applies the next op with its latency recorded.
 func (w *worker) replayTimed() {
 	// ANCHOR: timed-op
-	// The timed region is the map call alone (with --op-delay-ns's spin):
-	// loading the key before it, counting after it.
+	// The timed region is the map call alone (with the spin of --op-delay-ns
+	// or --op-work-steps, zero steps without): loading the key before it,
+	// counting after it.
 	kind, key := uint64(w.kinds[w.pos]), w.keys[w.pos]
 	start := time.Now()
 	got, hit := w.apply(kind, key)
-	if w.delaySteps > 0 {
-		w.spinSink = spinSteps(w.delaySteps, w.spinSink)
-	}
+	w.spinSink = spinSteps(w.delaySteps, w.spinSink)
 	w.record(time.Since(start))
 	// ANCHOR_END: timed-op
 	// (A per-op counter read, e.g. a drop count, goes next to the clock

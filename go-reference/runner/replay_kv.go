@@ -73,7 +73,7 @@ func (r *kvReplay[K, V]) untimed(w *worker, count uint64) {
 		word := binary.LittleEndian.Uint64(raw[pos*8:])
 		kind := word >> 62 & 3
 		got, hit := r.call(kind, r.key(word&trace.KeyIDMask), valueHigh|(pos+1))
-		if delaySteps > 0 {
+		if delaySteps != 0 { // see replayUntimed
 			w.spinSink = spinSteps(delaySteps, w.spinSink)
 		}
 		if kind == kindGet {
@@ -102,9 +102,7 @@ func (r *kvReplay[K, V]) timed(w *worker) {
 	value := w.valueHigh | (pos + 1)
 	start := time.Now()
 	got, hit := r.call(kind, key, value)
-	if w.delaySteps > 0 {
-		w.spinSink = spinSteps(w.delaySteps, w.spinSink)
-	}
+	w.spinSink = spinSteps(w.delaySteps, w.spinSink)
 	w.record(time.Since(start))
 	if kind == kindGet {
 		x := uint64(missMarker)

@@ -192,3 +192,48 @@ func BenchmarkReplayNoop(b *testing.B) {
 		})
 	}
 }
+
+// --op-delay-ns and --op-work-steps spin exactly their steps in every op, in
+// the un-timed and the timed path alike, and zero steps spin nothing: the
+// spin's chain runs on across ops in spinSink, so after n ops of s steps it is
+// the chain of n·s steps from its start. A path that skipped the spin, or ran
+// it twice, would leave another value. (u64 keys on the golden trace, and the
+// string-key/boxed-value replayer on golden-string.)
+func TestSpinRunsItsStepsInEveryOp(t *testing.T) {
+	tr := openGolden(t)
+	mutexMap, err := maps.Lookup("mutex-map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strTr, err := trace.Open(goldenStringPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ops = 2500 // the stream has 1000: wraps twice
+	for _, steps := range []uint64{0, 1, 7} {
+		for _, k := range []uint64{0, 1, 5} { // latency off, every op timed, both paths
+			for _, kind := range []string{"noop", "mutex-map", "mutex-map string/boxed"} {
+				var w *worker
+				switch kind {
+				case "noop":
+					w = newWorker(noopMap{}, tr.Thread(0), k, steps)
+				case "mutex-map":
+					w = newWorker(mutexMap.New(1000), tr.Thread(0), k, steps)
+				default:
+					kv, err := newKV(mutexMap, strTr.Header(), 1000)
+					if err != nil {
+						t.Fatal(err)
+					}
+					w = newWorker(nil, strTr.Thread(0), k, steps)
+					w.kv = kv
+				}
+				w.replay(700)
+				w.replay(ops - 700)
+				if want := spinSteps(ops*steps, 0); w.spinSink != want || w.counts.total() != ops {
+					t.Errorf("%s, %d steps, K=%d: chain %#x after %d ops, want %#x after %d (%d·%d steps)",
+						kind, steps, k, w.spinSink, w.counts.total(), want, ops, ops, steps)
+				}
+			}
+		}
+	}
+}

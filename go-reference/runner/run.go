@@ -215,6 +215,10 @@ func (r *run) run(stdout, stderr io.Writer) int {
 	gomaxprocs, source := setGOMAXPROCS(r.threads)
 	capacity, _ := r.header.PresizeCapacity()
 	r.delay = calibrateSpin(r.cfg.OpDelayNs)
+	if r.cfg.OpWorkSteps > 0 {
+		// Uncalibrated: the same instructions per op on any machine and under valgrind.
+		r.delay = spinDelay{steps: uint64(r.cfg.OpWorkSteps)}
+	}
 	if err := r.jsonl.write(r.runStart(capacity, runtimeSettings(gomaxprocs, source))); err != nil {
 		fmt.Fprintf(stderr, "runner: writing %s: %v\n", r.jsonl.f.Name(), err)
 		return ExitFailed

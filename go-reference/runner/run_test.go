@@ -134,6 +134,27 @@ func TestRunEveryMapOnGoldenTrace(t *testing.T) {
 	}
 }
 
+// --op-work-steps spins exactly the steps asked, with no calibration (no ns
+// per step), and cannot be combined with --op-delay-ns (exit 2).
+func TestRunOpWorkStepsIsAFixedCount(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := mainInProcess(t, "--trace", goldenPath, "--map", "noop", "--out-dir", dir,
+		"--run-id", "w", "--latency-sample-every", "0", "--op-work-steps", "37")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := readJSONL(t, filepath.Join(dir, "w.jsonl"))
+	if res.start.OpDelaySteps != 37 || res.start.OpDelayNsPerStep != 0 || res.start.OpDelayNs != 0 {
+		t.Errorf("run_start: steps %d, ns/step %v, delay %d ns; want 37, 0 (absent), 0",
+			res.start.OpDelaySteps, res.start.OpDelayNsPerStep, res.start.OpDelayNs)
+	}
+	code, _, stderr = mainInProcess(t, "--trace", goldenPath, "--map", "noop", "--out-dir", dir,
+		"--run-id", "w2", "--op-work-steps", "37", "--op-delay-ns", "5")
+	if code != ExitBadInput || !strings.Contains(stderr, "op-work-steps") {
+		t.Errorf("both delays: exit %d, stderr %q; want 2 naming --op-work-steps", code, stderr)
+	}
+}
+
 // --duration-ms loops the streams: every worker stops at its first clock
 // check (every 1024 ops) at or past the duration, so the run covers at
 // least the duration and each worker did whole chunks.

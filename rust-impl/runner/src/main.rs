@@ -49,6 +49,11 @@ struct Cli {
     /// Spin this long after every op.
     #[arg(long, value_name = "NS", default_value_t = 0)]
     op_delay_ns: u64,
+    /// Spin exactly this many steps of the delay's chain after every op, uncalibrated:
+    /// an extra cost per op fixed in instructions, for instruction-count runs
+    /// (under valgrind a time-calibrated delay would shrink with the slowdown).
+    #[arg(long, value_name = "STEPS", default_value_t = 0)]
+    op_work_steps: u64,
     /// Print the maps as JSON lines and exit.
     #[arg(long)]
     list_maps: bool,
@@ -84,6 +89,14 @@ fn main() -> ExitCode {
         eprintln!("rust-runner: error: cannot install the SIGINT handler: {e}");
         return ExitCode::FAILURE;
     }
+    if cli.op_delay_ns > 0 && cli.op_work_steps > 0 {
+        eprintln!(
+            "rust-runner: error: --op-work-steps: expected 0 when --op-delay-ns is set \
+             (one delay per op), found {}",
+            cli.op_work_steps
+        );
+        return ExitCode::from(2);
+    }
     let cfg = Config {
         trace: cli.trace.expect("required by clap"),
         map: cli.map.expect("required by clap"),
@@ -94,6 +107,7 @@ fn main() -> ExitCode {
         duration_ms: cli.duration_ms,
         warmup_ops: cli.warmup_ops,
         op_delay_ns: cli.op_delay_ns,
+        op_work_steps: cli.op_work_steps,
         argv,
     };
     match cmap_runner::run(&cfg, &STOP) {

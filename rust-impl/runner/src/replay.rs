@@ -124,21 +124,6 @@ fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut 
     tally.hits[kind] += u64::from(hit);
 }
 
-/// Decodes, applies and counts one op word at `index` of its stream.
-#[inline(always)]
-fn apply_op<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
-    handle: &mut H,
-    word: u64,
-    tag: u64,
-    index: u64,
-    tally: &mut Tally,
-    checksum: &mut u64,
-) {
-    let (kind, key, value) = decode_op(word, tag, index);
-    let (hit, got) = call_map(handle, kind, key, value);
-    count_op(kind, hit, got, tally, checksum);
-}
-
 /// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed: the warm-up,
 /// and the tests' sequential replay.
 pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
@@ -149,34 +134,37 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     tally: &mut Tally,
     checksum: &mut u64,
 ) {
-    let tag = value_tag(thread);
-    for (i, &word) in words.iter().enumerate() {
-        apply_op(handle, word, tag, first_index + i as u64, tally, checksum);
-    }
+    // black_box: a constant 0 would let the compiler drop the spin from this copy only.
+    let spin = std::hint::black_box(0);
+    replay_spinning(handle, words, thread, first_index, tally, checksum, spin);
 }
 
-/// As [`replay_untimed`], with `--op-delay-ns`'s busy-wait inside each op
-/// (after the map call, before the op is counted): an additive cost per op, as a
-/// slower map would have, rather than a pause between ops.
-fn replay_delayed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
+/// The measured phase's un-timed loop: as [`replay_untimed`], with `spin` steps of
+/// [`spin_steps`] inside each op (after the map call, before the op is counted):
+/// `--op-delay-ns` (calibrated) or `--op-work-steps`, 0 without either. The spin is in
+/// this one loop with or without a delay, so a delay adds exactly its steps to every op,
+/// the same on every map: a separate delayed loop would compile differently around each
+/// map's call and add a different cost per map besides the steps.
+#[inline]
+fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
     thread: u32,
     first_index: u64,
     tally: &mut Tally,
     checksum: &mut u64,
-    delay: SpinDelay,
+    spin: u64,
 ) {
     let tag = value_tag(thread);
     for (i, &word) in words.iter().enumerate() {
         let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        delay.spin();
+        spin_steps(spin);
         count_op(kind, hit, got, tally, checksum);
     }
 }
 
-/// As [`replay_untimed`] (with `--op-delay-ns`'s spin when set), also counting in
+/// As [`replay_spinning`] (the same spin), also counting in
 /// `tally.stall_ops` the ops during which this thread dropped retired values:
 /// `frees`, its free counter, is read before and after each op (a plain load, no clock).
 #[allow(clippy::too_many_arguments)]
@@ -187,7 +175,7 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     first_index: u64,
     tally: &mut Tally,
     checksum: &mut u64,
-    delay: Option<SpinDelay>,
+    spin: u64,
     frees: &cmap_maps::reclaim::FreeCount<'_>,
 ) {
     let tag = value_tag(thread);
@@ -195,9 +183,7 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
         let before = frees.get();
         let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        if let Some(delay) = delay {
-            delay.spin();
-        }
+        spin_steps(spin);
         count_op(kind, hit, got, tally, checksum);
         tally.stall_ops += u64::from(frees.get() != before);
     }
@@ -262,24 +248,49 @@ impl SpinDelay {
         }
     }
 
-    #[inline]
-    fn spin(&self) {
-        spin_steps(self.steps);
+    /// Exactly `steps` steps, uncalibrated (`--op-work-steps`): the same cost in
+    /// instructions on any machine and under valgrind; `ns_per_step` is NaN.
+    pub fn steps(steps: u64) -> SpinDelay {
+        SpinDelay {
+            steps,
+            ns_per_step: f64::NAN,
+        }
     }
 }
 
 /// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407`, a chain
 /// the CPU cannot overlap or skip.
-#[inline]
+#[inline(always)]
 fn spin_steps(steps: u64) {
     let mut x = 1u64;
     for _ in 0..steps {
-        // black_box per step: without it LLVM reshapes the chain and a step's
-        // cost stops being constant, which the calibration relies on.
-        x = std::hint::black_box(
-            x.wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407),
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        opaque(&mut x);
+    }
+}
+
+/// Makes `x` opaque to the compiler, so that it neither reshapes the chain (a
+/// step's cost must stay constant, which the calibration relies on) nor drops
+/// it. On x86-64 an empty `asm!` that takes and gives back `x` in a register and
+/// touches no memory: unlike `black_box`, which goes through memory and tells the
+/// compiler any memory may change, it leaves the replay loop around the spin
+/// compiled as without it (the loop's other values stay in registers).
+#[inline(always)]
+fn opaque(x: &mut u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the template is empty: it reads and writes nothing but `x`'s register.
+    unsafe {
+        std::arch::asm!(
+            "/* {0} */",
+            inout(reg) * x,
+            options(nomem, nostack, preserves_flags)
         );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        *x = std::hint::black_box(*x);
     }
 }
 
@@ -509,6 +520,8 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     let mut gaps = crate::sampling::SampleGaps::new(plan.thread, plan.sample_every.max(1));
     // A counted map: count every op that ran destructors of retired values.
     let count_stalls = crate::reclaim::is_on();
+    // Spin steps per op (0: none), the same loops either way (see `replay_spinning`).
+    let spin = plan.op_delay.map_or(0, |d| d.steps);
     loop {
         let end = (pos + CLOCK_CHECK_OPS).min(n);
         let len = (end - pos) as u64;
@@ -531,30 +544,21 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                         from as u64,
                         &mut tally,
                         &mut checksum,
-                        plan.op_delay,
+                        spin,
                         frees,
                     )
                 })
                 .is_some();
-            match plan.op_delay {
-                _ if counted => {}
-                None => replay_untimed(
+            if !counted {
+                replay_spinning(
                     &mut handle,
                     &words[from..from + untimed],
                     plan.thread,
                     from as u64,
                     &mut tally,
                     &mut checksum,
-                ),
-                Some(delay) => replay_delayed(
-                    &mut handle,
-                    &words[from..from + untimed],
-                    plan.thread,
-                    from as u64,
-                    &mut tally,
-                    &mut checksum,
-                    delay,
-                ),
+                    spin,
+                );
             }
             i += untimed;
             measured += untimed as u64;
@@ -569,9 +573,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
             let frees = crate::reclaim::before_op();
             let started = Instant::now();
             let (hit, got) = call_map(&mut handle, kind, key, value);
-            if let Some(delay) = plan.op_delay {
-                delay.spin();
-            }
+            spin_steps(spin);
             let took = Instant::now().duration_since(started);
             tally.stall_ops += u64::from(crate::reclaim::after_op(frees, started, took));
             count_op(kind, hit, got, &mut tally, &mut checksum);

@@ -37,6 +37,9 @@ pub struct Config {
     pub duration_ms: u64,
     pub warmup_ops: u64,
     pub op_delay_ns: u64,
+    /// `--op-work-steps`: a spin of exactly this many steps per op (0: none); not
+    /// combined with `op_delay_ns`.
+    pub op_work_steps: u64,
     /// The command line, for `run_start`.
     pub argv: Vec<String>,
 }
@@ -225,7 +228,11 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
 
     // Calibrated here, before any worker runs, so the calibration is not
     // disturbed by the replay itself.
-    let op_delay = (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns));
+    let op_delay = if cfg.op_work_steps > 0 {
+        Some(SpinDelay::steps(cfg.op_work_steps))
+    } else {
+        (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns))
+    };
     let start = RunStart {
         record: "run_start",
         schema: SCHEMA,
@@ -246,7 +253,7 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         interval_ms: cfg.interval_ms,
         op_delay_ns: cfg.op_delay_ns,
         op_delay_steps: op_delay.map(|d| d.steps),
-        op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step),
+        op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step).filter(|v| v.is_finite()),
         latency: LatencyConfig {
             sample_every: cfg.latency_sample_every,
             sampling: crate::sampling::SamplingPolicy::of(cfg.latency_sample_every),

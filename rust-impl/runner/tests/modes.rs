@@ -71,6 +71,41 @@ fn op_delay_spins_after_every_op() {
 }
 
 #[test]
+fn op_work_steps_spins_a_fixed_count_uncalibrated() {
+    let dir = fresh_dir("work");
+    let trace = testdata("golden.trace");
+    let (records, _) = run_ok(&trace, "noop", &dir, "w", &["--op-work-steps", "37"]);
+    check_sequence(&records, 100);
+    // Exactly the steps asked, whatever the machine's speed: no calibration, so
+    // no ns per step and no delay in ns.
+    assert_eq!(records[0]["op_delay_steps"], 37, "{}", records[0]);
+    assert!(
+        records[0]["op_delay_ns_per_step"].is_null(),
+        "{}",
+        records[0]
+    );
+    assert_eq!(records[0]["op_delay_ns"], 0);
+    // Both delays at once: bad input. A zero one is the same as leaving it out.
+    let both = run(
+        &trace,
+        "noop",
+        &dir,
+        "w2",
+        &["--op-work-steps", "37", "--op-delay-ns", "5"],
+    );
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--op-work-steps"));
+    let (zero, _) = run_ok(
+        &trace,
+        "noop",
+        &dir,
+        "w3",
+        &["--op-work-steps", "37", "--op-delay-ns", "0"],
+    );
+    assert_eq!(zero[0]["op_delay_steps"], 37);
+}
+
+#[test]
 fn latency_sampling_can_be_disabled() {
     let dir = fresh_dir("nolat");
     let trace = testdata("golden.trace");
