@@ -1298,6 +1298,32 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_map_keeps_item_order_and_returns_the_first_error() {
+        let items: Vec<u64> = (0..40).collect();
+        // Later items finish first, so completion order is not item order.
+        let out = parallel_map(&items, 4, |&i| {
+            std::thread::sleep(std::time::Duration::from_micros(200 * (40 - i)));
+            Ok(i * 3)
+        })
+        .unwrap();
+        assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        let err = parallel_map(&items, 2, |&i| {
+            if i >= 5 {
+                Err(Failure::Failed(anyhow!("item {i}")))
+            } else {
+                Ok(i)
+            }
+        })
+        .err()
+        .expect("an item failed");
+        match err {
+            Failure::Failed(e) => assert_eq!(e.to_string(), "item 5"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn runs_pair_by_repeat_number_or_not_at_all() {
         assert_eq!(
