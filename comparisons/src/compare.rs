@@ -1316,10 +1316,9 @@ mod tests {
                 Ok(i)
             }
         })
-        .err()
-        .expect("an item failed");
+        .map(|v| v.len());
         match err {
-            Failure::Failed(e) => assert_eq!(e.to_string(), "item 5"),
+            Err(Failure::Failed(e)) => assert_eq!(e.to_string(), "item 5"),
             other => panic!("{other:?}"),
         }
     }
