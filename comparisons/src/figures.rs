@@ -950,13 +950,7 @@ fn sorted_runs<'a>(runs: &[&'a RunFile]) -> Vec<&'a RunFile> {
 }
 
 fn run_title(r: &RunFile) -> String {
-    let gogc_off = r
-        .start
-        .runtime
-        .as_ref()
-        .and_then(|v| v.get("GOGC"))
-        .and_then(|v| v.as_str())
-        == Some("off");
+    let gogc_off = r.start.runtime.as_ref().and_then(|v| v.gogc.as_deref()) == Some("off");
     let gc = if gogc_off { ", GOGC=off" } else { "" };
     format!("{} ({}t{gc})", run_key(r).display(), r.start.threads)
 }
@@ -1118,8 +1112,8 @@ pub fn reclaim_backlog(
 fn warmup_ns(r: &RunFile) -> Option<f64> {
     r.end
         .as_ref()
-        .and_then(|e| e.extra.get("warmup_ns"))
-        .and_then(serde_json::Value::as_f64)
+        .and_then(|e| e.warmup_ns)
+        .map(|ns| ns as f64)
         .filter(|_| r.start.warmup_ops.unwrap_or(0) > 0)
 }
 

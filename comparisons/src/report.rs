@@ -23,7 +23,7 @@ use hdrhistogram::Histogram;
 
 use crate::figures::{self, Bar, Palette, SeriesKey, Spread};
 use crate::orchestrate::Failure;
-use crate::results::{self, Lang, LatencySummary, Outcome, RunFile};
+use crate::results::{self, ImplInfo, Lang, LatencySummary, Outcome, RunFile};
 
 /// What `mapbench report` needs.
 #[derive(Debug, Clone)]
@@ -2370,11 +2370,10 @@ impl<'a> Page<'a> {
             if !seen.insert((s.lang, s.map.clone())) {
                 continue;
             }
-            let info = |k: &str| {
+            let info = |k: fn(&ImplInfo) -> &Option<String>| {
                 s.impl_info
                     .as_ref()
-                    .and_then(|i| i.get(k))
-                    .and_then(serde_json::Value::as_str)
+                    .and_then(|i| k(i).as_deref())
                     .map_or_else(|| "–".to_owned(), md_escape)
             };
             rows.push((
@@ -2384,9 +2383,9 @@ impl<'a> Page<'a> {
                     "| {} | {} | {} | {} | {} |",
                     s.lang,
                     s.map,
-                    info("crate_or_package"),
-                    info("version"),
-                    info("hasher")
+                    info(|i| &i.crate_or_package),
+                    info(|i| &i.version),
+                    info(|i| &i.hasher)
                 ),
             ));
         }

@@ -330,8 +330,7 @@ pub fn observe(run: &RunFile) -> Result<RunTails> {
                 .start
                 .runtime
                 .as_ref()
-                .and_then(|r| r.get("GOGC"))
-                .and_then(|v| v.as_str())
+                .and_then(|r| r.gogc.as_deref())
                 .ok_or_else(|| {
                     anyhow!(
                         "{file}:1: run_start: field `runtime.GOGC`: missing (a Go run records it)"

@@ -686,13 +686,17 @@ impl Samples {
                     .push((repeat, t));
             }
             if let Some(t) = r.start.latency.timer_overhead_ns {
-                self.timer_ns.entry(key.clone()).or_default().push(t);
+                self.timer_ns.entry(key.clone()).or_default().push(t as f64);
             }
             if let Some(h) = run_hit_rates(r) {
                 self.hits.entry(key).or_default().push(h);
             }
             if r.start.lang == Lang::Rust && self.profile.is_none() {
-                self.profile = r.start.runtime.clone();
+                self.profile = r
+                    .start
+                    .runtime
+                    .as_ref()
+                    .map(|rt| serde_json::to_value(rt).expect("a runtime object serializes"));
             }
         }
     }
@@ -703,16 +707,12 @@ impl Samples {
 fn run_hit_rates(r: &RunFile) -> Option<[f64; 3]> {
     let end = r.end.as_ref()?;
     let ops = end.ops.as_ref()?;
-    let hits = end.extra.get("hits")?;
-    let share = |field: &str, n: u64| {
-        hits.get(field)
-            .and_then(Value::as_u64)
-            .map_or(f64::NAN, |h| h as f64 / n as f64)
-    };
+    let hits = end.hits.as_ref()?;
+    let share = |h: u64, n: u64| h as f64 / n as f64;
     Some([
-        share("get", ops.get),
-        share("insert_new", ops.insert),
-        share("remove", ops.remove),
+        share(hits.get, ops.get),
+        share(hits.insert_new, ops.insert),
+        share(hits.remove, ops.remove),
     ])
 }
 

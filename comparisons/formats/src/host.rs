@@ -1,11 +1,16 @@
 //! The environment a result comes from: host, toolchains, git commit, and UTC time
-//! stamps (RFC 3339, without a date-time dependency).
+//! stamps (RFC 3339, without a date-time dependency). The one place the Rust side reads
+//! these facts: the manifest ([`Host`], [`GitInfo`]) and the Rust runner's `run_start`
+//! ([`RunHost::current`], [`GitInfo::commit_of`]) use the same readers. (The Go runner
+//! has its own, `go-reference/runner/host.go`.)
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+use crate::results::RunHost;
 
 /// The machine, as the manifest and `bench.txt` record it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,29 +26,78 @@ pub struct Host {
 
 impl Host {
     pub fn current() -> Host {
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        });
-        let read_trim = |p: &str| {
-            std::fs::read_to_string(p)
-                .ok()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-        };
         Host {
-            cpu_model,
-            vcpus: std::thread::available_parallelism()
-                .ok()
-                .and_then(|n| u32::try_from(n.get()).ok()),
-            kernel: read_trim("/proc/sys/kernel/osrelease"),
-            hostname: read_trim("/proc/sys/kernel/hostname"),
+            cpu_model: cpu_model(),
+            vcpus: u32::try_from(vcpus()).ok(),
+            kernel: kernel(),
+            hostname: hostname(),
             goos: std::env::consts::OS.to_owned(),
             goarch: go_arch(std::env::consts::ARCH).to_owned(),
         }
     }
+}
+
+impl RunHost {
+    /// `run_start.host`: the same facts as [`Host::current`], without Go's platform names.
+    pub fn current() -> RunHost {
+        RunHost {
+            cpu_model: cpu_model(),
+            vcpus: u32::try_from(vcpus()).ok(),
+            kernel: kernel(),
+            hostname: hostname(),
+            extra: Default::default(),
+        }
+    }
+}
+
+/// A `/proc` file's contents, trimmed; `None` if unreadable or empty.
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// `/proc/cpuinfo`'s first `model name` (or `Hardware`/`Processor`, on ARM).
+pub fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    ["model name", "Hardware", "Processor"]
+        .iter()
+        .find_map(|field| {
+            info.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                (name.trim() == *field && !value.trim().is_empty()).then(|| value.trim().to_owned())
+            })
+        })
+}
+
+/// `/proc/sys/kernel/osrelease`.
+pub fn kernel() -> Option<String> {
+    read_trimmed("/proc/sys/kernel/osrelease")
+}
+
+/// `/proc/sys/kernel/hostname`.
+pub fn hostname() -> Option<String> {
+    read_trimmed("/proc/sys/kernel/hostname")
+}
+
+/// CPUs this process may run on: its affinity mask, which is what Go's `runtime.NumCPU`
+/// reports (so both runners and the manifest agree); elsewhere, or if that fails,
+/// `available_parallelism`.
+pub fn vcpus() -> usize {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity writes at most
+    // size_of::<cpu_set_t>() bytes into it, and CPU_COUNT only reads it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+            let n = libc::CPU_COUNT(&set);
+            if n > 0 {
+                return n as usize;
+            }
+        }
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Rust's architecture name as Go spells it.
@@ -67,20 +121,18 @@ pub struct GitInfo {
 
 impl GitInfo {
     pub fn of(repo: &Path) -> GitInfo {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .arg("-C")
-                .arg(repo)
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        };
         GitInfo {
-            commit: git(&["rev-parse", "HEAD"]),
-            dirty: git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty()),
+            commit: Self::commit_of(repo),
+            dirty: git(repo, &["status", "--porcelain", "--untracked-files=no"])
+                .map(|s| !s.is_empty()),
         }
+    }
+
+    /// `git rev-parse HEAD` in `repo` (the runners: `.`, the working directory), if git
+    /// is there, it is a repository and the answer is a full commit id.
+    pub fn commit_of(repo: &Path) -> Option<String> {
+        git(repo, &["rev-parse", "HEAD"])
+            .filter(|c| c.len() >= 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     /// The commit, with `-dirty` when the tree had local changes, or `unknown`.
@@ -91,6 +143,21 @@ impl GitInfo {
             (None, _) => "unknown".to_owned(),
         }
     }
+}
+
+/// `git -C repo ARGS`' stdout, trimmed, if it ran and succeeded (its stderr, such as
+/// "not a git repository", is not shown).
+fn git(repo: &Path, args: &[&str]) -> Option<String> {
+    Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
 }
 
 /// The first line a command prints on stdout (`rustc -V`, `go version`), if it runs.

@@ -134,14 +134,52 @@ pub struct LatNs {
     pub max: Option<u64>,
 }
 
+impl LatNs {
+    /// What a runner writes for one (merged) histogram: the percentiles, all zero when it
+    /// holds no samples or there is none (as both runners write them).
+    pub fn of_histogram(hist: Option<&Histogram<u64>>) -> LatNs {
+        let s = hist.and_then(LatencySummary::of);
+        LatNs {
+            count: s.map_or(0, |s| s.count),
+            p50: Some(s.map_or(0, |s| s.p50)),
+            p90: Some(s.map_or(0, |s| s.p90)),
+            p99: Some(s.map_or(0, |s| s.p99)),
+            p999: Some(s.map_or(0, |s| s.p999)),
+            max: Some(s.map_or(0, |s| s.max)),
+        }
+    }
+}
+
+/// `run_start.latency.sampling` (schema 2): which ops are timed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamplingPolicy {
+    /// `jittered` (gaps vary), `every_op` (K = 1) or `off` (K = 0).
+    pub policy: String,
+    /// Mean gap between timed ops (K).
+    pub mean_gap: u64,
+    /// Smallest gap.
+    pub min_gap: u64,
+    /// Largest gap.
+    pub max_gap: u64,
+    /// The generator and its seed.
+    pub generator: String,
+}
+
 /// The runner's latency sampling policy and clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencyPolicy {
     pub sample_every: u64,
+    /// Schema 2 (absent in older files).
+    #[serde(default)]
+    pub sampling: Option<SamplingPolicy>,
     #[serde(default)]
     pub clock: Option<String>,
+    /// The median cost of one clock read pair, whole nanoseconds.
     #[serde(default)]
-    pub timer_overhead_ns: Option<f64>,
+    pub timer_overhead_ns: Option<u64>,
+    /// Addition: how `timer_overhead_ns` was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer_overhead_method: Option<String>,
     #[serde(default)]
     pub hdr_lowest_ns: Option<u64>,
     #[serde(default)]
@@ -152,7 +190,7 @@ pub struct LatencyPolicy {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// The machine a run ran on.
+/// The machine a run ran on (`run_start.host`); [`crate::host::RunHost::current`] reads it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunHost {
     #[serde(default)]
@@ -167,7 +205,70 @@ pub struct RunHost {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// The first record of every run file.
+/// `run_start.impl_info`: the map's registry metadata. Every field is optional when
+/// read (a reader shows what is there); the Rust runner writes them all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImplInfo {
+    #[serde(default)]
+    pub crate_or_package: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub hasher: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Rust: the Go map of the same design (`null`: none).
+    #[serde(default)]
+    pub go_counterpart: Option<String>,
+    /// Addition: one line on what the map is.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Addition: the most threads the map allows (`null`: no limit).
+    #[serde(default)]
+    pub max_threads: Option<u64>,
+    /// Addition (Rust): when a write becomes visible to `get` (`immediate`, or
+    /// `after_publish:<writes per publish>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// One `--list-maps` line of the Rust runner: the name, the key/value combinations the
+/// map comes in (`u64/u64`, `string/u64`, `u64/boxed`, `string/boxed`, the trace's
+/// names: mapbench skips a cell whose kinds are not listed), then its `impl_info`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListedMap {
+    pub name: String,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(flatten)]
+    pub info: ImplInfo,
+}
+
+/// `run_start.runtime`: the language's runtime settings. Each side writes its own fields
+/// (Rust: `allocator`, `profile`, `opt_level`; Go: `GOMAXPROCS`, `GOGC`, `GOMEMLIMIT`
+/// and more, kept in `extra`); a field the other side writes is absent, not null.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Runtime {
+    /// Rust: the global allocator (`system`, or `system (counting wrapper)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocator: Option<String>,
+    /// Rust: the cargo build profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Rust (addition): the build's optimisation level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_level: Option<String>,
+    /// Go: the `GOGC` setting (`off` disables the collector).
+    #[serde(rename = "GOGC", default, skip_serializing_if = "Option::is_none")]
+    pub gogc: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The first record of every run file. Field order is the order the Rust runner writes
+/// (RUNNER-SPEC.md's, additions marked); readers do not depend on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunStart {
     pub schema: u64,
@@ -177,7 +278,7 @@ pub struct RunStart {
     #[serde(rename = "impl")]
     pub map: String,
     #[serde(default)]
-    pub impl_info: Option<Value>,
+    pub impl_info: Option<ImplInfo>,
     pub workload: String,
     #[serde(default)]
     pub trace_path: Option<String>,
@@ -196,10 +297,17 @@ pub struct RunStart {
     pub interval_ms: u64,
     #[serde(default)]
     pub op_delay_ns: Option<u64>,
+    /// Addition: the calibrated busy-wait behind `op_delay_ns` (null without a delay;
+    /// Go leaves both out then).
+    #[serde(default)]
+    pub op_delay_steps: Option<u64>,
+    /// See `op_delay_steps` (null when not calibrated).
+    #[serde(default)]
+    pub op_delay_ns_per_step: Option<f64>,
     pub latency: LatencyPolicy,
     pub toolchain: String,
     #[serde(default)]
-    pub runtime: Option<Value>,
+    pub runtime: Option<Runtime>,
     #[serde(default)]
     pub host: RunHost,
     #[serde(default)]
@@ -208,6 +316,21 @@ pub struct RunStart {
     pub started_at: Option<String>,
     #[serde(default)]
     pub argv: Option<Vec<String>>,
+    /// Addition: the capacity the map was created with (0: not presized).
+    #[serde(default)]
+    pub capacity: Option<u64>,
+    /// Addition: every key id in the trace is below this.
+    #[serde(default)]
+    pub key_id_bound: Option<u64>,
+    /// Addition: the trace's op mix (basis points).
+    #[serde(default)]
+    pub mix_bp: Option<crate::workload::Mix>,
+    /// Addition: the trace's key distribution.
+    #[serde(default)]
+    pub distribution: Option<crate::workload::Distribution>,
+    /// Schema 2: how the map's reclamation is observed (Rust; `null` for Go).
+    #[serde(default)]
+    pub reclaim: Option<ReclaimInfo>,
     /// What the map stored as keys and values (from the trace header; absent in files
     /// written before string keys and boxed values existed: u64).
     #[serde(default)]
@@ -215,9 +338,6 @@ pub struct RunStart {
     /// See `key_type`.
     #[serde(default)]
     pub value_kind: crate::workload::ValueKind,
-    /// Schema 2: how the map's reclamation is observed (Rust; `null` for Go).
-    #[serde(default)]
-    pub reclaim: Option<ReclaimInfo>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -361,8 +481,48 @@ pub struct RunEnd {
     pub final_len: Option<u64>,
     #[serde(default)]
     pub gc: Option<EndGc>,
+    /// Addition: hits over the measured phase.
+    #[serde(default)]
+    pub hits: Option<HitCounts>,
+    /// Addition: `interval` records written.
+    #[serde(default)]
+    pub intervals: Option<u64>,
+    /// Addition: from thread start to the start barrier (handles, warm-up).
+    #[serde(default)]
+    pub warmup_ns: Option<u64>,
+    /// Addition: bytes allocated during the measured phase (whole process; null when
+    /// not counted).
+    #[serde(default)]
+    pub alloc_bytes: Option<u64>,
+    /// Addition: allocations during the measured phase (see `alloc_bytes`).
+    #[serde(default)]
+    pub alloc_objects: Option<u64>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl RunEnd {
+    /// A `run_end` with `status` and nothing measured (to fill in with `..`).
+    pub fn with_status(status: EndStatus) -> RunEnd {
+        RunEnd {
+            status,
+            error: None,
+            elapsed_ns: None,
+            prefill_ns: None,
+            ops: None,
+            throughput_ops_per_s: None,
+            lat_ns: None,
+            checksum: None,
+            final_len: None,
+            gc: None,
+            hits: None,
+            intervals: None,
+            warmup_ns: None,
+            alloc_bytes: None,
+            alloc_objects: None,
+            extra: BTreeMap::new(),
+        }
+    }
 }
 
 /// One line of a run file as a runner writes it: the `type` tag, then the record's

@@ -69,7 +69,7 @@ impl fmt::Display for OpKind {
 }
 
 /// The op mix in basis points (1/100 of a percent); the four shares sum to 10,000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mix {
     pub get: u16,
     pub insert: u16,

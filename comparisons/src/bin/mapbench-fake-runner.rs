@@ -37,9 +37,9 @@ use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 use serde_json::json;
 
 use mapbench::results::{
-    self, EndGc, EndStatus, HDR_HIGHEST_NS, HDR_LOWEST_NS, HDR_SIGFIGS, HitCounts, Interval,
-    IntervalGc, Lang, LatNs, LatencyPolicy, OpCounts, ReclaimInfo, Record, RunEnd, RunHost,
-    RunStart,
+    self, EndGc, EndStatus, HDR_HIGHEST_NS, HDR_LOWEST_NS, HDR_SIGFIGS, HitCounts, ImplInfo,
+    Interval, IntervalGc, Lang, LatNs, LatencyPolicy, OpCounts, ReclaimInfo, Record, RunEnd,
+    RunHost, RunStart, Runtime,
 };
 use mapbench::trace::Trace;
 
@@ -97,23 +97,6 @@ fn op_counts(kinds: &[u64], total: u64) -> OpCounts {
         update: kinds[2],
         remove: kinds[3],
         total,
-    }
-}
-
-/// A `run_end` with `status` and nothing measured.
-fn run_end(status: EndStatus) -> RunEnd {
-    RunEnd {
-        status,
-        error: None,
-        elapsed_ns: None,
-        prefill_ns: None,
-        ops: None,
-        throughput_ops_per_s: None,
-        lat_ns: None,
-        checksum: None,
-        final_len: None,
-        gc: None,
-        extra: Default::default(),
     }
 }
 
@@ -195,10 +178,13 @@ fn main() -> ExitCode {
         run_id: run_id.clone(),
         lang,
         map: map.clone(),
-        impl_info: Some(
-            json!({"crate_or_package": "fake", "version": "0.0.0", "hasher": "none",
-                               "notes": "", "go_counterpart": null}),
-        ),
+        impl_info: Some(ImplInfo {
+            crate_or_package: fake(),
+            version: Some("0.0.0".into()),
+            hasher: Some("none".into()),
+            notes: Some(String::new()),
+            ..Default::default()
+        }),
         workload: h.name.clone(),
         trace_path: Some(trace_path.display().to_string()),
         trace_sha256: trace.sha256().to_owned(),
@@ -211,17 +197,21 @@ fn main() -> ExitCode {
         warmup_ops: Some(args.warmup_ops),
         interval_ms: args.interval_ms,
         op_delay_ns: Some(args.op_delay_ns),
+        op_delay_steps: None,
+        op_delay_ns_per_step: None,
         latency: LatencyPolicy {
             sample_every: args.latency_sample_every,
+            sampling: None,
             clock: fake(),
-            timer_overhead_ns: Some(20.0),
+            timer_overhead_ns: Some(20),
+            timer_overhead_method: None,
             hdr_lowest_ns: Some(HDR_LOWEST_NS),
             hdr_highest_ns: Some(HDR_HIGHEST_NS),
             hdr_sigfigs: Some(HDR_SIGFIGS),
             extra: Default::default(),
         },
         toolchain: "fake 0.0".into(),
-        runtime: Some(json!({})),
+        runtime: Some(Runtime::default()),
         host: RunHost {
             cpu_model: fake(),
             vcpus: Some(2),
@@ -232,13 +222,17 @@ fn main() -> ExitCode {
         git_commit: None,
         started_at: Some("2026-01-01T00:00:00Z".into()),
         argv: Some(std::env::args().collect()),
-        key_type: h.key_type,
-        value_kind: h.value_kind,
+        capacity: Some(h.presize_capacity().unwrap_or(0)),
+        key_id_bound: Some(h.key_id_bound),
+        mix_bp: Some(h.mix_bp),
+        distribution: Some(h.distribution),
         reclaim: (!go).then(|| ReclaimInfo {
             mode: "immediate".into(),
             reason: Some("the fake runner has no map".into()),
             ..Default::default()
         }),
+        key_type: h.key_type,
+        value_kind: h.value_kind,
         extra: Default::default(),
     }));
     if matches("FAKE_RUNNER_INTERRUPT", &run_id) {
@@ -253,7 +247,7 @@ fn main() -> ExitCode {
     if matches("FAKE_RUNNER_FAIL", &run_id) {
         write(Record::RunEnd(&RunEnd {
             error: Some("fake failure".into()),
-            ..run_end(EndStatus::Error)
+            ..RunEnd::with_status(EndStatus::Error)
         }));
         eprintln!("fake-runner: failing as asked (FAKE_RUNNER_FAIL)");
         return ExitCode::from(1);
@@ -375,7 +369,7 @@ fn main() -> ExitCode {
         checksum: Some("0x0000000000000000".into()),
         final_len: Some(h.prefill_count),
         gc: go.then(EndGc::default),
-        ..run_end(EndStatus::Ok)
+        ..RunEnd::with_status(EndStatus::Ok)
     }));
     println!(
         "BenchmarkReplay/workload={}/map={map}/lang={lang}/threads={} \t{total_ops} \t{:.2} ns/op \t{throughput:.0} ops/s \t{p99} p99-ns \t0 B/op \t0 allocs/op",

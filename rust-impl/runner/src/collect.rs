@@ -19,13 +19,13 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
+use cmap_formats::results::{Interval, LatNs, Record};
 use hdrhistogram::Histogram;
-use serde::Serialize;
 
 use crate::alloc::{self, AllocSnapshot};
 use crate::hlog::{HlogWriter, new_latency_histogram};
 use crate::reclaim::ReclaimTracker;
-use crate::records::{HitsJson, IntervalRecord, LatJson, OpsJson};
+use crate::records::{hits_of, ops_of};
 use crate::replay::{Contribution, Tally, WorkerEnd};
 use crate::sys;
 
@@ -111,8 +111,8 @@ impl ResultFiles {
     }
 
     /// Appends one JSON line and flushes it to the OS.
-    pub fn write_record<T: Serialize>(&mut self, record: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut self.jsonl, record)?;
+    pub fn write_record(&mut self, record: Record<'_>) -> io::Result<()> {
+        serde_json::to_writer(&mut self.jsonl, &record)?;
         self.jsonl.write_all(b"\n")?;
         self.jsonl.flush()
     }
@@ -398,14 +398,13 @@ impl<'f> Collector<'f> {
         let sample = self.sample_for(k);
         let counting = alloc::is_counting();
         let prev = self.prev_sample;
-        let record = IntervalRecord {
-            record: "interval",
+        let record = Interval {
             index: k,
             t_start_ns,
             t_end_ns,
-            ops: OpsJson::from(&slot.tally),
-            hits: HitsJson::from(&slot.tally),
-            lat_ns: LatJson::of(slot.hist.as_ref()),
+            ops: ops_of(&slot.tally),
+            hits: Some(hits_of(&slot.tally)),
+            lat_ns: Some(LatNs::of_histogram(slot.hist.as_ref())),
             rss_bytes: sample.rss,
             heap_live_bytes: counting.then_some(sample.alloc.live_bytes),
             alloc_bytes: counting.then(|| sample.alloc.alloc_bytes - prev.alloc.alloc_bytes),
@@ -419,9 +418,10 @@ impl<'f> Collector<'f> {
                 .reclaim
                 .as_mut()
                 .map(|r| r.interval(Duration::from_nanos(t_end_ns), slot.tally.stall_ops)),
+            extra: Default::default(),
         };
         if self.io_error.is_none()
-            && let Err(e) = self.files.write_record(&record)
+            && let Err(e) = self.files.write_record(Record::Interval(&record))
         {
             self.io_error = Some(format!("{}: {e}", self.files.jsonl_path.display()));
         }

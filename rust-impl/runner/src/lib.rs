@@ -37,5 +37,5 @@ pub mod run;
 pub mod sampling;
 pub mod sys;
 
-pub use records::Status;
+pub use cmap_formats::results::EndStatus;
 pub use run::{Config, Outcome, RunError, resolve_map, run};

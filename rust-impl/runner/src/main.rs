@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use clap::Parser;
 
 use cmap_runner::alloc::CountingAlloc;
-use cmap_runner::records::{ImplInfo, ListedMap};
-use cmap_runner::{Config, RunError, Status};
+use cmap_runner::{Config, EndStatus, RunError};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -66,11 +65,7 @@ fn main() -> ExitCode {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         for info in cmap_maps::all() {
-            let line = ListedMap {
-                name: info.name,
-                kinds: cmap_runner::records::kinds_of(info.name),
-                info: ImplInfo::of(info),
-            };
+            let line = cmap_runner::records::listed_map(info);
             let json = serde_json::to_string(&line).expect("serializable");
             // `--list-maps | head` closes the pipe early: that is the reader's choice,
             // not an error worth a panic.
@@ -112,20 +107,20 @@ fn main() -> ExitCode {
     };
     match cmap_runner::run(&cfg, &STOP) {
         Ok(outcome) => match outcome.status {
-            Status::Ok => {
+            EndStatus::Ok => {
                 if let Some(line) = outcome.bench_line {
                     println!("{line}");
                 }
                 ExitCode::SUCCESS
             }
-            Status::Interrupted => {
+            EndStatus::Interrupted => {
                 eprintln!(
                     "rust-runner: interrupted; partial results in {}",
                     outcome.jsonl_path.display()
                 );
                 ExitCode::from(130)
             }
-            Status::Error => {
+            EndStatus::Error => {
                 eprintln!(
                     "rust-runner: error: {}",
                     outcome.error.as_deref().unwrap_or("the run failed")

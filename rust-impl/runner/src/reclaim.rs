@@ -8,12 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use cmap_formats::results::{IntervalReclaim, LatNs, ReclaimInfo};
 use cmap_maps::reclaim::{self, Reclamation, Totals};
 use hdrhistogram::Histogram;
-use serde::Serialize;
 
 use crate::hlog::new_latency_histogram;
-use crate::records::LatJson;
 
 /// Stall events listed per interval at most (the histogram counts them all).
 pub const MAX_LISTED_STALLS: usize = 256;
@@ -55,57 +54,23 @@ pub fn is_on() -> bool {
     ON.load(Relaxed)
 }
 
-/// `run_start.reclaim`: how this map's reclamation is observed.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReclaimInfo {
-    /// `counted`, `immediate` or `not_observed`.
-    pub mode: &'static str,
-    /// Payload bytes per retired value (`counted` only).
-    pub bytes_per_value: Option<u64>,
-    /// Why there is no per-interval `reclaim` record (null when counted).
-    pub reason: Option<&'static str>,
-    /// One retirement in this many per thread is timed.
-    pub delay_sample_every: u32,
-}
-
-impl ReclaimInfo {
-    pub fn of(r: Reclamation) -> ReclaimInfo {
-        let (mode, bytes_per_value, reason) = match r {
-            Reclamation::Counted { bytes_per_value } => ("counted", Some(bytes_per_value), None),
-            Reclamation::Immediate(why) => ("immediate", None, Some(why)),
-            Reclamation::NotObserved(why) => ("not_observed", None, Some(why)),
-        };
-        ReclaimInfo {
-            mode,
-            bytes_per_value,
-            reason,
-            delay_sample_every: reclaim::DELAY_SAMPLE_EVERY,
-        }
+/// `run_start.reclaim`: how this map's reclamation is observed (`mode`: `counted`,
+/// `immediate` or `not_observed`; `bytes_per_value`: payload bytes per retired value,
+/// `counted` only; `reason`: why there is no per-interval `reclaim` record, null when
+/// counted; `delay_sample_every`: one retirement in this many per thread is timed).
+pub fn info(r: Reclamation) -> ReclaimInfo {
+    let (mode, bytes_per_value, reason) = match r {
+        Reclamation::Counted { bytes_per_value } => ("counted", Some(bytes_per_value), None),
+        Reclamation::Immediate(why) => ("immediate", None, Some(why)),
+        Reclamation::NotObserved(why) => ("not_observed", None, Some(why)),
+    };
+    ReclaimInfo {
+        mode: mode.to_owned(),
+        bytes_per_value,
+        reason: reason.map(str::to_owned),
+        delay_sample_every: Some(u64::from(reclaim::DELAY_SAMPLE_EVERY)),
+        extra: Default::default(),
     }
-}
-
-/// `interval.reclaim` (null for maps that are not counted).
-#[derive(Debug, Clone, Serialize)]
-pub struct IntervalReclaim {
-    /// Values retired and not yet freed at the interval's end.
-    pub backlog_values: u64,
-    /// `backlog_values` times the payload bytes per value.
-    pub backlog_bytes: u64,
-    /// Values created and not dropped (map contents plus backlog).
-    pub live_values: u64,
-    /// Values retired in the interval.
-    pub retired: u64,
-    /// Retired values freed in the interval.
-    pub frees: u64,
-    /// Sampled retire-to-free delays of values freed in the interval.
-    pub retire_to_free_ns: LatJson,
-    /// Timed ops that ran destructors of retired values: their latencies.
-    pub stall_lat_ns: LatJson,
-    /// Up to [`MAX_LISTED_STALLS`] of them: `[start ns since t0, duration ns]`.
-    pub stalls: Vec<[u64; 2]>,
-    /// Every op in the interval (timed or not) during which its thread dropped
-    /// retired values.
-    pub stall_ops: u64,
 }
 
 /// The collector's side: deltas between interval ends.
@@ -177,10 +142,11 @@ impl ReclaimTracker {
             live_values: now.live(),
             retired: now.retired.saturating_sub(self.prev.retired),
             frees: now.freed.saturating_sub(self.prev.freed),
-            retire_to_free_ns: LatJson::of(Some(&self.delays)),
-            stall_lat_ns: LatJson::of(Some(&self.stalls)),
+            retire_to_free_ns: Some(LatNs::of_histogram(Some(&self.delays))),
+            stall_lat_ns: Some(LatNs::of_histogram(Some(&self.stalls))),
             stalls,
-            stall_ops,
+            stall_ops: Some(stall_ops),
+            extra: Default::default(),
         };
         self.prev = now;
         record
@@ -199,16 +165,16 @@ mod tests {
 
     #[test]
     fn info_names_the_mode_and_keeps_the_reason() {
-        let i = ReclaimInfo::of(Reclamation::NotObserved("because"));
+        let i = info(Reclamation::NotObserved("because"));
         assert_eq!(
-            (i.mode, i.reason, i.bytes_per_value),
+            (i.mode.as_str(), i.reason.as_deref(), i.bytes_per_value),
             ("not_observed", Some("because"), None)
         );
-        let c = ReclaimInfo::of(Reclamation::Counted {
+        let c = info(Reclamation::Counted {
             bytes_per_value: 16,
         });
         assert_eq!(
-            (c.mode, c.reason, c.bytes_per_value),
+            (c.mode.as_str(), c.reason.as_deref(), c.bytes_per_value),
             ("counted", None, Some(16))
         );
     }

@@ -7,6 +7,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use cmap_formats::host::{GitInfo, rfc3339};
+use cmap_formats::results::{
+    EndStatus, Lang, LatNs, LatencyPolicy, Record, RunEnd, RunHost, RunStart, Runtime, SCHEMA,
+};
 use cmap_formats::trace::{Sidecar, Trace};
 use cmap_formats::workload::{KeyType, ValueKind as TraceValueKind};
 use cmap_maps::{ConcurrentMap, KeyKind, KvVisitor, MapInfo, MapKey, MapValue, ValueKind};
@@ -15,12 +19,8 @@ use crate::alloc;
 use crate::collect::{Collected, Collector, ProcSample, ResultFiles, SPARE_HISTOGRAMS};
 use crate::hlog::{HDR_HIGHEST_NS, HDR_LOWEST_NS, HDR_SIGFIGS, new_latency_histogram};
 use crate::noop::{NOOP_NAME, NoopMap};
-use crate::records::{
-    BenchLine, HitsJson, ImplInfo, LatJson, LatencyConfig, OpsJson, RunEnd, RunStart, RuntimeInfo,
-    SCHEMA, Status,
-};
+use crate::records::{BenchLine, hits_of, impl_info, ops_of};
 use crate::replay::{self, SpinDelay, StartGate, Tally, WorkerPlan, run_worker};
-use crate::sys;
 
 /// Everything the command line sets (RUNNER-SPEC.md, "Command line").
 #[derive(Debug, Clone)]
@@ -65,10 +65,10 @@ impl std::fmt::Display for RunError {
 /// A run that wrote its `run_end`.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub status: Status,
+    pub status: EndStatus,
     /// The `run_end` error message, if any.
     pub error: Option<String>,
-    /// The `bench.txt` line (only for `Status::Ok`).
+    /// The `bench.txt` line (only for `EndStatus::Ok`).
     pub bench_line: Option<String>,
     pub jsonl_path: PathBuf,
     pub hlog_path: PathBuf,
@@ -234,62 +234,67 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns))
     };
     let start = RunStart {
-        record: "run_start",
         schema: SCHEMA,
-        run_id: &cfg.run_id,
-        lang: "rust",
-        impl_name: p.info.name,
-        impl_info: ImplInfo::of(&p.info),
-        workload: &header.name,
-        trace_path: cfg.trace.display().to_string(),
+        run_id: cfg.run_id.clone(),
+        lang: Lang::Rust,
+        map: p.info.name.to_owned(),
+        impl_info: Some(impl_info(&p.info)),
+        workload: header.name.clone(),
+        trace_path: Some(cfg.trace.display().to_string()),
         trace_sha256: p.trace.sha256(),
-        key_space: header.key_space,
+        key_space: Some(header.key_space),
         threads: header.threads,
         ops_per_thread: header.ops_per_thread,
-        prefill: header.prefill_count,
-        presize: header.presize,
+        prefill: Some(header.prefill_count),
+        presize: Some(header.presize),
         duration_ms: cfg.duration_ms,
-        warmup_ops: cfg.warmup_ops,
+        warmup_ops: Some(cfg.warmup_ops),
         interval_ms: cfg.interval_ms,
-        op_delay_ns: cfg.op_delay_ns,
+        op_delay_ns: Some(cfg.op_delay_ns),
         op_delay_steps: op_delay.map(|d| d.steps),
         op_delay_ns_per_step: op_delay.map(|d| d.ns_per_step).filter(|v| v.is_finite()),
-        latency: LatencyConfig {
+        latency: LatencyPolicy {
             sample_every: cfg.latency_sample_every,
-            sampling: crate::sampling::SamplingPolicy::of(cfg.latency_sample_every),
-            clock: "CLOCK_MONOTONIC (vDSO)",
-            timer_overhead_ns: p.timer_overhead_ns,
-            timer_overhead_method: format!(
+            sampling: Some(crate::sampling::policy(cfg.latency_sample_every)),
+            clock: Some("CLOCK_MONOTONIC (vDSO)".to_owned()),
+            timer_overhead_ns: Some(p.timer_overhead_ns),
+            timer_overhead_method: Some(format!(
                 "median of {TIMER_OVERHEAD_PAIRS} empty timed regions (Instant::now() twice, back to back)"
+            )),
+            hdr_lowest_ns: Some(HDR_LOWEST_NS),
+            hdr_highest_ns: Some(HDR_HIGHEST_NS),
+            hdr_sigfigs: Some(HDR_SIGFIGS),
+            extra: Default::default(),
+        },
+        toolchain: env!("RUNNER_RUSTC_VERSION").to_owned(),
+        runtime: Some(Runtime {
+            allocator: Some(
+                if alloc::is_counting() {
+                    "system (counting wrapper)"
+                } else {
+                    "system"
+                }
+                .to_owned(),
             ),
-            hdr_lowest_ns: HDR_LOWEST_NS,
-            hdr_highest_ns: HDR_HIGHEST_NS,
-            hdr_sigfigs: HDR_SIGFIGS,
-        },
-        toolchain: env!("RUNNER_RUSTC_VERSION"),
-        runtime: RuntimeInfo {
-            allocator: if alloc::is_counting() {
-                "system (counting wrapper)"
-            } else {
-                "system"
-            },
-            profile: env!("RUNNER_PROFILE"),
-            opt_level: env!("RUNNER_OPT_LEVEL"),
-        },
-        host: sys::host_info(),
-        git_commit: sys::git_commit(),
-        started_at: cmap_formats::host::rfc3339(SystemTime::now()),
-        argv: &cfg.argv,
-        capacity,
-        key_id_bound: header.key_id_bound,
-        reclaim: crate::reclaim::ReclaimInfo::of(M::reclamation()),
-        mix_bp: &header.mix_bp,
-        distribution: &header.distribution,
+            profile: Some(env!("RUNNER_PROFILE").to_owned()),
+            opt_level: Some(env!("RUNNER_OPT_LEVEL").to_owned()),
+            ..Default::default()
+        }),
+        host: RunHost::current(),
+        git_commit: GitInfo::commit_of(std::path::Path::new(".")),
+        started_at: Some(rfc3339(SystemTime::now())),
+        argv: Some(cfg.argv.clone()),
+        capacity: Some(capacity),
+        key_id_bound: Some(header.key_id_bound),
+        mix_bp: Some(header.mix_bp),
+        distribution: Some(header.distribution),
+        reclaim: Some(crate::reclaim::info(M::reclamation())),
         key_type: header.key_type,
         value_kind: header.value_kind,
+        extra: Default::default(),
     };
     p.files
-        .write_record(&start)
+        .write_record(Record::RunStart(&start))
         .map_err(|e| failed(&p.files.jsonl_path, e))?;
 
     // Before the map exists and before anything is timed: every string key.
@@ -424,52 +429,51 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         }
     };
     let status = if !errors.is_empty() {
-        Status::Error
+        EndStatus::Error
     } else if stop.load(Relaxed) {
-        Status::Interrupted
+        EndStatus::Interrupted
     } else {
-        Status::Ok
+        EndStatus::Ok
     };
     let final_len =
         (prefill_created.unwrap_or(0) as i64 + warm_net + tally.net_new_keys()).max(0) as u64;
     let elapsed_ns = elapsed.as_nanos() as u64;
-    let lat = LatJson::of(hist);
+    let lat = LatNs::of_histogram(hist);
     let counting = alloc::is_counting();
     let error = (!errors.is_empty()).then(|| errors.join("; "));
     let end = RunEnd {
-        record: "run_end",
-        status,
         error: error.clone(),
-        elapsed_ns,
-        prefill_ns,
-        ops: OpsJson::from(&tally),
-        throughput_ops_per_s: if elapsed_ns == 0 {
+        elapsed_ns: Some(elapsed_ns),
+        prefill_ns: Some(prefill_ns),
+        ops: Some(ops_of(&tally)),
+        throughput_ops_per_s: Some(if elapsed_ns == 0 {
             0.0
         } else {
             tally.total() as f64 * 1e9 / elapsed_ns as f64
-        },
-        lat_ns: lat,
-        checksum: format!("0x{checksum:016x}"),
-        final_len,
+        }),
+        lat_ns: Some(lat),
+        checksum: Some(format!("0x{checksum:016x}")),
+        final_len: Some(final_len),
         gc: None,
-        hits: HitsJson::from(&tally),
-        intervals,
-        warmup_ns,
+        hits: Some(hits_of(&tally)),
+        intervals: Some(intervals),
+        warmup_ns: Some(warmup_ns),
         alloc_bytes: alloc_delta.filter(|_| counting).map(|a| a.alloc_bytes),
         alloc_objects: alloc_delta.filter(|_| counting).map(|a| a.alloc_objects),
+        ..RunEnd::with_status(status)
     };
-    let write_end = p.files.write_record(&end);
+    let write_end = p.files.write_record(Record::RunEnd(&end));
     drop(map);
     write_end.map_err(|e| failed(&p.files.jsonl_path, e))?;
 
-    let bench_line = (status == Status::Ok).then(|| {
+    let bench_line = (status == EndStatus::Ok).then(|| {
         BenchLine {
             workload: &header.name,
             map: p.info.name,
             threads: header.threads,
             total_ops: tally.total(),
             elapsed_ns,
-            p99_ns: (lat.count > 0).then_some(lat.p99),
+            p99_ns: lat.p99.filter(|_| lat.count > 0),
             alloc_bytes: alloc_delta.map_or(0, |a| a.alloc_bytes),
             alloc_objects: alloc_delta.map_or(0, |a| a.alloc_objects),
         }

@@ -9,7 +9,7 @@
 //! seeded from the trace thread: the same ops are timed in every run of the
 //! same trace and K, on both sides.
 
-use serde::Serialize;
+use cmap_formats::results::SamplingPolicy;
 
 /// The seed multiplier (odd, so every thread's seed is non-zero).
 const SEED_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -52,40 +52,24 @@ pub fn gap_bounds(k: u64) -> (u64, u64) {
     (k - k / 2, k + k / 2)
 }
 
-/// `run_start.latency.sampling`: the policy as run.
-#[derive(Debug, Clone, Serialize)]
-pub struct SamplingPolicy {
-    /// `jittered` (gaps vary), `every_op` (K = 1) or `off` (K = 0).
-    pub policy: &'static str,
-    /// Mean gap between timed ops (K).
-    pub mean_gap: u64,
-    /// Smallest gap.
-    pub min_gap: u64,
-    /// Largest gap.
-    pub max_gap: u64,
-    /// The generator and its seed.
-    pub generator: &'static str,
-}
-
-/// What [`SamplingPolicy::generator`] says.
+/// What `run_start.latency.sampling.generator` says.
 pub const GENERATOR: &str = "op 0 timed, then gaps min + x % (max - min + 1), \
      x = xorshift64 (<<13, >>7, <<17) per trace thread, seeded (thread + 1) * 0x9E3779B97F4A7C15";
 
-impl SamplingPolicy {
-    /// The policy for mean gap `k`.
-    pub fn of(k: u64) -> SamplingPolicy {
-        let (min_gap, max_gap) = gap_bounds(k);
-        SamplingPolicy {
-            policy: match k {
-                0 => "off",
-                1 => "every_op",
-                _ => "jittered",
-            },
-            mean_gap: k,
-            min_gap,
-            max_gap,
-            generator: GENERATOR,
+/// `run_start.latency.sampling`: the policy for mean gap `k`, as run.
+pub fn policy(k: u64) -> SamplingPolicy {
+    let (min_gap, max_gap) = gap_bounds(k);
+    SamplingPolicy {
+        policy: match k {
+            0 => "off",
+            1 => "every_op",
+            _ => "jittered",
         }
+        .to_owned(),
+        mean_gap: k,
+        min_gap,
+        max_gap,
+        generator: GENERATOR.to_owned(),
     }
 }
 
