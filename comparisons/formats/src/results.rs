@@ -1167,6 +1167,99 @@ mod tests {
         assert_eq!(again.end, read.end);
     }
 
+    /// The untyped fields of a run read back (`type` aside), as `record.path.field`.
+    fn untyped_fields(r: &RunFile) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut add = |at: &str, extra: &BTreeMap<String, Value>| {
+            out.extend(
+                extra
+                    .keys()
+                    .filter(|k| *k != "type")
+                    .map(|k| format!("{at}.{k}")),
+            )
+        };
+        let s = &r.start;
+        add("run_start", &s.extra);
+        add("run_start.latency", &s.latency.extra);
+        add("run_start.host", &s.host.extra);
+        s.impl_info
+            .iter()
+            .for_each(|i| add("run_start.impl_info", &i.extra));
+        s.runtime
+            .iter()
+            .for_each(|rt| add("run_start.runtime", &rt.extra));
+        s.reclaim
+            .iter()
+            .for_each(|rc| add("run_start.reclaim", &rc.extra));
+        for i in &r.intervals {
+            add("interval", &i.extra);
+            i.gc.iter().for_each(|g| add("interval.gc", &g.extra));
+            i.reclaim
+                .iter()
+                .for_each(|rc| add("interval.reclaim", &rc.extra));
+        }
+        if let Some(e) = &r.end {
+            add("run_end", &e.extra);
+            e.gc.iter().for_each(|g| add("run_end.gc", &g.extra));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The committed sample (real files from both runners, `testdata/results-sample`):
+    /// every field the Rust runner writes is typed here, and the Go runner's untyped
+    /// ones are exactly its own additions, listed (sorted). A field either runner adds or
+    /// renames shows up here, so the reader and both writers stay one schema.
+    #[test]
+    fn both_runners_sample_files_are_fully_typed() {
+        const GO_ONLY: &[&str] = &[
+            "interval.metrics_at_ns",
+            "run_start.host.goarch",
+            "run_start.host.goos",
+            "run_start.latency.percentile_rank",
+            "run_start.latency.timed_region",
+            "run_start.runtime.GOMAXPROCS",
+            "run_start.runtime.GOMAXPROCS_source",
+            "run_start.runtime.GOMEMLIMIT",
+            "run_start.runtime.env",
+        ];
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/results-sample");
+        let runs = load_dir(&dir).unwrap().runs;
+        assert!(runs.iter().any(|r| r.start.lang == Lang::Go));
+        assert!(runs.iter().any(|r| r.start.lang == Lang::Rust));
+        for r in &runs {
+            let untyped = untyped_fields(r);
+            match r.start.lang {
+                Lang::Rust => assert!(untyped.is_empty(), "{}: {untyped:?}", r.path.display()),
+                Lang::Go => assert_eq!(untyped, GO_ONLY, "{}", r.path.display()),
+            }
+        }
+    }
+
+    /// A Rust runner line (schema 2, every variant of its fields: null op delay,
+    /// counted reclamation) reads and writes back to the same bytes.
+    #[test]
+    fn a_rust_runner_record_round_trips_byte_for_byte() {
+        let lines = [
+            r#"{"type":"run_start","schema":2,"run_id":"r","lang":"rust","impl":"papaya-blocking-sip","impl_info":{"crate_or_package":"papaya","version":"0.2.3","hasher":"SipHash-1-3","notes":"n","go_counterpart":null,"description":"d","max_threads":null,"reads":"immediate"},"workload":"golden","trace_path":"t.trace","trace_sha256":"ab","key_space":1000,"threads":2,"ops_per_thread":1000,"prefill":500,"presize":true,"duration_ms":0,"warmup_ops":0,"interval_ms":1,"op_delay_ns":0,"op_delay_steps":null,"op_delay_ns_per_step":null,"latency":{"sample_every":4,"sampling":{"policy":"jittered","mean_gap":4,"min_gap":2,"max_gap":6,"generator":"g"},"clock":"CLOCK_MONOTONIC (vDSO)","timer_overhead_ns":20,"timer_overhead_method":"m","hdr_lowest_ns":1,"hdr_highest_ns":60000000000,"hdr_sigfigs":3},"toolchain":"rustc 1.95.0","runtime":{"allocator":"system (counting wrapper)","profile":"release","opt_level":"3"},"host":{"cpu_model":"c","vcpus":2,"kernel":"k","hostname":"h"},"git_commit":null,"started_at":"2026-12-03T17:51:51Z","argv":["rust-runner"],"capacity":1000,"key_id_bound":1000,"mix_bp":{"get":4000,"insert":2500,"update":2000,"remove":1500},"distribution":{"kind":"zipf","theta":0.99,"scrambled":true},"reclaim":{"mode":"counted","bytes_per_value":24,"reason":null,"delay_sample_every":256},"key_type":"u64","value_kind":"u64"}"#,
+            r#"{"type":"interval","index":0,"t_start_ns":0,"t_end_ns":1014963,"ops":{"get":808,"insert":501,"update":383,"remove":308,"total":2000},"hits":{"get":412,"insert_new":235,"update":215,"remove":170},"lat_ns":{"count":492,"p50":50,"p90":60,"p99":360,"p999":5271,"max":5271},"rss_bytes":6750208,"heap_live_bytes":976185,"alloc_bytes":457018,"alloc_objects":15,"gc":null,"steal_ticks":0,"reclaim":{"backlog_values":5,"backlog_bytes":120,"live_values":9,"retired":7,"frees":2,"retire_to_free_ns":{"count":0,"p50":0,"p90":0,"p99":0,"p999":0,"max":0},"stall_lat_ns":{"count":1,"p50":900,"p90":900,"p99":900,"p999":900,"max":900},"stalls":[[30,900]],"stall_ops":3}}"#,
+            r#"{"type":"run_end","status":"ok","error":null,"elapsed_ns":405274,"prefill_ns":1783,"ops":{"get":808,"insert":501,"update":383,"remove":308,"total":2000},"throughput_ops_per_s":4934932.909587095,"lat_ns":{"count":492,"p50":20,"p90":30,"p99":40,"p999":250,"max":250},"checksum":"0x2ada523a7b4d5acc","final_len":0,"gc":null,"hits":{"get":0,"insert_new":0,"update":0,"remove":0},"intervals":1,"warmup_ns":9221567,"alloc_bytes":null,"alloc_objects":null}"#,
+        ];
+        let mut r = parse(&(lines.join("\n") + "\n")).unwrap();
+        assert_eq!(untyped_fields(&r), Vec::<String>::new());
+        r.start.extra.clear();
+        r.intervals[0].extra.clear();
+        r.end.as_mut().unwrap().extra.clear();
+        let again = [
+            Record::RunStart(&r.start),
+            Record::Interval(&r.intervals[0]),
+            Record::RunEnd(r.end.as_ref().unwrap()),
+        ]
+        .map(|rec| serde_json::to_string(&rec).unwrap());
+        assert_eq!(again, lines);
+    }
+
     #[test]
     fn a_cut_short_last_line_is_a_killed_run() {
         let cut = &END[..END.len() / 2];
