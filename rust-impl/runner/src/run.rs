@@ -216,6 +216,8 @@ enum Phase {
     NotStarted { ends_errors: Vec<String> },
 }
 
+/// One run of map `M`: `run_start`, the map and its prefill, the measured phase, `run_end`
+/// and the `bench.txt` line.
 fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     mut p: Prepared<'_>,
 ) -> Result<Outcome, RunError> {
@@ -233,7 +235,80 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     } else {
         (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns))
     };
-    let start = RunStart {
+    let start = run_start_record::<K, V, M>(&p, capacity, op_delay);
+    p.files
+        .write_record(Record::RunStart(&start))
+        .map_err(|e| failed(&p.files.jsonl_path, e))?;
+
+    // Before the map exists and before anything is timed: every string key.
+    crate::keys::prepare(header.key_type, header.key_id_bound);
+    let map = M::with_capacity(capacity as usize);
+
+    // Prefill, from this thread, untimed; its handle is gone before the workers make theirs
+    // (a map with max_threads = 1 allows one handle at a time).
+    let prefill_started = Instant::now();
+    let created = {
+        let mut handle = map.handle();
+        replay::prefill(&mut handle, p.trace.prefill_raw(), p.stop)
+    };
+    let prefill = Prefill {
+        created,
+        ns: prefill_started.elapsed().as_nanos() as u64,
+    };
+
+    let (phase, warmup_ns) = match prefill.created {
+        None => (
+            Phase::NotStarted {
+                ends_errors: Vec::new(),
+            },
+            0,
+        ),
+        Some(_) => measure::<K, V, M>(&mut p, &map, op_delay)?,
+    };
+
+    let (end, alloc_delta) = run_end_record(&phase, &prefill, warmup_ns, p.stop);
+    let write_end = p.files.write_record(Record::RunEnd(&end));
+    drop(map);
+    write_end.map_err(|e| failed(&p.files.jsonl_path, e))?;
+
+    let bench_line = (end.status == EndStatus::Ok).then(|| {
+        let lat = end.lat_ns.unwrap_or_default();
+        BenchLine {
+            workload: &header.name,
+            map: p.info.name,
+            threads: header.threads,
+            total_ops: end.ops.map_or(0, |o| o.total),
+            elapsed_ns: end.elapsed_ns.unwrap_or(0),
+            p99_ns: lat.p99.filter(|_| lat.count > 0),
+            alloc_bytes: alloc_delta.map_or(0, |a| a.alloc_bytes),
+            alloc_objects: alloc_delta.map_or(0, |a| a.alloc_objects),
+        }
+        .render()
+    });
+    Ok(Outcome {
+        status: end.status,
+        error: end.error,
+        bench_line,
+        jsonl_path: p.files.jsonl_path.clone(),
+        hlog_path: p.files.hlog_path.clone(),
+    })
+}
+
+/// The prefill's outcome: keys it created (`None`: stopped by SIGINT) and its duration.
+struct Prefill {
+    created: Option<u64>,
+    ns: u64,
+}
+
+/// The `run_start` record of a run of map `M` (its capacity, its op delay if any).
+fn run_start_record<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
+    p: &Prepared<'_>,
+    capacity: u64,
+    op_delay: Option<SpinDelay>,
+) -> RunStart {
+    let cfg = p.cfg;
+    let header = p.trace.header();
+    RunStart {
         schema: SCHEMA,
         run_id: cfg.run_id.clone(),
         lang: Lang::Rust,
@@ -292,117 +367,111 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         key_type: header.key_type,
         value_kind: header.value_kind,
         extra: Default::default(),
-    };
-    p.files
-        .write_record(Record::RunStart(&start))
-        .map_err(|e| failed(&p.files.jsonl_path, e))?;
+    }
+}
 
-    // Before the map exists and before anything is timed: every string key.
-    crate::keys::prepare(header.key_type, header.key_id_bound);
-    let map = M::with_capacity(capacity as usize);
+/// The measured phase: one worker per op stream, each warming up then waiting at the
+/// start gate; the collector on this thread writes the intervals. Returns the phase and
+/// the warm-up time (thread start to the gate opening).
+fn measure<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
+    p: &mut Prepared<'_>,
+    map: &M,
+    op_delay: Option<SpinDelay>,
+) -> Result<(Phase, u64), RunError> {
+    let cfg = p.cfg;
     let stop = p.stop;
-
-    // Prefill, from this thread, untimed; its handle is gone before the workers make theirs
-    // (a map with max_threads = 1 allows one handle at a time).
-    let prefill_started = Instant::now();
-    let prefill_created = {
-        let mut handle = map.handle();
-        replay::prefill(&mut handle, p.trace.prefill_raw(), stop)
-    };
-    let prefill_ns = prefill_started.elapsed().as_nanos() as u64;
-
-    let threads = header.threads as usize;
+    let threads = p.trace.header().threads as usize;
     let sampling = cfg.latency_sample_every > 0;
     let warmup_started = Instant::now();
     let mut warmup_ns = 0;
-    let phase = match prefill_created {
-        None => Phase::NotStarted {
-            ends_errors: Vec::new(),
-        },
-        Some(_) => {
-            let trace = &p.trace;
-            let files = &mut p.files;
-            let map = &map;
-            let gate = StartGate::default();
-            let gate = &gate;
-            thread::scope(|s| {
-                let (to_collector, from_workers) = mpsc::channel();
-                let mut recycle = Vec::with_capacity(threads);
-                for worker in 0..threads {
-                    let (give_back, take_back) = mpsc::channel();
-                    if sampling {
-                        for _ in 0..SPARE_HISTOGRAMS {
-                            let _ = give_back.send(new_latency_histogram());
-                        }
-                    }
-                    recycle.push(give_back);
-                    let plan = WorkerPlan {
-                        worker,
-                        thread: worker as u32,
-                        words: trace.thread_ops(worker as u32).raw(),
-                        warmup_ops: cfg.warmup_ops,
-                        sample_every: cfg.latency_sample_every,
-                        op_delay,
-                        interval: Duration::from_millis(cfg.interval_ms),
-                        duration: (cfg.duration_ms > 0)
-                            .then(|| Duration::from_millis(cfg.duration_ms)),
-                    };
-                    let to_collector = to_collector.clone();
-                    let spawned = thread::Builder::new()
-                        .name(format!("replay-{worker}"))
-                        .spawn_scoped(s, move || {
-                            run_worker::<K, V, M>(map, plan, gate, stop, &to_collector, &take_back)
-                        });
-                    if let Err(e) = spawned {
-                        gate.abort();
-                        stop.store(true, Relaxed);
-                        return Err(RunError::Failed(format!(
-                            "cannot start worker thread {worker}: {e}"
-                        )));
-                    }
+    let trace = &p.trace;
+    let files = &mut p.files;
+    let gate = StartGate::default();
+    let gate = &gate;
+    let phase = thread::scope(|s| {
+        let (to_collector, from_workers) = mpsc::channel();
+        let mut recycle = Vec::with_capacity(threads);
+        for worker in 0..threads {
+            let (give_back, take_back) = mpsc::channel();
+            if sampling {
+                for _ in 0..SPARE_HISTOGRAMS {
+                    let _ = give_back.send(new_latency_histogram());
                 }
-                drop(to_collector);
-                let reclaim = crate::reclaim::ReclaimTracker::prepare(M::reclamation());
-                let Some(t0) = gate.open_when_ready(threads, stop) else {
-                    warmup_ns = warmup_started.elapsed().as_nanos() as u64;
-                    // Workers that never started report only panics.
-                    let ends_errors = from_workers
-                        .iter()
-                        .filter_map(|c| c.end.and_then(|e| e.error))
-                        .collect();
-                    return Ok(Phase::NotStarted { ends_errors });
-                };
-                let t0_wall = SystemTime::now();
-                warmup_ns = t0.duration_since(warmup_started).as_nanos() as u64;
-                let mut collector = Collector::new(
-                    files,
-                    t0,
-                    t0_wall,
-                    Duration::from_millis(cfg.interval_ms),
-                    sampling,
-                    recycle,
-                );
-                // After the collector's own set-up allocations, so they do not count as the
-                // measured phase's.
-                let baseline = ProcSample::now();
-                let baseline_alloc = baseline.alloc;
-                collector.set_baseline(baseline);
-                collector.set_reclaim(reclaim.map(|r| r.started(t0)));
-                let mut collected = collector.collect(from_workers, stop);
-                // Measured-phase allocation deltas, relative to t0.
-                collected.end_alloc = collected.end_alloc.map(|end| alloc::AllocSnapshot {
-                    live_bytes: end.live_bytes,
-                    alloc_bytes: end.alloc_bytes - baseline_alloc.alloc_bytes,
-                    alloc_objects: end.alloc_objects - baseline_alloc.alloc_objects,
+            }
+            recycle.push(give_back);
+            let plan = WorkerPlan {
+                worker,
+                thread: worker as u32,
+                words: trace.thread_ops(worker as u32).raw(),
+                warmup_ops: cfg.warmup_ops,
+                sample_every: cfg.latency_sample_every,
+                op_delay,
+                interval: Duration::from_millis(cfg.interval_ms),
+                duration: (cfg.duration_ms > 0).then(|| Duration::from_millis(cfg.duration_ms)),
+            };
+            let to_collector = to_collector.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("replay-{worker}"))
+                .spawn_scoped(s, move || {
+                    run_worker::<K, V, M>(map, plan, gate, stop, &to_collector, &take_back)
                 });
-                Ok(Phase::Measured(Box::new(collected)))
-            })?
+            if let Err(e) = spawned {
+                gate.abort();
+                stop.store(true, Relaxed);
+                return Err(RunError::Failed(format!(
+                    "cannot start worker thread {worker}: {e}"
+                )));
+            }
         }
-    };
+        drop(to_collector);
+        let reclaim = crate::reclaim::ReclaimTracker::prepare(M::reclamation());
+        let Some(t0) = gate.open_when_ready(threads, stop) else {
+            warmup_ns = warmup_started.elapsed().as_nanos() as u64;
+            // Workers that never started report only panics.
+            let ends_errors = from_workers
+                .iter()
+                .filter_map(|c| c.end.and_then(|e| e.error))
+                .collect();
+            return Ok(Phase::NotStarted { ends_errors });
+        };
+        let t0_wall = SystemTime::now();
+        warmup_ns = t0.duration_since(warmup_started).as_nanos() as u64;
+        let mut collector = Collector::new(
+            files,
+            t0,
+            t0_wall,
+            Duration::from_millis(cfg.interval_ms),
+            sampling,
+            recycle,
+        );
+        // After the collector's own set-up allocations, so they do not count as the
+        // measured phase's.
+        let baseline = ProcSample::now();
+        let baseline_alloc = baseline.alloc;
+        collector.set_baseline(baseline);
+        collector.set_reclaim(reclaim.map(|r| r.started(t0)));
+        let mut collected = collector.collect(from_workers, stop);
+        // Measured-phase allocation deltas, relative to t0.
+        collected.end_alloc = collected.end_alloc.map(|end| alloc::AllocSnapshot {
+            live_bytes: end.live_bytes,
+            alloc_bytes: end.alloc_bytes - baseline_alloc.alloc_bytes,
+            alloc_objects: end.alloc_objects - baseline_alloc.alloc_objects,
+        });
+        Ok(Phase::Measured(Box::new(collected)))
+    })?;
+    Ok((phase, warmup_ns))
+}
 
-    // The run_end record.
+/// The `run_end` record, from what the measured phase collected (nothing if it never
+/// started), and the measured phase's allocation deltas (for the `bench.txt` line).
+fn run_end_record(
+    phase: &Phase,
+    prefill: &Prefill,
+    warmup_ns: u64,
+    stop: &AtomicBool,
+) -> (RunEnd, Option<alloc::AllocSnapshot>) {
     let mut errors: Vec<String> = Vec::new();
-    let (tally, hist, checksum, elapsed, intervals, alloc_delta, warm_net) = match &phase {
+    let (tally, hist, checksum, elapsed, intervals, alloc_delta, warm_net) = match phase {
         Phase::NotStarted { ends_errors } => {
             errors.extend(ends_errors.iter().cloned());
             (Tally::default(), None, 0, Duration::ZERO, 0, None, 0i64)
@@ -436,15 +505,15 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         EndStatus::Ok
     };
     let final_len =
-        (prefill_created.unwrap_or(0) as i64 + warm_net + tally.net_new_keys()).max(0) as u64;
+        (prefill.created.unwrap_or(0) as i64 + warm_net + tally.net_new_keys()).max(0) as u64;
     let elapsed_ns = elapsed.as_nanos() as u64;
     let lat = LatNs::of_histogram(hist);
     let counting = alloc::is_counting();
     let error = (!errors.is_empty()).then(|| errors.join("; "));
     let end = RunEnd {
-        error: error.clone(),
+        error,
         elapsed_ns: Some(elapsed_ns),
-        prefill_ns: Some(prefill_ns),
+        prefill_ns: Some(prefill.ns),
         ops: Some(ops_of(&tally)),
         throughput_ops_per_s: Some(if elapsed_ns == 0 {
             0.0
@@ -462,28 +531,5 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         alloc_objects: alloc_delta.filter(|_| counting).map(|a| a.alloc_objects),
         ..RunEnd::with_status(status)
     };
-    let write_end = p.files.write_record(Record::RunEnd(&end));
-    drop(map);
-    write_end.map_err(|e| failed(&p.files.jsonl_path, e))?;
-
-    let bench_line = (status == EndStatus::Ok).then(|| {
-        BenchLine {
-            workload: &header.name,
-            map: p.info.name,
-            threads: header.threads,
-            total_ops: tally.total(),
-            elapsed_ns,
-            p99_ns: lat.p99.filter(|_| lat.count > 0),
-            alloc_bytes: alloc_delta.map_or(0, |a| a.alloc_bytes),
-            alloc_objects: alloc_delta.map_or(0, |a| a.alloc_objects),
-        }
-        .render()
-    });
-    Ok(Outcome {
-        status,
-        error,
-        bench_line,
-        jsonl_path: p.files.jsonl_path.clone(),
-        hlog_path: p.files.hlog_path.clone(),
-    })
+    (end, alloc_delta)
 }
