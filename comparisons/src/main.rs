@@ -570,8 +570,9 @@ fn run_matrix_report(dir: &Path, out: &Path, load: Option<&Path>) -> Result<Exit
 }
 
 fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
-    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
-    let (md, svg) = mapbench::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
+    let sweep = mapbench::chapters::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let (md, svg) =
+        mapbench::chapters::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -583,9 +584,10 @@ fn run_http_open_rates(
     distribution: &str,
     fractions: &[f64],
 ) -> Result<ExitCode, Failure> {
-    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
-    let rates = mapbench::httpopen::offered_rates(&sweep, lang, map, distribution, fractions)
-        .map_err(Failure::BadInput)?;
+    let sweep = mapbench::chapters::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let rates =
+        mapbench::chapters::httpopen::offered_rates(&sweep, lang, map, distribution, fractions)
+            .map_err(Failure::BadInput)?;
     let text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
     println!("{}", text.join(","));
     Ok(ExitCode::SUCCESS)
@@ -598,19 +600,22 @@ fn run_http_open(
     out: &Path,
 ) -> Result<ExitCode, Failure> {
     let (curves, open, closed) =
-        mapbench::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
-    let (md, svg) =
-        mapbench::httpopen::write_outputs(&curves, &open, &closed, out).map_err(Failure::Failed)?;
+        mapbench::chapters::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
+    let (md, svg) = mapbench::chapters::httpopen::write_outputs(&curves, &open, &closed, out)
+        .map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_tails(dirs: &[PathBuf], out: &Path, pause_timeline: bool) -> Result<ExitCode, Failure> {
-    let runs = mapbench::tails::load(dirs).map_err(Failure::BadInput)?;
-    let header = mapbench::tails::header(dirs, out);
-    let mut paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    let runs = mapbench::chapters::tails::load(dirs).map_err(Failure::BadInput)?;
+    let header = mapbench::chapters::tails::header(dirs, out);
+    let mut paths =
+        mapbench::chapters::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
     if pause_timeline {
-        paths.push(mapbench::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?);
+        paths.push(
+            mapbench::chapters::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?,
+        );
     }
     for p in paths {
         eprintln!("mapbench: wrote {}", p.display());
@@ -620,16 +625,16 @@ fn run_tails(dirs: &[PathBuf], out: &Path, pause_timeline: bool) -> Result<ExitC
 
 fn run_chapter_figure(name: &str, inputs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
     // Read and draw first: bad input is exit 2 and writes nothing.
-    mapbench::chapter_figures::render(name, inputs).map_err(Failure::BadInput)?;
-    let path =
-        mapbench::chapter_figures::write_figure(name, inputs, out).map_err(Failure::Failed)?;
+    mapbench::chapters::chapter_figures::render(name, inputs).map_err(Failure::BadInput)?;
+    let path = mapbench::chapters::chapter_figures::write_figure(name, inputs, out)
+        .map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_cachesim_figure(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
-    let rows = mapbench::cachesim::read_csv(csv).map_err(Failure::BadInput)?;
-    let path = mapbench::cachesim::write_figure(&rows, out).map_err(Failure::Failed)?;
+    let rows = mapbench::chapters::cachesim::read_csv(csv).map_err(Failure::BadInput)?;
+    let path = mapbench::chapters::cachesim::write_figure(&rows, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

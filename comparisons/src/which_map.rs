@@ -30,7 +30,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 
-use crate::chapter_figures::{Table, fmt_bytes, median, parse_value};
+use crate::chapters::chapter_figures::{Table, fmt_bytes, median, parse_value};
 use crate::figures::{fmt_num, register_bundled_font};
 use crate::results::Lang;
 use crate::theme::{INK, err, font};

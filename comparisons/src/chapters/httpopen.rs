@@ -6,7 +6,7 @@
 //! The inputs are what `scripts/ch4_http_open.sh` writes: the open-loop CSV (one row per
 //! step, each naming the step's `.hlog`), the `.hlog` files (tag `lat`: from the intended
 //! start; tag `service`: from the actual send), and the closed-loop CSV
-//! ([`crate::httpknee`]'s format), whose knee sets the offered rates
+//! ([`crate::chapters::httpknee`]'s format), whose knee sets the offered rates
 //! ([`offered_rates`]). Percentiles are read from the merged histograms of a step's
 //! repeats, never as medians of percentiles. Output is byte-identical for the same
 //! inputs.
@@ -17,8 +17,8 @@ use anyhow::{Context as _, Result, bail};
 use hdrhistogram::Histogram;
 use plotters::prelude::*;
 
+use crate::chapters::httpknee::{self, Series, Sweep};
 use crate::figures::fmt_num;
-use crate::httpknee::{self, Series, Sweep};
 use crate::report::Knee;
 use crate::results;
 use crate::theme::{self, INK, err, font};

@@ -1,0 +1,18 @@
+//! The book's chapter-specific analysis and figures: each module reads what one
+//! chapter's programs or suite wrote and draws that chapter's page or figure, on the
+//! shared look of [`crate::theme`]. The engine (suites, runs, check, report, compare)
+//! does not use them; `mapbench`'s chapter subcommands do.
+//!
+//! | chapter | subcommand | module |
+//! |---|---|---|
+//! | 2 and 3: reclamation, resize latency, false sharing, deletes | `chapter-figure` | [`chapter_figures`] |
+//! | 4.1 throughput knee (closed loop) | `http-knee` | [`httpknee`] |
+//! | 4.1 latency against offered load (open loop) | `http-open`, `http-open-rates` | [`httpopen`] |
+//! | 4.3 latency tails and GC pauses | `tails` | [`tails`] |
+//! | 4.4 simulated cache misses | `cachesim-figure` | [`cachesim`] |
+
+pub mod cachesim;
+pub mod chapter_figures;
+pub mod httpknee;
+pub mod httpopen;
+pub mod tails;
