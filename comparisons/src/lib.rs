@@ -15,7 +15,7 @@
 //!   progress, Ctrl-C.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
-//!   [`theme`]: the look every figure shares.
+//!   [`chart`]: the look and the chart building every figure shares.
 //! * [`chapters`]: the chapters' own analysis and figures (`mapbench tails`,
 //!   `http-knee`, `http-open`, `cachesim-figure`, `chapter-figure`).
 //! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
@@ -24,6 +24,7 @@
 pub use cmap_formats::{bustle_shape, host, keydist, manifest, results, trace, workload};
 
 pub mod chapters;
+pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod figures;
@@ -34,6 +35,5 @@ pub mod report;
 pub mod runners;
 pub mod stats;
 pub mod suite;
-pub mod theme;
 pub mod validate;
 pub mod which_map;

@@ -12,8 +12,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::fmt_num;
-use crate::theme::{self, err, font};
+use crate::chart::{self, err, fmt_num, font};
 
 const WIDTH: u32 = 900;
 /// Pixels per bar, and the left strip that holds the map names.
@@ -165,7 +164,7 @@ fn colour(lang: &str, size_index: usize, sizes: usize) -> RGBColor {
 
 /// Draws the figure as an SVG document.
 pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
-    crate::figures::register_bundled_font();
+    crate::chart::register_bundled_font();
     // Groups (one per map) in the CSV's order; sizes ascending.
     let mut groups: Vec<(String, String)> = Vec::new();
     for r in rows {
@@ -218,7 +217,7 @@ pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
                 .y_label_area_size(if is_d1 { NAMES_PX } else { 4 })
                 .build_cartesian_2d(lo..hi, 0.0..slots as f64)
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc(if is_d1 {
                     "D1 data misses per get"
                 } else {

@@ -21,8 +21,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{fmt_num, register_bundled_font};
-use crate::theme::{self, INK, err, font};
+use crate::chart::{self, INK, err, fmt_num, font, register_bundled_font};
 
 const WIDTH: u32 = 900;
 /// Go blue, Rust orange, then two more mid-lightness hues (readable on light and dark).
@@ -298,7 +297,7 @@ fn resize_latency(md: &Path) -> Result<String> {
             .enumerate()
             .map(|(k, c)| ((*c).to_owned(), k))
             .collect::<Vec<_>>(),
-        crate::figures::fmt_ns,
+        crate::chart::fmt_ns,
     )
 }
 
@@ -460,7 +459,7 @@ fn hbars(
             .x_label_area_size(40)
             .build_cartesian_2d(lo..hi, 0.0..rows as f64)
             .map_err(err)?;
-        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
+        chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_y_mesh()
             .disable_y_axis()
             .x_desc(x_label)
@@ -558,7 +557,7 @@ fn lines(
             .y_label_area_size(60)
             .build_cartesian_2d(0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))
             .map_err(err)?;
-        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
+        chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_x_mesh()
             .x_desc(x_label)
             .y_desc(y_label)

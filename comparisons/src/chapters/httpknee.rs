@@ -14,9 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 
-use crate::figures::fmt_num;
+use crate::chart::{self, INK, err, fmt_num, font};
 use crate::report::{self, KNEE_GAIN_FRACTION, Knee};
-use crate::theme::{self, INK, err, font};
 
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 290;
@@ -443,7 +442,7 @@ pub fn render_markdown(sweep: &Sweep) -> String {
 /// The figure: one panel per server (language and map), one line per key distribution,
 /// x = connections on a log₂ axis, y = median requests per second; the knee is a ring.
 pub fn render_svg(sweep: &Sweep) -> Result<String> {
-    crate::figures::register_bundled_font();
+    crate::chart::register_bundled_font();
     let series = summarise(&sweep.rows);
     let mut servers: Vec<(&str, &str)> = Vec::new();
     let mut dists: Vec<&str> = Vec::new();
@@ -494,7 +493,7 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
                 .y_label_area_size(58)
                 .build_cartesian_2d(-0.25..x_max + 0.25, 0.0..y_max.max(1e-3))
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::SMALL)
+            chart::styled(&mut chart.configure_mesh(), chart::SMALL)
                 .x_desc("connections (closed loop, log scale)")
                 .y_desc("thousand requests/s")
                 .x_labels(x_max as usize + 2)
@@ -568,7 +567,7 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
 /// Writes `out_dir/http-knee.md` and `out_dir/figures/http-knee.svg`, each atomically
 /// (a temporary file, then a rename), and returns their paths.
 pub fn write_outputs(sweep: &Sweep, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    crate::theme::write_page(
+    crate::chart::write_page(
         out_dir,
         "http-knee",
         &render_markdown(sweep),

@@ -18,10 +18,9 @@ use hdrhistogram::Histogram;
 use plotters::prelude::*;
 
 use crate::chapters::httpknee::{self, Series, Sweep};
-use crate::figures::fmt_num;
+use crate::chart::{self, INK, err, fmt_num, font};
 use crate::report::Knee;
 use crate::results;
-use crate::theme::{self, INK, err, font};
 
 /// The open-loop CSV's columns, in order (`openCSVHeader` in `go-reference/cmd/ch4-load`).
 pub const OPEN_HEADER: [&str; 20] = [
@@ -379,7 +378,7 @@ const SERVER_COLOURS: [RGBColor; 4] = [
 /// intended start, the closed-loop p99 at each connection count as hollow squares
 /// (service time), and the closed-loop knee as a vertical rule.
 pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
-    crate::figures::register_bundled_font();
+    crate::chart::register_bundled_font();
     let closed_series = httpknee::summarise(&closed.rows);
     let mut servers: Vec<(&str, &str)> = Vec::new();
     let mut dists: Vec<&str> = Vec::new();
@@ -451,7 +450,7 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
                 .y_label_area_size(64)
                 .build_cartesian_2d(0.0..x_max.max(1e-3), (y_min.max(1e-3)..y_max).log_scale())
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc("offered load, thousand requests/s")
                 .y_desc("latency, µs (log scale)")
                 .x_labels(8)
@@ -583,7 +582,7 @@ pub fn write_outputs(
     out_dir: &Path,
 ) -> Result<(PathBuf, PathBuf)> {
     let svg = render_svg(curves, closed)?;
-    crate::theme::write_page(
+    crate::chart::write_page(
         out_dir,
         "http-open",
         &render_markdown(curves, open, closed),

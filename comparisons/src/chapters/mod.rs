@@ -1,6 +1,6 @@
 //! The book's chapter-specific analysis and figures: each module reads what one
 //! chapter's programs or suite wrote and draws that chapter's page or figure, on the
-//! shared look of [`crate::theme`]. The engine (suites, runs, check, report, compare)
+//! shared look of [`crate::chart`]. The engine (suites, runs, check, report, compare)
 //! does not use them; `mapbench`'s chapter subcommands do.
 //!
 //! | chapter | subcommand | module |

@@ -31,9 +31,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{fmt_ns, fmt_num};
+use crate::chart::{self, err, fmt_ns, fmt_num, font};
 use crate::results::{self, Interval, Lang, LatencySummary, Outcome, RunFile};
-use crate::theme::{self, err, font};
 
 /// The share of a run's intervals counted as its slowest. 5%: a 20-second run in 50 ms
 /// intervals has 400, and 1% of that (4 intervals) is too few for a share to mean much.
@@ -679,7 +678,7 @@ fn jitter(i: u64) -> f64 {
 /// column of points per run; an interval inside a GC cycle is orange, the rest blue, and
 /// a ring marks an interval that held a GC pause.
 pub fn render_svg(runs: &[RunTails]) -> Result<String> {
-    crate::figures::register_bundled_font();
+    crate::chart::register_bundled_font();
     if runs.is_empty() {
         bail!("no runs to draw");
     }
@@ -716,7 +715,7 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
                 .y_label_area_size(70)
                 .build_cartesian_2d(-0.5..runs.len() as f64 - 0.5, (lo..hi).log_scale())
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .y_desc(match metric {
                     TailMetric::P999 => "interval p999 (µs)",
                     TailMetric::Max => "interval maximum (µs)",
@@ -806,7 +805,7 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
 pub fn write_outputs(runs: &[RunTails], out_dir: &Path, header: &str) -> Result<Vec<PathBuf>> {
     let svg = render_svg(runs)?;
     let md = render_markdown(runs, header);
-    let (md_path, svg_path) = crate::theme::write_page(out_dir, "tails", &md, &svg)?;
+    let (md_path, svg_path) = crate::chart::write_page(out_dir, "tails", &md, &svg)?;
     Ok(vec![md_path, svg_path])
 }
 

@@ -1,0 +1,258 @@
+//! The one chart-building module every figure of the crate draws with: the bundled
+//! font, the ink and grid, text sizes, the mesh (axes, labels, grid lines), the frame a
+//! chart sits in (caption, margins, label strips), the fixed number formats of the axes,
+//! and writing the SVG. The report's figures ([`crate::figures`]), the Results pages'
+//! ([`crate::matrix`], [`crate::which_map`]) and the chapters' ([`crate::chapters`])
+//! style their axes here, in one place.
+//!
+//! Byte-identical output on every machine: text is measured with `ab_glyph` from the
+//! bundled DejaVu Sans (`comparisons/assets/`, registered as [`FAMILY`], no fontconfig),
+//! and every number on an axis goes through [`fmt_num`] or [`fmt_ns`]. The SVG names
+//! `sans-serif` as its font, so a browser may render the glyphs with its own sans; only
+//! the layout comes from DejaVu.
+//!
+//! Readable on the site's light and dark themes: no background fill (transparent), text
+//! and axes in a mid grey, grid lines the same grey, faint.
+//!
+//! [`render_svg`] draws a figure into a string; [`write_svg`] and [`write_page`] write
+//! figures and a chapter's page, each atomically.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::{Context as _, Result, anyhow};
+use plotters::coord::Shift;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged};
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+/// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/DejaVuSans.LICENSE.txt`).
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// The family every figure of the crate draws its text in (the bundled font).
+pub(crate) const FAMILY: &str = "sans-serif";
+
+/// Registers the bundled font as [`FAMILY`]; [`render_svg`] calls it, and so must any
+/// code that measures text before drawing.
+pub(crate) fn register_bundled_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let registered = register_font(FAMILY, FontStyle::Normal, FONT);
+        assert!(
+            registered.is_ok(),
+            "the bundled DejaVu Sans is a valid TrueType font"
+        );
+    });
+}
+
+/// The drawing area of an SVG figure.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// A chart on an SVG area, with `f64` axes of the kinds `X` and `Y` describe.
+pub(crate) type Chart<'a, 'b, X, Y> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// Draws `draw` on a `(width, height)` figure with the bundled font and returns the SVG.
+pub(crate) fn render_svg(
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> Result<()>,
+) -> Result<String> {
+    register_bundled_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Writes a figure to `path` atomically (a temporary file, then a rename).
+pub(crate) fn write_svg(path: &Path, svg: &str) -> Result<()> {
+    cmap_formats::files::write_atomic(path, svg)
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Where a chart sits in its area: an optional caption (text, px), the margins and the
+/// sizes of the strips that hold the x and y tick labels. Every figure builds its
+/// charts through [`Frame::build`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame<'c> {
+    pub caption: Option<(&'c str, u32)>,
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+    pub x_labels_px: u32,
+    pub y_labels_px: u32,
+}
+
+impl<'c> Frame<'c> {
+    /// No caption, `margin` on every side, label strips of `x_labels_px` (below the
+    /// chart) and `y_labels_px` (left of it).
+    pub(crate) const fn new(margin: u32, x_labels_px: u32, y_labels_px: u32) -> Self {
+        Frame {
+            caption: None,
+            top: margin,
+            bottom: margin,
+            left: margin,
+            right: margin,
+            x_labels_px,
+            y_labels_px,
+        }
+    }
+
+    /// The same frame with a caption of `px` pixels above the chart.
+    pub(crate) const fn caption(self, text: &'c str, px: u32) -> Self {
+        Frame {
+            caption: Some((text, px)),
+            ..self
+        }
+    }
+
+    /// The same frame with another right margin (room for labels at the lines' ends).
+    pub(crate) const fn right(self, px: u32) -> Self {
+        Frame { right: px, ..self }
+    }
+
+    /// The chart on `area` with the axes `x` and `y`.
+    pub(crate) fn build<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
+        &self,
+        area: &'a Area<'b>,
+        x: X,
+        y: Y,
+    ) -> Result<Chart<'a, 'b, X, Y>> {
+        let mut builder = ChartBuilder::on(area);
+        if let Some((text, px)) = self.caption {
+            builder.caption(text, font(px));
+        }
+        builder
+            .margin_top(self.top)
+            .margin_bottom(self.bottom)
+            .margin_left(self.left)
+            .margin_right(self.right)
+            .x_label_area_size(self.x_labels_px)
+            .y_label_area_size(self.y_labels_px)
+            .build_cartesian_2d(x, y)
+            .map_err(err)
+    }
+}
+
+/// Mid grey: about 3.5:1 against white and 5:1 against mdBook's dark themes.
+pub(crate) const INK: RGBColor = RGBColor(0x86, 0x86, 0x86);
+/// Fitted models: a mid grey-blue that stands out from the series on both themes.
+pub(crate) const FIT_INK: RGBColor = RGBColor(0x4a, 0x6f, 0xa5);
+
+/// Text in the bundled font, in [`INK`].
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&INK)
+}
+
+/// A plotters error as an `anyhow` one.
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing: {e:?}")
+}
+
+/// The sizes of a mesh: tick labels, axis descriptions, and the grid's strength.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mesh {
+    pub label_px: u32,
+    pub desc_px: u32,
+    /// Opacity of the major and minor grid lines.
+    pub bold: f64,
+    pub light: f64,
+}
+
+/// The report's figures and the 4.x chapter figures: 12 px labels, 13 px descriptions.
+pub(crate) const STANDARD: Mesh = Mesh {
+    label_px: 12,
+    desc_px: 13,
+    bold: 0.25,
+    light: 0.08,
+};
+/// Dense panels (the HTTP knee): one pixel smaller.
+pub(crate) const SMALL: Mesh = Mesh {
+    label_px: 11,
+    desc_px: 12,
+    ..STANDARD
+};
+/// Chapters 2 and 3's figures: small text, a slightly stronger grid.
+pub(crate) const CHAPTER: Mesh = Mesh {
+    label_px: 11,
+    desc_px: 12,
+    bold: 0.3,
+    light: 0.15,
+};
+
+/// Applies the theme to a mesh being configured: call it on `chart.configure_mesh()`,
+/// add the figure's own axis descriptions and formatters, then `.draw()`.
+pub(crate) fn styled<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    m: Mesh,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(font(m.label_px))
+        .axis_desc_style(font(m.desc_px))
+        .axis_style(INK)
+        .bold_line_style(INK.mix(m.bold))
+        .light_line_style(INK.mix(m.light))
+}
+
+/// Writes `out_dir/STEM.md` and `out_dir/figures/STEM.svg` (creating the directories),
+/// each atomically and the figure first, so a failure leaves the old page whole; returns
+/// their paths.
+pub fn write_page(out_dir: &Path, stem: &str, md: &str, svg: &str) -> Result<(PathBuf, PathBuf)> {
+    let figures = out_dir.join("figures");
+    std::fs::create_dir_all(&figures)
+        .with_context(|| format!("{}: cannot create", figures.display()))?;
+    let md_path = out_dir.join(format!("{stem}.md"));
+    let svg_path = figures.join(format!("{stem}.svg"));
+    for (path, text) in [(&svg_path, svg), (&md_path, md)] {
+        cmap_formats::files::write_atomic(path, text)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok((md_path, svg_path))
+}
+
+/// Fixed formatting for axis numbers: up to 3 significant digits, no exponent.
+pub fn fmt_num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let a = v.abs();
+    let s = if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    };
+    // 2.50 → 2.5, 3.0 → 3
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// Nanoseconds as a short duration label (1 ns … 10 s).
+pub fn fmt_ns(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{} s", fmt_num(v / 1e9))
+    } else if v >= 1e6 {
+        format!("{} ms", fmt_num(v / 1e6))
+    } else if v >= 1e3 {
+        format!("{} µs", fmt_num(v / 1e3))
+    } else {
+        format!("{} ns", fmt_num(v))
+    }
+}
