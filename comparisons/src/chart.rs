@@ -118,6 +118,11 @@ impl<'c> Frame<'c> {
         Frame { right: px, ..self }
     }
 
+    /// The same frame with another left margin (room for bar labels left of the axis).
+    pub(crate) const fn left(self, px: u32) -> Self {
+        Frame { left: px, ..self }
+    }
+
     /// The chart on `area` with the axes `x` and `y`.
     pub(crate) fn build<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
         &self,
@@ -205,19 +210,24 @@ where
         .light_line_style(INK.mix(m.light))
 }
 
+/// Writes `svg` to `out_dir/STEM.svg` atomically (creating the directory) and returns
+/// its path.
+pub(crate) fn write_figure(out_dir: &Path, stem: &str, svg: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
+    let path = out_dir.join(format!("{stem}.svg"));
+    write_svg(&path, svg)?;
+    Ok(path)
+}
+
 /// Writes `out_dir/STEM.md` and `out_dir/figures/STEM.svg` (creating the directories),
 /// each atomically and the figure first, so a failure leaves the old page whole; returns
 /// their paths.
 pub fn write_page(out_dir: &Path, stem: &str, md: &str, svg: &str) -> Result<(PathBuf, PathBuf)> {
-    let figures = out_dir.join("figures");
-    std::fs::create_dir_all(&figures)
-        .with_context(|| format!("{}: cannot create", figures.display()))?;
+    let svg_path = write_figure(&out_dir.join("figures"), stem, svg)?;
     let md_path = out_dir.join(format!("{stem}.md"));
-    let svg_path = figures.join(format!("{stem}.svg"));
-    for (path, text) in [(&svg_path, svg), (&md_path, md)] {
-        cmap_formats::files::write_atomic(path, text)
-            .with_context(|| format!("{}: cannot write", path.display()))?;
-    }
+    cmap_formats::files::write_atomic(&md_path, md)
+        .with_context(|| format!("{}: cannot write", md_path.display()))?;
     Ok((md_path, svg_path))
 }
 

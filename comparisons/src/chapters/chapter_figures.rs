@@ -21,7 +21,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::{self, INK, err, fmt_num, font, register_bundled_font};
+use crate::chart::{self, Area, Frame, INK, err, fmt_num, font};
 
 const WIDTH: u32 = 900;
 /// Go blue, Rust orange, then two more mid-lightness hues (readable on light and dark).
@@ -39,13 +39,7 @@ pub const NAMES: [&str; 4] = ["reclamation", "resize-latency", "false-sharing", 
 /// rename) and returns its path. Bad input (a missing file, a table without the
 /// expected column, a value that is not a number) is an error naming file and field.
 pub fn write_figure(name: &str, inputs: &[PathBuf], out_dir: &Path) -> Result<PathBuf> {
-    let svg = render(name, inputs)?;
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
-    let path = out_dir.join(format!("{name}.svg"));
-    cmap_formats::files::write_atomic(&path, svg)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(path)
+    chart::write_figure(out_dir, name, &render(name, inputs)?)
 }
 
 /// The SVG of figure `name`; the inputs are read first, so bad input writes nothing.
@@ -390,24 +384,15 @@ struct Bar {
     colour: usize,
 }
 
-/// Horizontal bars in blocks (one block per group, in first-seen order), the value
-/// printed at each bar's end, a legend of `(label, colour)` above the plot.
-fn hbars(
-    title: &str,
-    x_label: &str,
-    log_x: bool,
-    bars: &[Bar],
-    legend: &[(String, usize)],
-    fmt: fn(f64) -> String,
-) -> Result<String> {
-    register_bundled_font();
+/// The rows of [`hbars`] from the top: each group's bars (in first-seen group order),
+/// then a gap. Returns `(bar index, row)` per bar and the number of rows.
+fn bar_rows(bars: &[Bar]) -> (Vec<(usize, usize)>, usize) {
     let mut groups: Vec<&str> = Vec::new();
     for b in bars {
         if !groups.contains(&b.group.as_str()) {
             groups.push(&b.group);
         }
     }
-    // Rows from the top: each group's bars, then a gap.
     let mut slot = Vec::with_capacity(bars.len());
     let mut row = 0usize;
     for g in &groups {
@@ -419,7 +404,40 @@ fn hbars(
         }
         row += 1;
     }
-    let rows = row.max(1);
+    (slot, row.max(1))
+}
+
+/// The figure's head: its title, then a key of swatches, each drawn by `swatch` at
+/// `x` and followed by its label.
+fn draw_head<'l>(
+    head: &Area<'_>,
+    title: &str,
+    key: impl IntoIterator<Item = (&'l str, RGBColor)>,
+    mut swatch: impl FnMut(i32, RGBColor) -> Result<i32>,
+) -> Result<()> {
+    head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
+        .map_err(err)?;
+    let mut x = 12;
+    for (label, c) in key {
+        let w = swatch(x, c)?;
+        head.draw(&Text::new(label.to_owned(), (x + w, 32), font(12)))
+            .map_err(err)?;
+        x += w + 7 * label.chars().count() as i32 + 18;
+    }
+    Ok(())
+}
+
+/// Horizontal bars in blocks (one block per group, in first-seen order), the value
+/// printed at each bar's end, a legend of `(label, colour)` above the plot.
+fn hbars(
+    title: &str,
+    x_label: &str,
+    log_x: bool,
+    bars: &[Bar],
+    legend: &[(String, usize)],
+    fmt: fn(f64) -> String,
+) -> Result<String> {
+    let (slot, rows) = bar_rows(bars);
     let height = (110 + 18 * rows) as u32;
     let tx = |v: f64| {
         if log_x {
@@ -435,30 +453,19 @@ fn hbars(
     } else {
         (0.0, (hi * 1.25).max(1.0))
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+    chart::render_svg((WIDTH, height), |root| {
         let (head, body) = root.split_vertically(54);
-        head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
-            .map_err(err)?;
-        let mut x = 12;
-        for (label, c) in legend {
-            head.draw(&Rectangle::new(
-                [(x, 32), (x + 14, 46)],
-                PALETTE[*c % PALETTE.len()].filled(),
-            ))
-            .map_err(err)?;
-            head.draw(&Text::new(label.clone(), (x + 19, 32), font(12)))
+        let key = legend
+            .iter()
+            .map(|(label, c)| (label.as_str(), PALETTE[*c % PALETTE.len()]));
+        draw_head(&head, title, key, |x, c| {
+            head.draw(&Rectangle::new([(x, 32), (x + 14, 46)], c.filled()))
                 .map_err(err)?;
-            x += 19 + 7 * label.chars().count() as i32 + 18;
-        }
+            Ok(19)
+        })?;
         let top = |r: usize| (rows - r) as f64;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(280)
-            .margin_right(20)
-            .x_label_area_size(40)
-            .build_cartesian_2d(lo..hi, 0.0..rows as f64)
-            .map_err(err)?;
+        let frame = Frame::new(0, 40, 0).left(280).right(20);
+        let mut chart = frame.build(&body, lo..hi, 0.0..rows as f64)?;
         chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_y_mesh()
             .disable_y_axis()
@@ -509,9 +516,8 @@ fn hbars(
             ))
             .map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Lines with markers, one per series, over shaded, labelled bands of the x axis.
@@ -522,7 +528,6 @@ fn lines(
     series: &[(String, Vec<(f64, f64)>)],
     bands: &[(f64, f64, String)],
 ) -> Result<String> {
-    register_bundled_font();
     let x_hi = series
         .iter()
         .flat_map(|s| s.1.iter().map(|p| p.0))
@@ -532,31 +537,22 @@ fn lines(
         .flat_map(|s| s.1.iter().map(|p| p.1))
         .fold(0.0, f64::max)
         * 1.15;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
+    chart::render_svg((WIDTH, 420), |root| {
         let (head, body) = root.split_vertically(54);
-        head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
-            .map_err(err)?;
-        let mut x = 12;
-        for (k, (name, _)) in series.iter().enumerate() {
-            let c = PALETTE[(k + 1) % PALETTE.len()];
+        let key = series
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| (name.as_str(), PALETTE[(k + 1) % PALETTE.len()]));
+        draw_head(&head, title, key, |x, c| {
             head.draw(&PathElement::new(
                 vec![(x, 39), (x + 20, 39)],
                 c.stroke_width(2),
             ))
             .map_err(err)?;
-            head.draw(&Text::new(name.clone(), (x + 25, 32), font(12)))
-                .map_err(err)?;
-            x += 25 + 7 * name.chars().count() as i32 + 18;
-        }
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(20)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))
-            .map_err(err)?;
+            Ok(25)
+        })?;
+        let frame = Frame::new(0, 40, 60).left(10).right(20);
+        let mut chart = frame.build(&body, 0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))?;
         chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_x_mesh()
             .x_desc(x_label)
@@ -590,9 +586,8 @@ fn lines(
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
                 .map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
