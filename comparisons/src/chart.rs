@@ -48,12 +48,10 @@ pub(crate) fn register_bundled_font() {
 /// The drawing area of an SVG figure.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// A chart on an SVG area, with `f64` axes of the kinds `X` and `Y` describe.
-pub(crate) type Chart<'a, 'b, X, Y> = ChartContext<
-    'a,
-    SVGBackend<'b>,
-    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
->;
+/// A chart on an SVG area with the coordinates `X` and `Y` (e.g. `RangedCoordf64`, or
+/// `LogCoord<f64>` for a log axis); code that draws into charts of either kind is
+/// generic over `X: Ranged<ValueType = f64>`.
+pub(crate) type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
 
 /// Draws `draw` on a `(width, height)` figure with the bundled font and returns the SVG.
 pub(crate) fn render_svg(
@@ -68,6 +66,37 @@ pub(crate) fn render_svg(
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// A page-like figure: `title` across the top, a grid of `rows` × `cols` panels below
+/// it, and a legend strip of `legend_px` at the bottom. Returns the panels, row by row,
+/// and the legend strip.
+pub(crate) fn titled_grid<'a>(
+    full: &Area<'a>,
+    title: &str,
+    (rows, cols): (usize, usize),
+    legend_px: u32,
+) -> Result<(Vec<Area<'a>>, Area<'a>)> {
+    let root = full.titled(title, font(18)).map_err(err)?;
+    let (grid, legend) = root.split_vertically(root.dim_in_pixel().1 - legend_px);
+    Ok((grid.split_evenly((rows, cols)), legend))
+}
+
+/// One entry of a legend strip's first row: `swatch` drawn from `x` (22 px wide, on
+/// the row's middle at y = 12), then `label`. Returns where the next entry starts,
+/// `gap` px after the label (its width estimated at 8 px a byte).
+pub(crate) fn key_entry(
+    legend: &Area<'_>,
+    x: i32,
+    label: &str,
+    gap: i32,
+    swatch: impl FnOnce(i32) -> Result<()>,
+) -> Result<i32> {
+    swatch(x)?;
+    legend
+        .draw(&Text::new(label.to_owned(), (x + 28, 4), font(12)))
+        .map_err(err)?;
+    Ok(x + 28 + 8 * label.len() as i32 + gap)
 }
 
 /// Writes a figure to `path` atomically (a temporary file, then a rename).
@@ -129,7 +158,7 @@ impl<'c> Frame<'c> {
         area: &'a Area<'b>,
         x: X,
         y: Y,
-    ) -> Result<Chart<'a, 'b, X, Y>> {
+    ) -> Result<Chart<'a, 'b, X::CoordDescType, Y::CoordDescType>> {
         let mut builder = ChartBuilder::on(area);
         if let Some((text, px)) = self.caption {
             builder.caption(text, font(px));
