@@ -543,7 +543,6 @@ fn draw_legend(legend: &Area<'_>, dists: &[&str], colour: impl Fn(&str) -> RGBCo
             legend
                 .draw(&Rectangle::new([(x, 10), (x + 22, 13)], c.filled()))
                 .map_err(err)
-                .map(drop)
         })?;
     }
     legend
