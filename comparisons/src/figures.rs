@@ -16,10 +16,12 @@ use std::path::Path;
 
 use anyhow::Result;
 use hdrhistogram::Histogram;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::{self, Area, FIT_INK, Frame, INK, err, font};
+use crate::chart::{self, Area, Chart, FIT_INK, Frame, INK, err, font};
 // The report's tables format their numbers as the figures' axes do.
 pub use crate::chart::{fmt_ns, fmt_num};
 use crate::results::{Lang, RunFile};
@@ -645,6 +647,58 @@ macro_rules! draw_markers {
     }};
 }
 
+/// The mesh of one run's panel: time on x, `y_desc` on y (numbers by `y_fmt`), five
+/// labels on each axis.
+fn run_mesh<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    x_desc: &str,
+    y_desc: &str,
+    y_fmt: fn(f64) -> String,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| y_fmt(*v))
+        .draw()
+        .map_err(err)
+}
+
+/// The lines of a small-multiples panel: for each of the panel's maps that `points`
+/// has, its line (solid Go, dashed Rust), then `extra` (what else the figure draws for
+/// it), and its label at the line's end, right of the plot.
+fn draw_labelled_lines<X, Y>(
+    root: &Area<'_>,
+    chart: &mut Chart<'_, '_, X, Y>,
+    panel: &Panel,
+    palette: &Palette,
+    points: impl Fn(&SeriesKey) -> Option<Vec<(f64, f64)>>,
+    mut extra: impl FnMut(&mut Chart<'_, '_, X, Y>, &SeriesKey, RGBColor, &[(f64, f64)]) -> Result<()>,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let mut labels = Vec::new();
+    for key in &panel.keys {
+        let Some(pts) = points(key) else { continue };
+        let c = palette.colour(key);
+        draw_line!(chart, pts.clone(), key.lang, c);
+        extra(chart, key, c, &pts)?;
+        labels.extend(
+            pts.last()
+                .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
+        );
+    }
+    draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)
+}
+
 fn log_bounds(lo: f64, hi: f64) -> (f64, f64) {
     let lo = lo.max(1.0);
     let hi = hi.max(lo * 10.0);
@@ -720,26 +774,34 @@ pub fn throughput_vs_threads(
                 .y_label_formatter(&|v| fmt_num(*v))
                 .draw()
                 .map_err(err)?;
-            let mut labels = Vec::new();
-            for key in &panel.keys {
-                let Some(spreads) = by_key.get(key) else {
-                    continue;
-                };
-                let c = palette.colour(key);
-                let pts: Vec<(f64, f64)> = spreads.iter().map(|s| (s.x, s.median / 1e6)).collect();
-                draw_line!(chart, pts.clone(), key.lang, c);
-                chart
-                    .draw_series(spreads.iter().map(|s| {
-                        ErrorBar::new_vertical(s.x, s.min / 1e6, s.median / 1e6, s.max / 1e6, c, 8)
-                    }))
-                    .map_err(err)?;
-                draw_markers!(chart, pts.clone(), key.lang, c);
-                labels.extend(
-                    pts.last()
-                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
-                );
-            }
-            draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
+            let medians = |key: &SeriesKey| {
+                let spreads = by_key.get(key)?;
+                Some(spreads.iter().map(|s| (s.x, s.median / 1e6)).collect())
+            };
+            draw_labelled_lines(
+                root,
+                &mut chart,
+                panel,
+                palette,
+                medians,
+                |chart, key, c, pts| {
+                    let spreads = by_key.get(key).map_or(&[][..], |s| s.as_slice());
+                    chart
+                        .draw_series(spreads.iter().map(|s| {
+                            ErrorBar::new_vertical(
+                                s.x,
+                                s.min / 1e6,
+                                s.median / 1e6,
+                                s.max / 1e6,
+                                c,
+                                8,
+                            )
+                        }))
+                        .map_err(err)?;
+                    draw_markers!(chart, pts.to_vec(), key.lang, c);
+                    Ok(())
+                },
+            )?;
         }
         Ok(())
     })
@@ -833,17 +895,15 @@ pub fn latency_spectrum(
                     .map_err(err)?;
                 }
             }
-            let mut labels = Vec::new();
-            for key in &panel.keys {
-                let Some(pts) = series.get(key) else { continue };
-                let c = palette.colour(key);
-                draw_line!(chart, pts.clone(), key.lang, c);
-                labels.extend(
-                    pts.last()
-                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
-                );
-            }
-            draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
+            let points = |key: &SeriesKey| series.get(key).cloned();
+            draw_labelled_lines(
+                root,
+                &mut chart,
+                panel,
+                palette,
+                points,
+                |_, _, _, _| Ok(()),
+            )?;
         }
         Ok(())
     })
@@ -943,17 +1003,14 @@ pub fn throughput_over_time(
     if warmup_ms > 0.0 {
         entries.push((Swatch::Band(INK), "warm-up (untimed)".into()));
     }
-    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
-        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart =
-            frame(title, 18, 10).build(&plot, -warmup_ms..t_max, 0.0..y_max.max(1e-3))?;
-        chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
-            .x_desc("time since the measured phase began (ms)")
-            .y_desc("throughput (million ops/s)")
-            .x_label_formatter(&|v| fmt_num(*v))
-            .y_label_formatter(&|v| fmt_num(*v))
-            .draw()
-            .map_err(err)?;
+    let lines: Vec<(&SeriesKey, &[(f64, f64)])> =
+        series.iter().map(|(k, p)| (k, p.as_slice())).collect();
+    let axes = TimeAxes {
+        x: -warmup_ms..t_max,
+        y: 0.0..y_max.max(1e-3),
+        y_desc: "throughput (million ops/s)",
+    };
+    time_figure(path, title, palette, &entries, axes, &lines, |chart| {
         if warmup_ms > 0.0 {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -962,12 +1019,45 @@ pub fn throughput_over_time(
                 )))
                 .map_err(err)?;
         }
-        for (key, pts) in &series {
+        Ok(())
+    })
+}
+
+/// The axes of a one-panel figure over time: x in ms, y described by `y_desc`.
+struct TimeAxes {
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_desc: &'static str,
+}
+
+/// A one-panel figure of maps' lines over time with a legend strip at the right:
+/// `under` draws first (e.g. a shaded warm-up), then each line with its markers.
+fn time_figure(
+    path: &Path,
+    title: &str,
+    palette: &Palette,
+    entries: &[(Swatch, String)],
+    axes: TimeAxes,
+    lines: &[(&SeriesKey, &[(f64, f64)])],
+    under: impl FnOnce(&mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>) -> Result<()>,
+) -> Result<()> {
+    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
+        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = frame(title, 18, 10).build(&plot, axes.x, axes.y)?;
+        chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+            .x_desc("time since the measured phase began (ms)")
+            .y_desc(axes.y_desc)
+            .x_label_formatter(&|v| fmt_num(*v))
+            .y_label_formatter(&|v| fmt_num(*v))
+            .draw()
+            .map_err(err)?;
+        under(&mut chart)?;
+        for (key, pts) in lines {
             let c = palette.colour(key);
-            draw_line!(chart, pts.clone(), key.lang, c);
-            draw_markers!(chart, pts.clone(), key.lang, c);
+            draw_line!(chart, pts.to_vec(), key.lang, c);
+            draw_markers!(chart, pts.to_vec(), key.lang, c);
         }
-        draw_legend(&legend, palette, &entries)
+        draw_legend(&legend, palette, entries)
     })
 }
 
@@ -1013,24 +1103,14 @@ pub fn reclaim_backlog(
             )
         })
         .collect();
-    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
-        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart =
-            frame(title, 18, 10).build(&plot, 0.0..t_max, 0.0..(peak * 1.1).max(1.0))?;
-        chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
-            .x_desc("time since the measured phase began (ms)")
-            .y_desc("reclamation backlog (values)")
-            .x_label_formatter(&|v| fmt_num(*v))
-            .y_label_formatter(&|v| fmt_num(*v))
-            .draw()
-            .map_err(err)?;
-        for (key, _, pts) in &series {
-            let c = palette.colour(key);
-            draw_line!(chart, pts.clone(), key.lang, c);
-            draw_markers!(chart, pts.clone(), key.lang, c);
-        }
-        draw_legend(&legend, palette, &entries)
-    })?;
+    let lines: Vec<(&SeriesKey, &[(f64, f64)])> =
+        series.iter().map(|(k, _, p)| (k, p.as_slice())).collect();
+    let axes = TimeAxes {
+        x: 0.0..t_max,
+        y: 0.0..(peak * 1.1).max(1.0),
+        y_desc: "reclamation backlog (values)",
+    };
+    time_figure(path, title, palette, &entries, axes, &lines, |_| Ok(()))?;
     Ok(Some(peak as u64))
 }
 
@@ -1165,15 +1245,7 @@ pub fn pause_timeline(
                 0.0..t_max / unit,
                 (lo..hi).log_scale(),
             )?;
-            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
-                .x_desc(x_desc)
-                .y_desc("duration (log)")
-                .x_labels(5)
-                .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_label_formatter(&|v| fmt_ns(*v))
-                .draw()
-                .map_err(err)?;
+            run_mesh(&mut chart, x_desc, "duration (log)", fmt_ns)?;
             let line: Vec<(f64, f64)> = lat.iter().map(|&(t, v)| (t / unit, v)).collect();
             chart
                 .draw_series(LineSeries::new(line, c.stroke_width(1)))
@@ -1270,15 +1342,7 @@ pub fn memory_over_time(
                 0.0..t_max / unit,
                 0.0..y_max.max(1.0),
             )?;
-            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
-                .x_desc(x_desc)
-                .y_desc("MiB")
-                .x_labels(5)
-                .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_label_formatter(&|v| fmt_num(*v))
-                .draw()
-                .map_err(err)?;
+            run_mesh(&mut chart, x_desc, "MiB", fmt_num)?;
             let scale = |p: &[(f64, f64)]| -> Vec<(f64, f64)> {
                 p.iter().map(|&(t, v)| (t / unit, v)).collect()
             };
