@@ -798,7 +798,7 @@ pub fn throughput_vs_threads(
                             )
                         }))
                         .map_err(err)?;
-                    draw_markers!(chart, pts.to_vec(), key.lang, c);
+                    draw_markers!(chart, pts.iter().copied(), key.lang, c);
                     Ok(())
                 },
             )?;
@@ -1055,7 +1055,7 @@ fn time_figure(
         for (key, pts) in lines {
             let c = palette.colour(key);
             draw_line!(chart, pts.to_vec(), key.lang, c);
-            draw_markers!(chart, pts.to_vec(), key.lang, c);
+            draw_markers!(chart, pts.iter().copied(), key.lang, c);
         }
         draw_legend(&legend, palette, entries)
     })
