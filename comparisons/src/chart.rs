@@ -295,3 +295,58 @@ pub fn fmt_ns(v: f64) -> String {
         format!("{} ns", fmt_num(v))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_sets_every_margin_and_its_overrides_only_theirs() {
+        let f = Frame::new(8, 38, 58).right(18).left(3).caption("c", 14);
+        assert_eq!(
+            (
+                f.top,
+                f.bottom,
+                f.left,
+                f.right,
+                f.x_labels_px,
+                f.y_labels_px
+            ),
+            (8, 8, 3, 18, 38, 58)
+        );
+        assert_eq!(f.caption, Some(("c", 14)));
+    }
+
+    #[test]
+    fn render_svg_draws_text_in_the_bundled_family_and_write_page_writes_both_files() {
+        let svg = render_svg((200, 100), |root| {
+            let mut chart =
+                Frame::new(5, 20, 30)
+                    .caption("a caption", 12)
+                    .build(root, 0.0..1.0, 0.0..1.0)?;
+            styled(&mut chart.configure_mesh(), STANDARD)
+                .draw()
+                .map_err(err)
+        })
+        .unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("a caption"),
+            "{svg}"
+        );
+        assert!(svg.contains(FAMILY) && svg.contains("#868686"), "{svg}");
+        let dir = std::env::temp_dir().join(format!("chart-page-{}", std::process::id()));
+        let (md, fig) = write_page(&dir, "p", "# page\n", &svg).unwrap();
+        assert_eq!(fig, dir.join("figures/p.svg"));
+        assert_eq!(std::fs::read_to_string(&fig).unwrap(), svg);
+        assert_eq!(std::fs::read_to_string(&md).unwrap(), "# page\n");
+        // A directory where the figure should go: an error naming the path.
+        std::fs::remove_file(&fig).unwrap();
+        std::fs::create_dir(&fig).unwrap();
+        let e = format!(
+            "{:#}",
+            write_figure(&dir.join("figures"), "p", &svg).unwrap_err()
+        );
+        assert!(e.contains("p.svg"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

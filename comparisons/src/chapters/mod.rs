@@ -16,3 +16,19 @@ pub mod chapter_figures;
 pub mod httpknee;
 pub mod httpopen;
 pub mod tails;
+
+/// Test support: each case `(input, at, field)` fails to parse with an error that names
+/// `at` (the file and line) and `field` (the column or what was expected).
+#[cfg(test)]
+pub(crate) fn assert_each_error_names<T: std::fmt::Debug>(
+    cases: &[(String, &str, &str)],
+    parse: impl Fn(&str) -> anyhow::Result<T>,
+) {
+    for (text, at, field) in cases {
+        let e = parse(text).unwrap_err().to_string();
+        assert!(
+            e.contains(at) && e.contains(field),
+            "want {at} and {field} in: {e}"
+        );
+    }
+}
