@@ -296,6 +296,19 @@ pub fn fmt_ns(v: f64) -> String {
     }
 }
 
+/// A count with commas between groups of three digits: `1,521,955`.
+pub fn fmt_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 //! mapbench compare-validate --out DIR [--repeats N] [--truth-pairs N] [--delay-ns D]
 //! mapbench cachesim-figure CSV --out DIR
 //! mapbench chapter-figure NAME INPUT... --out DIR
+//! mapbench resize-latency [--out DIR] [--rust-runner PATH] [--from-runs DIR]
 //! mapbench tails RESULTS_DIR... --out DIR
 //! mapbench http-knee CSV --out DIR
 //! mapbench which-map [--quick DIR] [--memory DIR] [--tails FILE] --out DIR
@@ -218,6 +219,25 @@ enum Command {
         csv: PathBuf,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Chapter 2.4's latency while a map resizes: traces rapid-grow, replays it with the
+    /// Rust runner timing every op (dashmap, papaya blocking and incremental, the maps
+    /// alternated), writes DIR/resize-latency.md (or prints it). Exit 2 for bad input
+    /// (no runner, a missing or unfinished run file), 1 if a run fails.
+    ResizeLatency {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The Rust runner [default: <target>/release/rust-runner].
+        #[arg(long, value_name = "PATH", env = "MAPBENCH_RUST_RUNNER")]
+        rust_runner: Option<PathBuf>,
+        #[arg(long, value_name = "N", default_value_t = mapbench::chapters::resize_latency::OPS_PER_THREAD)]
+        ops_per_thread: u64,
+        /// Runs per map.
+        #[arg(long, value_name = "N", default_value_t = mapbench::chapters::resize_latency::REPEATS)]
+        repeats: u32,
+        /// Render from the run files MAP-REP.jsonl (REP from 0) in DIR; run nothing.
+        #[arg(long, value_name = "DIR")]
+        from_runs: Option<PathBuf>,
     },
     /// A figure of chapters 2-3 from files their generators write: reclamation
     /// (ch02/reclamation.csv), resize-latency (ch02/resize-latency.md), false-sharing
@@ -454,6 +474,26 @@ fn main() -> ExitCode {
             .map(|_| ExitCode::SUCCESS)
         }
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
+        Command::ResizeLatency {
+            out,
+            rust_runner,
+            ops_per_thread,
+            repeats,
+            from_runs,
+        } => {
+            mapbench::chapters::resize_latency::run(&mapbench::chapters::resize_latency::Options {
+                out,
+                rust_runner: rust_runner.unwrap_or_else(|| {
+                    mapbench::runners::target_dir(&mapbench::runners::repo_root())
+                        .join("release/rust-runner")
+                }),
+                workloads_dir: workloads_dir(),
+                ops_per_thread,
+                repeats,
+                from_runs,
+            })
+            .map(|()| ExitCode::SUCCESS)
+        }
         Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
         Command::Tails {
             dirs,

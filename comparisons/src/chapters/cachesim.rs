@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::{self, Area, Frame, err, fmt_num, font};
+use crate::chart::{self, Area, Frame, err, fmt_num, fmt_thousands, font};
 
 const WIDTH: u32 = 900;
 /// Pixels per bar, and the left strip that holds the map names.
@@ -314,7 +314,7 @@ fn draw_legend(legend: &Area<'_>, layout: &Layout) -> Result<()> {
                     colour(lang, i, layout.sizes.len()).filled(),
                 ))
                 .map_err(err)?;
-            let text = format!("{} keys", group_thousands(*k));
+            let text = format!("{} keys", fmt_thousands(*k));
             legend
                 .draw(&Text::new(text.clone(), (x + 19, 8), font(12)))
                 .map_err(err)?;
@@ -340,18 +340,6 @@ fn bar_label(v: f64) -> String {
     } else {
         fmt_num(v)
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Draws `rows` into `out_dir/cachesim.svg` (atomically: a temporary file, then a

@@ -5,6 +5,7 @@
 //!
 //! | chapter | subcommand | module |
 //! |---|---|---|
+//! | 2.4 latency while a map resizes | `resize-latency` | [`resize_latency`] |
 //! | 2 and 3: reclamation, resize latency, false sharing, deletes | `chapter-figure` | [`chapter_figures`] |
 //! | 4.1 throughput knee (closed loop) | `http-knee` | [`httpknee`] |
 //! | 4.1 latency against offered load (open loop) | `http-open`, `http-open-rates` | [`httpopen`] |
@@ -15,6 +16,7 @@ pub mod cachesim;
 pub mod chapter_figures;
 pub mod httpknee;
 pub mod httpopen;
+pub mod resize_latency;
 pub mod tails;
 
 /// Test support: each case `(input, at, field)` fails to parse with an error that names
