@@ -296,6 +296,18 @@ pub fn fmt_ns(v: f64) -> String {
     }
 }
 
+/// Bytes as B, KiB or MiB with [`fmt_num`]'s digits.
+pub fn fmt_bytes(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1024.0 * 1024.0 {
+        format!("{} MiB", fmt_num(v / (1024.0 * 1024.0)))
+    } else if a >= 1024.0 {
+        format!("{} KiB", fmt_num(v / 1024.0))
+    } else {
+        format!("{} B", fmt_num(v))
+    }
+}
+
 /// A count with commas between groups of three digits: `1,521,955`.
 pub fn fmt_thousands(n: u64) -> String {
     let digits = n.to_string();

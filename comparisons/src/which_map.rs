@@ -30,8 +30,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 
-use crate::chapters::chapter_figures::{Table, fmt_bytes, median, parse_value};
-use crate::chart::{INK, err, fmt_num, font, register_bundled_font};
+use crate::chapters::tables::{Table, median, parse_value};
+use crate::chart::{INK, err, fmt_bytes, fmt_num, font, register_bundled_font};
 use crate::results::Lang;
 
 /// Maps within this fraction of the best throughput or heap lead a situation.

@@ -11,12 +11,16 @@
 //! | 4.1 latency against offered load (open loop) | `http-open`, `http-open-rates` | [`httpopen`] |
 //! | 4.3 latency tails and GC pauses | `tails` | [`tails`] |
 //! | 4.4 simulated cache misses | `cachesim-figure` | [`cachesim`] |
+//!
+//! [`tables`] reads the generated markdown tables that the chapter figures and the
+//! "which map, when" page are drawn from.
 
 pub mod cachesim;
 pub mod chapter_figures;
 pub mod httpknee;
 pub mod httpopen;
 pub mod resize_latency;
+pub mod tables;
 pub mod tails;
 
 /// Test support: each case `(input, at, field)` fails to parse with an error that names
