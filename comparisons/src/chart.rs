@@ -310,7 +310,11 @@ pub fn fmt_bytes(v: f64) -> String {
 
 /// A count with commas between groups of three digits: `1,521,955`.
 pub fn fmt_thousands(n: u64) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// A string of decimal digits with commas between groups of three: `12345` → `12,345`.
+pub(crate) fn group_digits(digits: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {

@@ -326,15 +326,7 @@ pub(crate) fn dist_name(d: &str) -> &str {
 
 /// Requests per second, grouped by thousands: `12,345`.
 fn fmt_rps(v: f64) -> String {
-    let digits = format!("{:.0}", v.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    chart::group_digits(&format!("{:.0}", v.max(0.0)))
 }
 
 fn knee_cell(k: &Knee) -> String {
