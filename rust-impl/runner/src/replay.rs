@@ -162,10 +162,14 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     spin: u64,
 ) {
     let tag = value_tag(thread);
+    // One chain through all the ops (as the Go runner's): a fresh chain per op would let
+    // the CPU overlap consecutive ops' spins, and the delay would come out shorter than
+    // calibrated, by how much depending on the map's work around it.
+    let mut chain = 1;
     for (i, &word) in words.iter().enumerate() {
         let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        spin_steps(spin);
+        chain = spin_steps(spin, chain);
         count_op(kind, hit, got, tally, checksum);
     }
 }
@@ -185,11 +189,12 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     frees: &cmap_maps::reclaim::FreeCount<'_>,
 ) {
     let tag = value_tag(thread);
+    let mut chain = 1; // one chain through the ops: see `replay_spinning`
     for (i, &word) in words.iter().enumerate() {
         let before = frees.get();
         let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        spin_steps(spin);
+        chain = spin_steps(spin, chain);
         count_op(kind, hit, got, tally, checksum);
         tally.stall_ops += u64::from(frees.get() != before);
     }
@@ -243,7 +248,7 @@ impl SpinDelay {
         let mut best = f64::INFINITY;
         for _ in 0..CALIBRATION_TRIALS {
             let start = Instant::now();
-            spin_steps(CALIBRATION_STEPS);
+            spin_steps(CALIBRATION_STEPS, 1);
             let took = start.elapsed().as_nanos() as f64;
             best = best.min(took / CALIBRATION_STEPS as f64);
         }
@@ -264,17 +269,18 @@ impl SpinDelay {
     }
 }
 
-/// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407`, a chain
-/// the CPU cannot overlap or skip.
+/// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407` from `x`, a chain
+/// the CPU cannot overlap or skip; returns the chain's end, for the next op's spin to go on
+/// from.
 #[inline(always)]
-fn spin_steps(steps: u64) {
-    let mut x = 1u64;
+fn spin_steps(steps: u64, mut x: u64) -> u64 {
     for _ in 0..steps {
         x = x
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         opaque(&mut x);
     }
+    x
 }
 
 /// Makes `x` opaque to the compiler, so that it neither reshapes the chain (a
@@ -586,7 +592,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
             let frees = crate::reclaim::before_op();
             let started = Instant::now();
             let (hit, got) = call_map(&mut handle, kind, key, value);
-            spin_steps(spin.unwrap_or(0));
+            spin_steps(spin.unwrap_or(0), 1);
             let took = Instant::now().duration_since(started);
             tally.stall_ops += u64::from(crate::reclaim::after_op(frees, started, took));
             count_op(kind, hit, got, &mut tally, &mut checksum);
