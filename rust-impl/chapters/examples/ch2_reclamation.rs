@@ -18,8 +18,10 @@ use std::fmt::Write as _;
 use std::sync::mpsc;
 use std::thread;
 
+use chapters::deferred::Deferred;
+
 #[global_allocator]
-static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;
+static ALLOC: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
 
 /// The shape of one experiment: `keys` values of `value_bytes` each,
 /// replaced `rounds` times in each phase.
@@ -59,49 +61,14 @@ impl Phase {
     }
 }
 
-/// What the experiment needs from a map: replace a value, and hold a guard
-/// on the current thread until told to stop.
-trait Deferred: Sync {
-    fn replace(&self, key: u64, value: Vec<u8>);
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>);
-}
-
-// ANCHOR: papaya
-impl Deferred for papaya::HashMap<u64, Vec<u8>> {
-    fn replace(&self, key: u64, value: Vec<u8>) {
-        // `pin` enters a critical section for this one call; the value
-        // replaced is retired, not freed.
-        self.pin().insert(key, value);
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        release.recv().unwrap();
-        drop(guard); // retired values can now be freed
-    }
-}
-// ANCHOR_END: papaya
-
-impl Deferred for flurry::HashMap<u64, Vec<u8>> {
-    fn replace(&self, key: u64, value: Vec<u8>) {
-        self.pin().insert(key, value);
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        release.recv().unwrap();
-        drop(guard);
-    }
-}
-
 // ANCHOR: experiment
-fn measure(map: &impl Deferred, p: Params, base: usize) -> Vec<Sample> {
+fn measure(map: &impl Deferred<Vec<u8>>, p: Params, base: usize) -> Vec<Sample> {
     let mut samples = Vec::new();
     let replace_all = |phase, round, samples: &mut Vec<Sample>| {
         for k in 0..p.keys {
-            map.replace(k, vec![round as u8; p.value_bytes]);
+            map.insert(k, vec![round as u8; p.value_bytes]);
         }
-        let live = chapters::live_bytes().saturating_sub(base);
+        let live = alloc_count::live_bytes().saturating_sub(base);
         samples.push(Sample {
             phase,
             round,
@@ -130,17 +97,17 @@ fn measure(map: &impl Deferred, p: Params, base: usize) -> Vec<Sample> {
 
 /// Runs the experiment on both maps; returns (map name, samples).
 fn run_all(p: Params) -> Vec<(&'static str, Vec<Sample>)> {
-    let base = chapters::live_bytes();
-    let papaya_samples = {
-        let map = papaya::HashMap::new();
-        measure(&map, p, base)
-    };
-    let base = chapters::live_bytes();
-    let flurry_samples = {
-        let map = flurry::HashMap::new();
-        measure(&map, p, base)
-    };
-    vec![("papaya", papaya_samples), ("flurry", flurry_samples)]
+    vec![
+        run_one::<papaya::HashMap<u64, Vec<u8>>>(p),
+        run_one::<flurry::HashMap<u64, Vec<u8>>>(p),
+    ]
+}
+
+/// The experiment on a new map of type `M`, against the live heap just before it was made.
+fn run_one<M: Deferred<Vec<u8>>>(p: Params) -> (&'static str, Vec<Sample>) {
+    let base = alloc_count::live_bytes();
+    let map = M::new_map();
+    (M::NAME, measure(&map, p, base))
 }
 
 /// The three numbers the book and the test compare, per map.

@@ -23,8 +23,10 @@ use std::thread;
 
 use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
 
+use chapters::deferred::Deferred;
+
 #[global_allocator]
-static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;
+static ALLOC: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
 
 // ANCHOR: payload
 /// Bytes of heap each value owns.
@@ -79,14 +81,14 @@ impl Recorder {
         let rows = Vec::with_capacity(16);
         Self {
             map,
-            base_live: chapters::live_bytes(),
+            base_live: alloc_count::live_bytes(),
             base_drops: DROPS.load(Ordering::Relaxed),
             counts_drops,
             rows,
         }
     }
     fn at(&mut self, stage: &'static str, capacity: Option<usize>) {
-        let live = chapters::live_bytes() as isize - self.base_live as isize;
+        let live = alloc_count::live_bytes() as isize - self.base_live as isize;
         let dropped = self
             .counts_drops
             .then(|| DROPS.load(Ordering::Relaxed) - self.base_drops);
@@ -161,73 +163,11 @@ fn scc_hashmap(n: u64) -> Vec<Row> {
     rec.rows
 }
 
-/// What the two epoch-style maps share: insert, remove, a short pin, and a
-/// guard held on another thread until told to let go.
-trait Deferred: Sync {
-    const NAME: &'static str;
-    const HELD_NAME: &'static str;
-    fn new_map() -> Self;
-    fn insert(&self, key: u64, value: Payload);
-    fn remove(&self, key: u64);
-    fn pin_once(&self);
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>);
-}
-
-// ANCHOR: papaya
-impl Deferred for papaya::HashMap<u64, Payload> {
-    const NAME: &'static str = "papaya";
-    const HELD_NAME: &'static str = "papaya, guard held elsewhere";
-    fn new_map() -> Self {
-        papaya::HashMap::new()
-    }
-    fn insert(&self, key: u64, value: Payload) {
-        self.pin().insert(key, value);
-    }
-    fn remove(&self, key: u64) {
-        // The entry is unlinked and retired; the Payload is dropped when no
-        // guard that could still see it is left.
-        self.pin().remove(&key);
-    }
-    fn pin_once(&self) {
-        drop(self.guard());
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        let _ = release.recv(); // a message or a hang-up: either ends the wait
-        drop(guard);
-    }
-}
-// ANCHOR_END: papaya
-
-impl Deferred for flurry::HashMap<u64, Payload> {
-    const NAME: &'static str = "flurry";
-    const HELD_NAME: &'static str = "flurry, guard held elsewhere";
-    fn new_map() -> Self {
-        flurry::HashMap::new()
-    }
-    fn insert(&self, key: u64, value: Payload) {
-        self.pin().insert(key, value);
-    }
-    fn remove(&self, key: u64) {
-        self.pin().remove(&key);
-    }
-    fn pin_once(&self) {
-        drop(self.guard());
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        let _ = release.recv();
-        drop(guard);
-    }
-}
-
 // ANCHOR: deferred
 /// Inserts n values and removes them all, one pin per call. With `held`,
 /// another thread holds a guard, taken before the first remove, until the
 /// removes are done.
-fn deferred<M: Deferred>(n: u64, held: bool) -> Vec<Row> {
+fn deferred<M: Deferred<Payload>>(n: u64, held: bool) -> Vec<Row> {
     let name = if held { M::HELD_NAME } else { M::NAME };
     let mut rec = Recorder::new(name, true);
     let map = M::new_map();
@@ -268,11 +208,11 @@ const GO_DROPPED: &str = "after dropping the map";
 /// Runs crossbeam-epoch's collector until the live heap stops falling:
 /// each `quiesce` re-pins and flushes, which frees a few expired bags.
 fn reclaim(h: &mut impl MapHandle) {
-    let mut last = chapters::live_bytes();
+    let mut last = alloc_count::live_bytes();
     let mut unchanged = 0;
     for _ in 0..100_000 {
         h.quiesce();
-        let now = chapters::live_bytes();
+        let now = alloc_count::live_bytes();
         unchanged = if now == last { unchanged + 1 } else { 0 };
         last = now;
         if unchanged == 8 {
