@@ -51,7 +51,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.raceRuns, "race-runs", 3, "runs of the -race binary per GOMAXPROCS value (>= 0; 0 skips the -race build)")
 	fs.IntVar(&o.benchN, "bench-n", 200_000, "iterations of each allocation benchmark (>= 1)")
 	fs.DurationVar(&o.runTimeout, "run-timeout", 30*time.Second, "kill a single run after this long (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for detection.json, detection.md, store-allocs.md (empty: print the tables to stdout)")
+	fs.OutDirVar(&o.outDir, "directory for detection.json, detection.md, store-allocs.md (empty: print the tables to stdout)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -65,11 +65,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return bad("-bench-n must be >= 1, got %d", o.benchN)
 	case o.runTimeout <= 0:
 		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

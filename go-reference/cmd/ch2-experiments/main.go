@@ -59,7 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.lostN, "lost-n", 1_000_000, "increments per goroutine per round (>= 1)")
 	fs.BoolVar(&o.race, "race", true, "also build and run the -race binaries (needs cgo and a C compiler)")
 	fs.DurationVar(&o.runTimeout, "run-timeout", 60*time.Second, "kill a single run after this long (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print the tables to stdout)")
+	fs.OutDirVar(&o.outDir, "directory for the generated files (empty: print the tables to stdout)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -75,11 +75,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return bad("-lost-n must be >= 1, got %d", o.lostN)
 	case o.runTimeout <= 0:
 		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

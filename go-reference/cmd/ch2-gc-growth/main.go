@@ -87,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 20, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
 	fs.IntVar(&o.rounds, "rounds", 500, "round bound of each ch2-growth-race run (>= 1)")
 	fs.DurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print them)")
+	fs.OutDirVar(&o.outDir, "directory for the generated files (empty: print them)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -99,11 +99,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return bad("-rounds must be >= 1, got %d", o.rounds)
 	case o.gcDuration <= 0:
 		return bad("-gc-duration must be > 0, got %v", o.gcDuration)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

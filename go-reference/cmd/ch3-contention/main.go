@@ -24,7 +24,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -338,7 +337,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.DurationVar(&o.duration, "duration", 100*time.Millisecond, "time per case, thread count and repeat (> 0)")
 	fs.IntVar(&o.repeats, "repeats", 7, "interleaved repeats of every case (>= 1)")
-	fs.StringVar(&o.outDir, "out", "", "directory for "+outName+" (empty: print the tables to stdout)")
+	fs.OutDirVar(&o.outDir, "directory for "+outName+" (empty: print the tables to stdout)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -348,11 +347,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return bad("-duration must be > 0, got %v", o.duration)
 	case o.repeats < 1:
 		return bad("-repeats must be >= 1, got %d", o.repeats)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

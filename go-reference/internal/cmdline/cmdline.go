@@ -21,6 +21,7 @@ type Flags struct {
 	*flag.FlagSet
 	name   string
 	stderr io.Writer
+	outDir *string // set by OutDirVar
 }
 
 // New returns an empty flag set for the command called name, writing its
@@ -40,7 +41,20 @@ func (f *Flags) Parse(args []string) error {
 	if f.NArg() > 0 {
 		return f.Bad("unexpected argument %q: all options are flags", f.Arg(0))
 	}
+	if f.outDir != nil && *f.outDir != "" {
+		if fi, err := os.Stat(*f.outDir); err != nil || !fi.IsDir() {
+			return f.Bad("-out %s: want an existing directory", *f.outDir)
+		}
+	}
 	return nil
+}
+
+// OutDirVar defines -out DIR, the directory a command writes its generated
+// files into (empty, the default: it prints them instead). Parse rejects a
+// DIR that is not an existing directory: the command never creates it.
+func (f *Flags) OutDirVar(p *string, usage string) {
+	f.StringVar(p, "out", "", usage)
+	f.outDir = p
 }
 
 // Bad prints the problem and the usage, and returns the problem as an error.

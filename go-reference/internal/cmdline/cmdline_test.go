@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"flag"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,27 @@ func TestStatus(t *testing.T) {
 	}
 	if got := Status(flag.ErrHelp); got != 0 {
 		t.Errorf("ErrHelp: status %d, want 0", got)
+	}
+}
+
+func TestOutDirMustExist(t *testing.T) {
+	var out strings.Builder
+	f := New("demo", &out)
+	var dir string
+	f.OutDirVar(&dir, "where to write")
+	if err := f.Parse(nil); err != nil || dir != "" {
+		t.Fatalf("no -out: %v, dir %q", err, dir)
+	}
+	missing := filepath.Join(t.TempDir(), "missing")
+	err := f.Parse([]string{"-out", missing})
+	if err == nil || Status(err) != 2 {
+		t.Fatalf("-out %s: accepted (%v)", missing, err)
+	}
+	if s := out.String(); !strings.HasPrefix(s, "demo: -out "+missing+": want an existing directory\n") || !strings.Contains(s, "-out string") {
+		t.Errorf("want the problem and the usage, got:\n%s", s)
+	}
+	here := t.TempDir()
+	if err := f.Parse([]string{"-out", here}); err != nil || dir != here {
+		t.Errorf("-out %s: %v, dir %q", here, err, dir)
 	}
 }
