@@ -20,9 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,18 +59,18 @@ var counters = map[string]func() counter{
 }
 
 func main() {
-	name := flag.String("counter", "", "shared counter: "+strings.Join(counterNames(), ", "))
+	name := flag.String("counter", "", "shared counter: "+strings.Join(cmdline.Names(counters), ", "))
 	n := flag.Int("n", 1_000_000, "increments per goroutine per round (>= 1)")
 	rounds := flag.Int("rounds", 0, "rounds to run (>= 0); 0 = until a round loses increments or -duration elapses")
 	duration := flag.Duration("duration", 10*time.Second, "with -rounds 0: stop after this long (> 0)")
 	asJSON := flag.Bool("json", false, "print the result as one JSON object")
 	flag.Parse()
-	newCounter, ok := counters[*name]
+	newCounter, err := cmdline.OneOf("counter", counters, *name)
 	switch {
 	case flag.NArg() > 0:
 		usageError("unexpected argument %q: all options are flags", flag.Arg(0))
-	case !ok:
-		usageError("-counter must be one of %s, got %q", strings.Join(counterNames(), ", "), *name)
+	case err != nil:
+		usageError("%v", err)
 	case *n < 1:
 		usageError("-n must be >= 1, got %d", *n)
 	case *rounds < 0:
@@ -172,10 +170,6 @@ func mapLockedCounter() counter {
 }
 
 // ANCHOR_END: map-split
-
-func counterNames() []string {
-	return slices.Sorted(maps.Keys(counters))
-}
 
 func usageError(format string, args ...any) {
 	cmdline.UsageError("ch2-lost-updates", format, args...)

@@ -10,8 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -99,4 +102,20 @@ func UsageError(name, format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "%s: %s\n", name, fmt.Sprintf(format, a...))
 	flag.Usage()
 	os.Exit(2)
+}
+
+// Names returns the keys of choices, sorted: what a flag that picks one of
+// them accepts, for its usage line and its error.
+func Names[V any](choices map[string]V) []string {
+	return slices.Sorted(maps.Keys(choices))
+}
+
+// OneOf returns choices[name], or an error `-flag must be one of a, b, got
+// "name"` when name is not a key (the flag left empty included).
+func OneOf[V any](flagName string, choices map[string]V, name string) (V, error) {
+	v, ok := choices[name]
+	if !ok {
+		return v, fmt.Errorf("-%s must be one of %s, got %q", flagName, strings.Join(Names(choices), ", "), name)
+	}
+	return v, nil
 }

@@ -61,3 +61,19 @@ func TestOutDirMustExist(t *testing.T) {
 		t.Errorf("-out %s: %v, dir %q", here, err, dir)
 	}
 }
+
+func TestOneOfNamesTheChoices(t *testing.T) {
+	choices := map[string]int{"b": 2, "a": 1}
+	if got := strings.Join(Names(choices), ","); got != "a,b" {
+		t.Errorf("Names = %s, want a,b (sorted)", got)
+	}
+	if v, err := OneOf("pick", choices, "b"); err != nil || v != 2 {
+		t.Errorf("OneOf(b) = %d, %v", v, err)
+	}
+	for _, bad := range []string{"", "c"} {
+		_, err := OneOf("pick", choices, bad)
+		if want := `-pick must be one of a, b, got "` + bad + `"`; err == nil || err.Error() != want {
+			t.Errorf("OneOf(%q): %v, want %s", bad, err, want)
+		}
+	}
+}
