@@ -84,23 +84,11 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := cmdline.New("ch2-gc-growth", stderr)
 	var o options
-	fs.IntVar(&o.runs, "runs", 20, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
-	fs.IntVar(&o.rounds, "rounds", 500, "round bound of each ch2-growth-race run (>= 1)")
-	fs.DurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
+	fs.IntAtLeastVar(&o.runs, "runs", 20, 1, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
+	fs.IntAtLeastVar(&o.rounds, "rounds", 500, 1, "round bound of each ch2-growth-race run (>= 1)")
+	fs.PositiveDurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
 	fs.OutDirVar(&o.outDir, "directory for the generated files (empty: print them)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
-	switch {
-	case o.runs < 1:
-		return bad("-runs must be >= 1, got %d", o.runs)
-	case o.rounds < 1:
-		return bad("-rounds must be >= 1, got %d", o.rounds)
-	case o.gcDuration <= 0:
-		return bad("-gc-duration must be > 0, got %v", o.gcDuration)
-	}
-	return o, nil
+	return o, fs.Parse(args)
 }
 
 func run(ctx context.Context, runs, rounds int, gcDuration time.Duration, outDir string) error {

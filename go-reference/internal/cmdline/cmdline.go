@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Flags is a flag set whose errors are usage errors: each is printed as
@@ -24,7 +25,9 @@ type Flags struct {
 	*flag.FlagSet
 	name   string
 	stderr io.Writer
-	outDir *string // set by OutDirVar
+	// checks run after a successful parse, in the order their flags were
+	// defined; the first that fails is the error.
+	checks []func() error
 }
 
 // New returns an empty flag set for the command called name, writing its
@@ -44,12 +47,37 @@ func (f *Flags) Parse(args []string) error {
 	if f.NArg() > 0 {
 		return f.Bad("unexpected argument %q: all options are flags", f.Arg(0))
 	}
-	if f.outDir != nil && *f.outDir != "" {
-		if fi, err := os.Stat(*f.outDir); err != nil || !fi.IsDir() {
-			return f.Bad("-out %s: want an existing directory", *f.outDir)
+	for _, check := range f.checks {
+		if err := check(); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// check adds a condition that Parse tests after parsing: when ok() is
+// false, Parse prints the problem and the usage and returns it.
+func (f *Flags) check(ok func() bool, format string, a func() []any) {
+	f.checks = append(f.checks, func() error {
+		if ok() {
+			return nil
+		}
+		return f.Bad(format, a()...)
+	})
+}
+
+// IntAtLeastVar defines an int flag whose value Parse requires to be >= min
+// ("-name must be >= min, got N").
+func (f *Flags) IntAtLeastVar(p *int, name string, value, min int, usage string) {
+	f.IntVar(p, name, value, usage)
+	f.check(func() bool { return *p >= min }, "-%s must be >= %d, got %d", func() []any { return []any{name, min, *p} })
+}
+
+// PositiveDurationVar defines a duration flag whose value Parse requires to
+// be > 0 ("-name must be > 0, got D").
+func (f *Flags) PositiveDurationVar(p *time.Duration, name string, value time.Duration, usage string) {
+	f.DurationVar(p, name, value, usage)
+	f.check(func() bool { return *p > 0 }, "-%s must be > 0, got %v", func() []any { return []any{name, *p} })
 }
 
 // OutDirVar defines -out DIR, the directory a command writes its generated
@@ -57,7 +85,10 @@ func (f *Flags) Parse(args []string) error {
 // DIR that is not an existing directory: the command never creates it.
 func (f *Flags) OutDirVar(p *string, usage string) {
 	f.StringVar(p, "out", "", usage)
-	f.outDir = p
+	f.check(func() bool {
+		fi, err := os.Stat(*p)
+		return *p == "" || err == nil && fi.IsDir()
+	}, "-out %s: want an existing directory", func() []any { return []any{*p} })
 }
 
 // Bad prints the problem and the usage, and returns the problem as an error.

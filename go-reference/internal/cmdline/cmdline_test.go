@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestErrorsNameTheCommandAndPrintUsage(t *testing.T) {
@@ -74,6 +75,40 @@ func TestOneOfNamesTheChoices(t *testing.T) {
 		_, err := OneOf("pick", choices, bad)
 		if want := `-pick must be one of a, b, got "` + bad + `"`; err == nil || err.Error() != want {
 			t.Errorf("OneOf(%q): %v, want %s", bad, err, want)
+		}
+	}
+}
+
+func TestBoundedFlagsAreCheckedInTheOrderDefined(t *testing.T) {
+	var out strings.Builder
+	parse := func(args ...string) error {
+		f := New("demo", &out)
+		var n, m int
+		var d time.Duration
+		var dir string
+		f.IntAtLeastVar(&n, "n", 1, 1, "")
+		f.PositiveDurationVar(&d, "d", time.Second, "")
+		f.IntAtLeastVar(&m, "m", 0, 0, "")
+		f.OutDirVar(&dir, "")
+		return f.Parse(args)
+	}
+	if err := parse(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "0"}, "-n must be >= 1, got 0"},
+		{[]string{"-d", "0s", "-n", "0"}, "-n must be >= 1, got 0"},
+		{[]string{"-d", "-1s", "-m", "-1"}, "-d must be > 0, got -1s"},
+		{[]string{"-m", "-2", "-out", "/nonexistent-dir"}, "-m must be >= 0, got -2"},
+		{[]string{"-out", "/nonexistent-dir"}, "-out /nonexistent-dir: want an existing directory"},
+	} {
+		out.Reset()
+		err := parse(c.args...)
+		if err == nil || err.Error() != c.want || !strings.HasPrefix(out.String(), "demo: "+c.want+"\n") {
+			t.Errorf("%v: got %v, printed %q; want %s", c.args, err, out.String(), c.want)
 		}
 	}
 }
