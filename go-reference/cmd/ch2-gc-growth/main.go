@@ -27,37 +27,11 @@ import (
 
 	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/demo"
+	"concurrentmaps/internal/demoresult"
 	"concurrentmaps/internal/genfile"
 )
 
 const regenerate = "cd go-reference && go run ./cmd/ch2-gc-growth -out ../book/src/generated/ch02"
-
-// gcStressResult mirrors cmd/ch2-gc-stress's JSON line (package main there
-// cannot be imported).
-type gcStressResult struct {
-	Map        string  `json:"map"`
-	Writers    int     `json:"writers"`
-	Keys       int     `json:"keys"`
-	Writes     uint64  `json:"writes"`
-	GCCycles   uint64  `json:"gc_cycles"`
-	ForcedGCs  uint64  `json:"forced_gcs"`
-	PauseCount uint64  `json:"gc_pauses"`
-	PauseP50us float64 `json:"gc_pause_p50_us"`
-	PauseMaxus float64 `json:"gc_pause_max_us"`
-	Missing    int     `json:"missing"`
-	Corrupt    int     `json:"corrupt"`
-	Seconds    float64 `json:"seconds"`
-}
-
-// growthResult mirrors cmd/ch2-growth-race's JSON line.
-type growthResult struct {
-	Rounds        int `json:"rounds"`
-	RoundsBroken  int `json:"rounds_broken"`
-	MissingKeys   int `json:"missing_keys"`
-	WrongValues   int `json:"wrong_values"`
-	LenMismatches int `json:"len_mismatches"`
-	RangeMismatch int `json:"range_mismatch"`
-}
 
 // options are the validated command-line flags.
 type options struct {
@@ -141,7 +115,7 @@ func gcStress(ctx context.Context, bin string, d time.Duration, env string) (str
 		if err != nil {
 			return "", err
 		}
-		var r gcStressResult
+		var r demoresult.GCStress
 		if jerr := json.Unmarshal([]byte(o.Stdout), &r); jerr != nil || o.Kind() == demo.OtherCrash {
 			return "", fmt.Errorf("ch2-gc-stress -map %s: want a JSON result, got %s", name, o)
 		}
@@ -172,7 +146,7 @@ func growthRace(ctx context.Context, bin string, runs, rounds int, env string) (
 			if err != nil {
 				return "", err
 			}
-			var r growthResult
+			var r demoresult.GrowthRace
 			switch {
 			case o.ExitStatus == 2 && o.Exited && o.FatalError() == demo.WriteWriteFatal:
 				mapWrites++

@@ -27,20 +27,12 @@ import (
 	"time"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
-type Result struct {
-	Counter string `json:"counter"`
-	// PerRound is the increments per goroutine per round (-n).
-	PerRound int `json:"per_round"`
-	Rounds   int `json:"rounds"`
-	// RoundsWithLoss counts the rounds whose final count was short.
-	RoundsWithLoss int     `json:"rounds_with_loss"`
-	Attempted      int64   `json:"attempted"`
-	Lost           int64   `json:"lost"`
-	Seconds        float64 `json:"seconds"`
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.LostUpdates
 
 // goroutines is the number of goroutines incrementing at once.
 const goroutines = 2

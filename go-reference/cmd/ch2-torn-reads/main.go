@@ -30,17 +30,12 @@ import (
 	"time"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
-type Result struct {
-	Value    string   `json:"value"`
-	Reads    int64    `json:"reads"`
-	Torn     int64    `json:"torn"`
-	Writes   int64    `json:"writes"`
-	Seconds  float64  `json:"seconds"`
-	Examples []string `json:"examples"` // the first few torn values, printed
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.TornReads
 
 // maxExamples torn values are kept for the report.
 const maxExamples = 3
