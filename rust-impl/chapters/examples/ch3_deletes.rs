@@ -14,7 +14,6 @@
 //! Run: `cargo run --release -p chapters --example ch3_deletes -- --out book/src/generated/ch03`
 //! (without `--out` it prints the table; `--n N` and `--repeats R` change the size).
 
-use cmap_formats::files::write_atomic;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -380,14 +379,7 @@ fn main() {
     let md = render_markdown(&runs, o.n);
     match o.out {
         None => print!("{md}"),
-        Some(dir) => {
-            let path = dir.join("deletes-rust.md");
-            if let Err(e) = write_atomic(&path, &md) {
-                eprintln!("ch3_deletes: writing {}: {e}", path.display());
-                std::process::exit(1);
-            }
-            eprintln!("ch3_deletes: wrote {}", path.display());
-        }
+        Some(dir) => chapters::out::write_all("ch3_deletes", &dir, &[("deletes-rust.md", md)]),
     }
 }
 

@@ -18,7 +18,6 @@
 //! (without `--out` it prints the table; `--sizes 1000,10000 --repeats 5`
 //! change the shape).
 
-use cmap_formats::files::write_atomic;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -234,12 +233,7 @@ fn main() {
     match opt.out {
         None => print!("{md}"),
         Some(dir) => {
-            let path = dir.join("sync-map-rust.md");
-            if let Err(e) = write_atomic(&path, &md) {
-                eprintln!("ch3_sync_map_design: writing {}: {e}", path.display());
-                std::process::exit(1);
-            }
-            eprintln!("ch3_sync_map_design: wrote {}", path.display());
+            chapters::out::write_all("ch3_sync_map_design", &dir, &[("sync-map-rust.md", md)])
         }
     }
 }
