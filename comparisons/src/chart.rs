@@ -6,7 +6,7 @@
 //! style their axes here, in one place.
 //!
 //! Byte-identical output on every machine: text is measured with `ab_glyph` from the
-//! bundled DejaVu Sans (`comparisons/assets/`, registered as [`FAMILY`], no fontconfig),
+//! bundled DejaVu Sans (`comparisons/assets/`, registered as `FAMILY`, no fontconfig),
 //! and every number on an axis goes through [`fmt_num`] or [`fmt_ns`]. The SVG names
 //! `sans-serif` as its font, so a browser may render the glyphs with its own sans; only
 //! the layout comes from DejaVu.
@@ -14,7 +14,7 @@
 //! Readable on the site's light and dark themes: no background fill (transparent), text
 //! and axes in a mid grey, grid lines the same grey, faint.
 //!
-//! [`render_svg`] draws a figure into a string; [`write_svg`] and [`write_page`] write
+//! `render_svg` draws a figure into a string; `write_svg` and [`write_page`] write
 //! figures and a chapter's page, each atomically.
 
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
 //!   [`chart`]: the look and the chart building every figure shares.
 //! * [`chapters`]: the chapters' own analysis and figures (`mapbench tails`,
-//!   `http-knee`, `http-open`, `cachesim-figure`, `chapter-figure`).
+//!   `http-knee`, `http-open`, `cachesim-figure`, `chapter-figure`, `resize-latency`).
 //! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 

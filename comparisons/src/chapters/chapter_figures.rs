@@ -11,7 +11,7 @@
 //! The markdown inputs are generated tables; they are read by their column names, and a
 //! table that lacks a column or holds a value that is not a number with a unit is an
 //! error naming the file, the line and the column. The chart code is two functions,
-//! [`hbars`] and [`lines`], shared by all four figures; output is byte-identical across
+//! `hbars` and `lines`, shared by all four figures; output is byte-identical across
 //! renders (the bundled font, fixed order, fixed formatting).
 
 use std::collections::BTreeMap;
