@@ -929,6 +929,11 @@ impl Runs<'_> {
         argv.extend(crate::runners::run_args(
             trace, &cell.map, dir, run_id, &settings,
         ));
+        if delay_ns == 0 {
+            // The baseline runs the spin loop with no steps, so it differs from the
+            // delayed side by the spin alone (RUNNER-SPEC.md, `--op-work-steps`).
+            argv.extend(["--op-work-steps".into(), "0".into()]);
+        }
         for attempt in 0..2 {
             for ext in ["jsonl", "hlog"] {
                 let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
@@ -1546,9 +1551,8 @@ impl IcountRuns<'_> {
         let runner = &self.runners[&lang];
         let mut argv = vec![runner.path.display().to_string()];
         argv.extend(crate::runners::run_args(trace, map, dir, run_id, settings));
-        if work_steps > 0 {
-            argv.extend(["--op-work-steps".into(), work_steps.to_string()]);
-        }
+        // Always given, 0 included: both sides then run the spin loop (RUNNER-SPEC.md).
+        argv.extend(["--op-work-steps".into(), work_steps.to_string()]);
         let dir_name = dir.file_name().map_or("x".into(), |n| n.to_string_lossy());
         let out = self.counts.join(format!("{dir_name}-{run_id}.out"));
         // env outside valgrind: valgrind does not follow env's exec into the runner.

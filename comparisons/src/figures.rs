@@ -1,11 +1,8 @@
 //! The report's figures: SVG files drawn with plotters.
 //!
 //! Byte-identical output on every machine: text is measured with `ab_glyph` from the
-//! bundled DejaVu Sans (`comparisons/assets/`, registered as `sans-serif`, no fontconfig);
-//! series are drawn in a fixed order; every number on an axis goes through a fixed
-//! formatter. The SVG names `sans-serif` as its font, so a browser may render the glyphs
-//! with its own sans; only the layout comes from DejaVu. The look (ink, grid, text sizes)
-//! is [`crate::theme`]'s.
+//! bundled DejaVu Sans; series are drawn in a fixed order; every number on an axis goes through a fixed
+//! formatter ([`crate::chart`], which also owns the look: ink, grid, text sizes, frames).
 //!
 //! Figures a reader can read: a figure about many maps is drawn as small multiples, one
 //! panel per map family ([`panels`]: at most [`MAX_SERIES_PER_PANEL`] lines each, every
@@ -16,22 +13,18 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Once;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use hdrhistogram::Histogram;
-use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, register_font};
 
+use crate::chart::{self, Area, Chart, FIT_INK, Frame, INK, err, font};
+// The report's tables format their numbers as the figures' axes do.
+pub use crate::chart::{fmt_ns, fmt_num};
 use crate::results::{Lang, RunFile};
-use crate::theme::{self, FIT_INK, INK, err, font};
-
-/// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/DejaVuSans.LICENSE.txt`).
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-/// The family every figure of the crate draws its text in (the bundled font).
-pub(crate) const FAMILY: &str = "sans-serif";
 
 /// Figure size in pixels; a single-panel figure's legend takes the right-hand strip.
 const WIDTH: u32 = 900;
@@ -48,18 +41,6 @@ const LABEL_GAP: i32 = 13;
 
 /// At most this many lines share one panel of a small-multiples figure.
 pub const MAX_SERIES_PER_PANEL: usize = 8;
-
-/// Registers the bundled font as [`FAMILY`]; every module that draws calls this first.
-pub(crate) fn register_bundled_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let registered = register_font(FAMILY, FontStyle::Normal, FONT);
-        assert!(
-            registered.is_ok(),
-            "the bundled DejaVu Sans is a valid TrueType font"
-        );
-    });
-}
 
 /// One line in a figure: a map on one side.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -402,7 +383,6 @@ pub struct Spread {
     pub max: f64,
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// One run's line: its series key, its thread count and its points.
 type ThreadsSeries = (SeriesKey, u32, Vec<(f64, f64)>);
 
@@ -410,34 +390,22 @@ fn height_for(legend_rows: usize) -> u32 {
     MIN_HEIGHT.max(60 + LEGEND_ROW * legend_rows as u32)
 }
 
-/// Draws `draw` into an SVG string of the given size and writes it to `path`.
+/// Draws `draw` into an SVG of the given size and writes it to `path`.
 fn write_svg(
     path: &Path,
-    (width, height): (u32, u32),
+    size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> Result<()>,
 ) -> Result<()> {
-    register_bundled_font();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw(&root)?;
-        root.present().map_err(err)?;
-    }
-    std::fs::write(path, svg).with_context(|| format!("{}: cannot write", path.display()))
+    chart::write_svg(path, &chart::render_svg(size, draw)?)
 }
 
-/// The chart every figure builds: caption, margins and label areas.
-macro_rules! chart_on {
-    ($area:expr, $caption:expr, $caption_px:expr, $margin_right:expr, $x:expr, $y:expr) => {
-        ChartBuilder::on($area)
-            .caption($caption, font($caption_px))
-            .margin(10)
-            .margin_right($margin_right)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d($x, $y)
-            .map_err(err)?
-    };
+/// The frame of every chart of the report's figures: a caption of `caption_px`, 10 px
+/// margins but `right` on the right (room for the lines' end labels), the standard
+/// label strips.
+fn frame(caption: &str, caption_px: u32, right: u32) -> Frame<'_> {
+    Frame::new(10, 40, 60)
+        .caption(caption, caption_px)
+        .right(right)
 }
 
 /// A legend entry: the line sample (dashed for Rust) and the marker, then the label.
@@ -679,40 +647,56 @@ macro_rules! draw_markers {
     }};
 }
 
-/// Fixed formatting for axis numbers: up to 3 significant digits, no exponent.
-pub fn fmt_num(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return "0".into();
-    }
-    let a = v.abs();
-    let s = if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    };
-    // 2.50 → 2.5, 3.0 → 3
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
+/// The mesh of one run's panel: time on x, `y_desc` on y (numbers by `y_fmt`), five
+/// labels on each axis.
+fn run_mesh<X, Y>(
+    chart: &mut Chart<'_, '_, X, Y>,
+    x_desc: &str,
+    y_desc: &str,
+    y_fmt: fn(f64) -> String,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| y_fmt(*v))
+        .draw()
+        .map_err(err)
 }
 
-/// Nanoseconds as a short duration label (1 ns … 10 s).
-pub fn fmt_ns(v: f64) -> String {
-    if v >= 1e9 {
-        format!("{} s", fmt_num(v / 1e9))
-    } else if v >= 1e6 {
-        format!("{} ms", fmt_num(v / 1e6))
-    } else if v >= 1e3 {
-        format!("{} µs", fmt_num(v / 1e3))
-    } else {
-        format!("{} ns", fmt_num(v))
+/// The lines of a small-multiples panel: for each of the panel's maps that `points`
+/// has, its line (solid Go, dashed Rust), then `extra` (what else the figure draws for
+/// it), and its label at the line's end, right of the plot.
+fn draw_labelled_lines<X, Y>(
+    root: &Area<'_>,
+    chart: &mut Chart<'_, '_, X, Y>,
+    panel: &Panel,
+    palette: &Palette,
+    points: impl Fn(&SeriesKey) -> Option<Vec<(f64, f64)>>,
+    mut extra: impl FnMut(&mut Chart<'_, '_, X, Y>, &SeriesKey, RGBColor, &[(f64, f64)]) -> Result<()>,
+) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let mut labels = Vec::new();
+    for key in &panel.keys {
+        let Some(pts) = points(key) else { continue };
+        let c = palette.colour(key);
+        draw_line!(chart, pts.clone(), key.lang, c);
+        extra(chart, key, c, &pts)?;
+        labels.extend(
+            pts.last()
+                .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
+        );
     }
+    draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)
 }
 
 fn log_bounds(lo: f64, hi: f64) -> (f64, f64) {
@@ -770,16 +754,13 @@ pub fn throughput_vs_threads(
         )?;
         let label_w = label_width(root, keys.iter().map(SeriesKey::display))?;
         for (area, panel) in areas.iter().zip(&groups) {
-            let mut chart = chart_on!(
+            let mut chart = frame(panel.title.as_str(), 13, label_w).build(
                 area,
-                panel.title.as_str(),
-                13,
-                label_w,
                 0.5..x_max + 0.5,
-                0.0..y_max.max(1e-3)
-            );
+                0.0..y_max.max(1e-3),
+            )?;
             let ticks = x_max as usize;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc("threads (workers)")
                 .y_desc("million ops/s")
                 .x_labels(ticks.clamp(1, 16) + 1)
@@ -793,26 +774,34 @@ pub fn throughput_vs_threads(
                 .y_label_formatter(&|v| fmt_num(*v))
                 .draw()
                 .map_err(err)?;
-            let mut labels = Vec::new();
-            for key in &panel.keys {
-                let Some(spreads) = by_key.get(key) else {
-                    continue;
-                };
-                let c = palette.colour(key);
-                let pts: Vec<(f64, f64)> = spreads.iter().map(|s| (s.x, s.median / 1e6)).collect();
-                draw_line!(chart, pts.clone(), key.lang, c);
-                chart
-                    .draw_series(spreads.iter().map(|s| {
-                        ErrorBar::new_vertical(s.x, s.min / 1e6, s.median / 1e6, s.max / 1e6, c, 8)
-                    }))
-                    .map_err(err)?;
-                draw_markers!(chart, pts.clone(), key.lang, c);
-                labels.extend(
-                    pts.last()
-                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
-                );
-            }
-            draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
+            let medians = |key: &SeriesKey| {
+                let spreads = by_key.get(key)?;
+                Some(spreads.iter().map(|s| (s.x, s.median / 1e6)).collect())
+            };
+            draw_labelled_lines(
+                root,
+                &mut chart,
+                panel,
+                palette,
+                medians,
+                |chart, key, c, pts| {
+                    let spreads = by_key.get(key).map_or(&[][..], |s| s.as_slice());
+                    chart
+                        .draw_series(spreads.iter().map(|s| {
+                            ErrorBar::new_vertical(
+                                s.x,
+                                s.min / 1e6,
+                                s.median / 1e6,
+                                s.max / 1e6,
+                                c,
+                                8,
+                            )
+                        }))
+                        .map_err(err)?;
+                    draw_markers!(chart, pts.iter().copied(), key.lang, c);
+                    Ok(())
+                },
+            )?;
         }
         Ok(())
     })
@@ -873,15 +862,12 @@ pub fn latency_spectrum(
         draw_header(&header, palette, title, &language_key())?;
         let label_w = label_width(root, keys.iter().map(SeriesKey::display))?;
         for (area, panel) in areas.iter().zip(&groups) {
-            let mut chart = chart_on!(
+            let mut chart = frame(panel.title.as_str(), 13, label_w).build(
                 area,
-                panel.title.as_str(),
-                13,
-                label_w,
                 0.0..SPECTRUM_X_MAX,
-                (lo..hi).log_scale()
-            );
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+                (lo..hi).log_scale(),
+            )?;
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc("percentile (axis by 1/(1−p), log)")
                 .y_desc("latency (log)")
                 .x_labels(0)
@@ -909,17 +895,15 @@ pub fn latency_spectrum(
                     .map_err(err)?;
                 }
             }
-            let mut labels = Vec::new();
-            for key in &panel.keys {
-                let Some(pts) = series.get(key) else { continue };
-                let c = palette.colour(key);
-                draw_line!(chart, pts.clone(), key.lang, c);
-                labels.extend(
-                    pts.last()
-                        .map(|p| EndLabel::of(key, c, chart.backend_coord(p))),
-                );
-            }
-            draw_end_labels(root, chart.plotting_area().get_pixel_range(), labels)?;
+            let points = |key: &SeriesKey| series.get(key).cloned();
+            draw_labelled_lines(
+                root,
+                &mut chart,
+                panel,
+                palette,
+                points,
+                |_, _, _, _| Ok(()),
+            )?;
         }
         Ok(())
     })
@@ -1013,23 +997,14 @@ pub fn throughput_over_time(
     if warmup_ms > 0.0 {
         entries.push((Swatch::Band(INK), "warm-up (untimed)".into()));
     }
-    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
-        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart = chart_on!(
-            &plot,
-            title,
-            18,
-            10,
-            -warmup_ms..t_max,
-            0.0..y_max.max(1e-3)
-        );
-        theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-            .x_desc("time since the measured phase began (ms)")
-            .y_desc("throughput (million ops/s)")
-            .x_label_formatter(&|v| fmt_num(*v))
-            .y_label_formatter(&|v| fmt_num(*v))
-            .draw()
-            .map_err(err)?;
+    let lines: Vec<(&SeriesKey, &[(f64, f64)])> =
+        series.iter().map(|(k, p)| (k, p.as_slice())).collect();
+    let axes = TimeAxes {
+        x: -warmup_ms..t_max,
+        y: 0.0..y_max.max(1e-3),
+        y_desc: "throughput (million ops/s)",
+    };
+    time_figure(path, title, palette, &entries, axes, &lines, |chart| {
         if warmup_ms > 0.0 {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -1038,12 +1013,45 @@ pub fn throughput_over_time(
                 )))
                 .map_err(err)?;
         }
-        for (key, pts) in &series {
+        Ok(())
+    })
+}
+
+/// The axes of a one-panel figure over time: x in ms, y described by `y_desc`.
+struct TimeAxes {
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_desc: &'static str,
+}
+
+/// A one-panel figure of maps' lines over time with a legend strip at the right:
+/// `under` draws first (e.g. a shaded warm-up), then each line with its markers.
+fn time_figure(
+    path: &Path,
+    title: &str,
+    palette: &Palette,
+    entries: &[(Swatch, String)],
+    axes: TimeAxes,
+    lines: &[(&SeriesKey, &[(f64, f64)])],
+    under: impl FnOnce(&mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>) -> Result<()>,
+) -> Result<()> {
+    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
+        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = frame(title, 18, 10).build(&plot, axes.x, axes.y)?;
+        chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+            .x_desc("time since the measured phase began (ms)")
+            .y_desc(axes.y_desc)
+            .x_label_formatter(&|v| fmt_num(*v))
+            .y_label_formatter(&|v| fmt_num(*v))
+            .draw()
+            .map_err(err)?;
+        under(&mut chart)?;
+        for (key, pts) in lines {
             let c = palette.colour(key);
-            draw_line!(chart, pts.clone(), key.lang, c);
-            draw_markers!(chart, pts.clone(), key.lang, c);
+            draw_line!(chart, pts.to_vec(), key.lang, c);
+            draw_markers!(chart, pts.iter().copied(), key.lang, c);
         }
-        draw_legend(&legend, palette, &entries)
+        draw_legend(&legend, palette, entries)
     })
 }
 
@@ -1089,23 +1097,14 @@ pub fn reclaim_backlog(
             )
         })
         .collect();
-    write_svg(path, (WIDTH, height_for(entries.len())), |root| {
-        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut chart = chart_on!(&plot, title, 18, 10, 0.0..t_max, 0.0..(peak * 1.1).max(1.0));
-        theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-            .x_desc("time since the measured phase began (ms)")
-            .y_desc("reclamation backlog (values)")
-            .x_label_formatter(&|v| fmt_num(*v))
-            .y_label_formatter(&|v| fmt_num(*v))
-            .draw()
-            .map_err(err)?;
-        for (key, _, pts) in &series {
-            let c = palette.colour(key);
-            draw_line!(chart, pts.clone(), key.lang, c);
-            draw_markers!(chart, pts.clone(), key.lang, c);
-        }
-        draw_legend(&legend, palette, &entries)
-    })?;
+    let lines: Vec<(&SeriesKey, &[(f64, f64)])> =
+        series.iter().map(|(k, _, p)| (k, p.as_slice())).collect();
+    let axes = TimeAxes {
+        x: 0.0..t_max,
+        y: 0.0..(peak * 1.1).max(1.0),
+        y_desc: "reclamation backlog (values)",
+    };
+    time_figure(path, title, palette, &entries, axes, &lines, |_| Ok(()))?;
     Ok(Some(peak as u64))
 }
 
@@ -1235,23 +1234,12 @@ pub fn pause_timeline(
         for (((area, r), lat), ps) in areas.iter().zip(&runs).zip(&max_lat).zip(&pauses) {
             let key = run_key(r);
             let c = palette.colour(&key);
-            let mut chart = chart_on!(
+            let mut chart = frame(&run_title(r), 12, 12).build(
                 area,
-                run_title(r),
-                12,
-                12,
                 0.0..t_max / unit,
-                (lo..hi).log_scale()
-            );
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-                .x_desc(x_desc)
-                .y_desc("duration (log)")
-                .x_labels(5)
-                .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_label_formatter(&|v| fmt_ns(*v))
-                .draw()
-                .map_err(err)?;
+                (lo..hi).log_scale(),
+            )?;
+            run_mesh(&mut chart, x_desc, "duration (log)", fmt_ns)?;
             let line: Vec<(f64, f64)> = lat.iter().map(|&(t, v)| (t / unit, v)).collect();
             chart
                 .draw_series(LineSeries::new(line, c.stroke_width(1)))
@@ -1343,23 +1331,12 @@ pub fn memory_over_time(
         let label_w = label_width(root, ["live heap".to_owned()])?;
         for ((area, r), (rss, heap)) in areas.iter().zip(&runs).zip(&lines) {
             let c = palette.colour(&run_key(r));
-            let mut chart = chart_on!(
+            let mut chart = frame(&run_title(r), 12, label_w).build(
                 area,
-                run_title(r),
-                12,
-                label_w,
                 0.0..t_max / unit,
-                0.0..y_max.max(1.0)
-            );
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-                .x_desc(x_desc)
-                .y_desc("MiB")
-                .x_labels(5)
-                .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_label_formatter(&|v| fmt_num(*v))
-                .draw()
-                .map_err(err)?;
+                0.0..y_max.max(1.0),
+            )?;
+            run_mesh(&mut chart, x_desc, "MiB", fmt_num)?;
             let scale = |p: &[(f64, f64)]| -> Vec<(f64, f64)> {
                 p.iter().map(|&(t, v)| (t / unit, v)).collect()
             };
@@ -1436,7 +1413,7 @@ pub fn alloc_per_op(path: &Path, title: &str, palette: &Palette, bars: &[Bar]) -
                 // A 0..m range has m + 1 segments.
                 .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc(if bytes {
                     "bytes allocated per op"
                 } else {

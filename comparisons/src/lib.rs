@@ -15,19 +15,19 @@
 //!   progress, Ctrl-C.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
 //! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
-//!   [`theme`]: the look every figure shares.
+//!   [`chart`]: the look and the chart building every figure shares.
+//! * [`chapters`]: the chapters' own analysis and figures (`mapbench tails`,
+//!   `http-knee`, `http-open`, `cachesim-figure`, `chapter-figure`, `resize-latency`).
 //! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 
 pub use cmap_formats::{bustle_shape, host, keydist, manifest, results, trace, workload};
 
-pub mod cachesim;
-pub mod chapter_figures;
+pub mod chapters;
+pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod figures;
-pub mod httpknee;
-pub mod httpopen;
 pub mod icount;
 pub mod matrix;
 pub mod orchestrate;
@@ -35,7 +35,5 @@ pub mod report;
 pub mod runners;
 pub mod stats;
 pub mod suite;
-pub mod tails;
-pub mod theme;
 pub mod validate;
 pub mod which_map;

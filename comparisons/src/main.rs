@@ -11,6 +11,7 @@
 //! mapbench compare-validate --out DIR [--repeats N] [--truth-pairs N] [--delay-ns D]
 //! mapbench cachesim-figure CSV --out DIR
 //! mapbench chapter-figure NAME INPUT... --out DIR
+//! mapbench resize-latency [--out DIR] [--rust-runner PATH] [--from-runs DIR]
 //! mapbench tails RESULTS_DIR... --out DIR
 //! mapbench http-knee CSV --out DIR
 //! mapbench which-map [--quick DIR] [--memory DIR] [--tails FILE] --out DIR
@@ -218,6 +219,25 @@ enum Command {
         csv: PathBuf,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Chapter 2.4's latency while a map resizes: traces rapid-grow, replays it with the
+    /// Rust runner timing every op (dashmap, papaya blocking and incremental, the maps
+    /// alternated), writes DIR/resize-latency.md (or prints it). Exit 2 for bad input
+    /// (no runner, a missing or unfinished run file), 1 if a run fails.
+    ResizeLatency {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The Rust runner [default: <target>/release/rust-runner].
+        #[arg(long, value_name = "PATH", env = "MAPBENCH_RUST_RUNNER")]
+        rust_runner: Option<PathBuf>,
+        #[arg(long, value_name = "N", default_value_t = mapbench::chapters::resize_latency::OPS_PER_THREAD)]
+        ops_per_thread: u64,
+        /// Runs per map.
+        #[arg(long, value_name = "N", default_value_t = mapbench::chapters::resize_latency::REPEATS)]
+        repeats: u32,
+        /// Render from the run files MAP-REP.jsonl (REP from 0) in DIR; run nothing.
+        #[arg(long, value_name = "DIR")]
+        from_runs: Option<PathBuf>,
     },
     /// A figure of chapters 2-3 from files their generators write: reclamation
     /// (ch02/reclamation.csv), resize-latency (ch02/resize-latency.md), false-sharing
@@ -454,6 +474,26 @@ fn main() -> ExitCode {
             .map(|_| ExitCode::SUCCESS)
         }
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
+        Command::ResizeLatency {
+            out,
+            rust_runner,
+            ops_per_thread,
+            repeats,
+            from_runs,
+        } => {
+            mapbench::chapters::resize_latency::run(&mapbench::chapters::resize_latency::Options {
+                out,
+                rust_runner: rust_runner.unwrap_or_else(|| {
+                    mapbench::runners::target_dir(&mapbench::runners::repo_root())
+                        .join("release/rust-runner")
+                }),
+                workloads_dir: workloads_dir(),
+                ops_per_thread,
+                repeats,
+                from_runs,
+            })
+            .map(|()| ExitCode::SUCCESS)
+        }
         Command::ChapterFigure { name, inputs, out } => run_chapter_figure(&name, &inputs, &out),
         Command::Tails {
             dirs,
@@ -570,8 +610,9 @@ fn run_matrix_report(dir: &Path, out: &Path, load: Option<&Path>) -> Result<Exit
 }
 
 fn run_http_knee(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
-    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
-    let (md, svg) = mapbench::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
+    let sweep = mapbench::chapters::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let (md, svg) =
+        mapbench::chapters::httpknee::write_outputs(&sweep, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -583,9 +624,10 @@ fn run_http_open_rates(
     distribution: &str,
     fractions: &[f64],
 ) -> Result<ExitCode, Failure> {
-    let sweep = mapbench::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
-    let rates = mapbench::httpopen::offered_rates(&sweep, lang, map, distribution, fractions)
-        .map_err(Failure::BadInput)?;
+    let sweep = mapbench::chapters::httpknee::read_csv(csv).map_err(Failure::BadInput)?;
+    let rates =
+        mapbench::chapters::httpopen::offered_rates(&sweep, lang, map, distribution, fractions)
+            .map_err(Failure::BadInput)?;
     let text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
     println!("{}", text.join(","));
     Ok(ExitCode::SUCCESS)
@@ -598,19 +640,22 @@ fn run_http_open(
     out: &Path,
 ) -> Result<ExitCode, Failure> {
     let (curves, open, closed) =
-        mapbench::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
-    let (md, svg) =
-        mapbench::httpopen::write_outputs(&curves, &open, &closed, out).map_err(Failure::Failed)?;
+        mapbench::chapters::httpopen::load(csv, hlog_dir, closed).map_err(Failure::BadInput)?;
+    let (md, svg) = mapbench::chapters::httpopen::write_outputs(&curves, &open, &closed, out)
+        .map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {} and {}", md.display(), svg.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_tails(dirs: &[PathBuf], out: &Path, pause_timeline: bool) -> Result<ExitCode, Failure> {
-    let runs = mapbench::tails::load(dirs).map_err(Failure::BadInput)?;
-    let header = mapbench::tails::header(dirs, out);
-    let mut paths = mapbench::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
+    let runs = mapbench::chapters::tails::load(dirs).map_err(Failure::BadInput)?;
+    let header = mapbench::chapters::tails::header(dirs, out);
+    let mut paths =
+        mapbench::chapters::tails::write_outputs(&runs, out, &header).map_err(Failure::Failed)?;
     if pause_timeline {
-        paths.push(mapbench::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?);
+        paths.push(
+            mapbench::chapters::tails::write_pause_timeline(dirs, out).map_err(Failure::Failed)?,
+        );
     }
     for p in paths {
         eprintln!("mapbench: wrote {}", p.display());
@@ -620,16 +665,16 @@ fn run_tails(dirs: &[PathBuf], out: &Path, pause_timeline: bool) -> Result<ExitC
 
 fn run_chapter_figure(name: &str, inputs: &[PathBuf], out: &Path) -> Result<ExitCode, Failure> {
     // Read and draw first: bad input is exit 2 and writes nothing.
-    mapbench::chapter_figures::render(name, inputs).map_err(Failure::BadInput)?;
-    let path =
-        mapbench::chapter_figures::write_figure(name, inputs, out).map_err(Failure::Failed)?;
+    mapbench::chapters::chapter_figures::render(name, inputs).map_err(Failure::BadInput)?;
+    let path = mapbench::chapters::chapter_figures::write_figure(name, inputs, out)
+        .map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_cachesim_figure(csv: &Path, out: &Path) -> Result<ExitCode, Failure> {
-    let rows = mapbench::cachesim::read_csv(csv).map_err(Failure::BadInput)?;
-    let path = mapbench::cachesim::write_figure(&rows, out).map_err(Failure::Failed)?;
+    let rows = mapbench::chapters::cachesim::read_csv(csv).map_err(Failure::BadInput)?;
+    let path = mapbench::chapters::cachesim::write_figure(&rows, out).map_err(Failure::Failed)?;
     eprintln!("mapbench: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

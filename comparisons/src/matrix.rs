@@ -35,11 +35,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 
-use crate::figures::{SeriesKey, design_of, fmt_num, register_bundled_font};
+use crate::chart::{INK, err, fmt_num, font, register_bundled_font};
+use crate::figures::{SeriesKey, design_of};
 use crate::manifest::{Manifest, RunState, SuiteStatus};
 use crate::report::{median, median_of, per_op};
 use crate::results::{self, Lang, Outcome, ResultsError};
-use crate::theme::{INK, err, font};
 use crate::which_map::round;
 
 /// The thread count of every matrix run; runs at other counts are set aside (noted).
@@ -1820,7 +1820,7 @@ fn heat_svg(
                             root.draw(&Text::new(
                                 scale.text(*v),
                                 (x + (CELL_W - 2) / 2, ry + (CELL_H - 2) / 2),
-                                (crate::figures::FAMILY, 9)
+                                (crate::chart::FAMILY, 9)
                                     .into_font()
                                     .color(&text_on(c))
                                     .pos(Pos::new(HPos::Center, VPos::Center)),

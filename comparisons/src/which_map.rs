@@ -30,10 +30,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{Value, json};
 
-use crate::chapter_figures::{Table, fmt_bytes, median, parse_value};
-use crate::figures::{fmt_num, register_bundled_font};
+use crate::chapters::tables::{Table, median, parse_value};
+use crate::chart::{INK, err, fmt_bytes, fmt_num, font, register_bundled_font};
 use crate::results::Lang;
-use crate::theme::{INK, err, font};
 
 /// Maps within this fraction of the best throughput or heap lead a situation.
 pub const LEAD_TOLERANCE: f64 = 0.2;
@@ -785,7 +784,7 @@ fn mops(v: f64) -> String {
 }
 
 fn ns(v: f64) -> String {
-    crate::figures::fmt_ns(v)
+    crate::chart::fmt_ns(v)
 }
 
 /// `which-map.md`: one anchored section per situation (one or two generated sentences),

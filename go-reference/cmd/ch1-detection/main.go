@@ -47,31 +47,12 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := cmdline.New("ch1-detection", stderr)
 	var o options
-	fs.IntVar(&o.runs, "runs", 50, "runs of the normal binary per configuration (>= 1)")
-	fs.IntVar(&o.raceRuns, "race-runs", 3, "runs of the -race binary per GOMAXPROCS value (>= 0; 0 skips the -race build)")
-	fs.IntVar(&o.benchN, "bench-n", 200_000, "iterations of each allocation benchmark (>= 1)")
-	fs.DurationVar(&o.runTimeout, "run-timeout", 30*time.Second, "kill a single run after this long (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for detection.json, detection.md, store-allocs.md (empty: print the tables to stdout)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
-	switch {
-	case o.runs < 1:
-		return bad("-runs must be >= 1, got %d", o.runs)
-	case o.raceRuns < 0:
-		return bad("-race-runs must be >= 0, got %d", o.raceRuns)
-	case o.benchN < 1:
-		return bad("-bench-n must be >= 1, got %d", o.benchN)
-	case o.runTimeout <= 0:
-		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
-	}
-	return o, nil
+	fs.IntAtLeastVar(&o.runs, "runs", 50, 1, "runs of the normal binary per configuration (>= 1)")
+	fs.IntAtLeastVar(&o.raceRuns, "race-runs", 3, 0, "runs of the -race binary per GOMAXPROCS value (>= 0; 0 skips the -race build)")
+	fs.IntAtLeastVar(&o.benchN, "bench-n", 200_000, 1, "iterations of each allocation benchmark (>= 1)")
+	fs.PositiveDurationVar(&o.runTimeout, "run-timeout", 30*time.Second, "kill a single run after this long (> 0)")
+	fs.OutDirVar(&o.outDir, "directory for detection.json, detection.md, store-allocs.md (empty: print the tables to stdout)")
+	return o, fs.Parse(args)
 }
 
 // run does the whole experiment and returns the exit status.

@@ -53,35 +53,14 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := cmdline.New("ch2-experiments", stderr)
 	var o options
-	fs.IntVar(&o.runs, "runs", 5, "runs of each ch2-map-fatal operation until the runtime stops it (>= 1)")
-	fs.DurationVar(&o.tornDuration, "torn-duration", time.Second, "how long each ch2-torn-reads value runs (> 0)")
-	fs.IntVar(&o.lostRounds, "lost-rounds", 20, "rounds of each ch2-lost-updates counter (>= 1)")
-	fs.IntVar(&o.lostN, "lost-n", 1_000_000, "increments per goroutine per round (>= 1)")
+	fs.IntAtLeastVar(&o.runs, "runs", 5, 1, "runs of each ch2-map-fatal operation until the runtime stops it (>= 1)")
+	fs.PositiveDurationVar(&o.tornDuration, "torn-duration", time.Second, "how long each ch2-torn-reads value runs (> 0)")
+	fs.IntAtLeastVar(&o.lostRounds, "lost-rounds", 20, 1, "rounds of each ch2-lost-updates counter (>= 1)")
+	fs.IntAtLeastVar(&o.lostN, "lost-n", 1_000_000, 1, "increments per goroutine per round (>= 1)")
 	fs.BoolVar(&o.race, "race", true, "also build and run the -race binaries (needs cgo and a C compiler)")
-	fs.DurationVar(&o.runTimeout, "run-timeout", 60*time.Second, "kill a single run after this long (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print the tables to stdout)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
-	switch {
-	case o.runs < 1:
-		return bad("-runs must be >= 1, got %d", o.runs)
-	case o.tornDuration <= 0:
-		return bad("-torn-duration must be > 0, got %v", o.tornDuration)
-	case o.lostRounds < 1:
-		return bad("-lost-rounds must be >= 1, got %d", o.lostRounds)
-	case o.lostN < 1:
-		return bad("-lost-n must be >= 1, got %d", o.lostN)
-	case o.runTimeout <= 0:
-		return bad("-run-timeout must be > 0, got %v", o.runTimeout)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
-	}
-	return o, nil
+	fs.PositiveDurationVar(&o.runTimeout, "run-timeout", 60*time.Second, "kill a single run after this long (> 0)")
+	fs.OutDirVar(&o.outDir, "directory for the generated files (empty: print the tables to stdout)")
+	return o, fs.Parse(args)
 }
 
 // run does every experiment and returns the exit status.

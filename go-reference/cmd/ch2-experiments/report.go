@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"concurrentmaps/internal/demoresult"
 	"concurrentmaps/internal/genfile"
 )
 
@@ -65,24 +66,11 @@ type HistoryResult struct {
 }
 
 // TornResult is ch2-torn-reads' -json output.
-type TornResult struct {
-	Value    string   `json:"value"`
-	Reads    int64    `json:"reads"`
-	Torn     int64    `json:"torn"`
-	Writes   int64    `json:"writes"`
-	Seconds  float64  `json:"seconds"`
-	Examples []string `json:"examples"`
-}
+type TornResult = demoresult.TornReads
 
 // LostResult is ch2-lost-updates' -json output, plus the -race check.
 type LostResult struct {
-	Counter        string  `json:"counter"`
-	PerRound       int     `json:"per_round"`
-	Rounds         int     `json:"rounds"`
-	RoundsWithLoss int     `json:"rounds_with_loss"`
-	Attempted      int64   `json:"attempted"`
-	Lost           int64   `json:"lost"`
-	Seconds        float64 `json:"seconds"`
+	demoresult.LostUpdates
 
 	RaceChecked  bool   `json:"race_checked"`
 	RaceReported bool   `json:"race_reported"`

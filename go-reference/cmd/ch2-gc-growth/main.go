@@ -27,37 +27,11 @@ import (
 
 	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/demo"
+	"concurrentmaps/internal/demoresult"
 	"concurrentmaps/internal/genfile"
 )
 
 const regenerate = "cd go-reference && go run ./cmd/ch2-gc-growth -out ../book/src/generated/ch02"
-
-// gcStressResult mirrors cmd/ch2-gc-stress's JSON line (package main there
-// cannot be imported).
-type gcStressResult struct {
-	Map        string  `json:"map"`
-	Writers    int     `json:"writers"`
-	Keys       int     `json:"keys"`
-	Writes     uint64  `json:"writes"`
-	GCCycles   uint64  `json:"gc_cycles"`
-	ForcedGCs  uint64  `json:"forced_gcs"`
-	PauseCount uint64  `json:"gc_pauses"`
-	PauseP50us float64 `json:"gc_pause_p50_us"`
-	PauseMaxus float64 `json:"gc_pause_max_us"`
-	Missing    int     `json:"missing"`
-	Corrupt    int     `json:"corrupt"`
-	Seconds    float64 `json:"seconds"`
-}
-
-// growthResult mirrors cmd/ch2-growth-race's JSON line.
-type growthResult struct {
-	Rounds        int `json:"rounds"`
-	RoundsBroken  int `json:"rounds_broken"`
-	MissingKeys   int `json:"missing_keys"`
-	WrongValues   int `json:"wrong_values"`
-	LenMismatches int `json:"len_mismatches"`
-	RangeMismatch int `json:"range_mismatch"`
-}
 
 // options are the validated command-line flags.
 type options struct {
@@ -84,28 +58,11 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := cmdline.New("ch2-gc-growth", stderr)
 	var o options
-	fs.IntVar(&o.runs, "runs", 20, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
-	fs.IntVar(&o.rounds, "rounds", 500, "round bound of each ch2-growth-race run (>= 1)")
-	fs.DurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
-	fs.StringVar(&o.outDir, "out", "", "directory for the generated files (empty: print them)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
-	switch {
-	case o.runs < 1:
-		return bad("-runs must be >= 1, got %d", o.runs)
-	case o.rounds < 1:
-		return bad("-rounds must be >= 1, got %d", o.rounds)
-	case o.gcDuration <= 0:
-		return bad("-gc-duration must be > 0, got %v", o.gcDuration)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
-	}
-	return o, nil
+	fs.IntAtLeastVar(&o.runs, "runs", 20, 1, "runs of ch2-growth-race per GOMAXPROCS setting (>= 1)")
+	fs.IntAtLeastVar(&o.rounds, "rounds", 500, 1, "round bound of each ch2-growth-race run (>= 1)")
+	fs.PositiveDurationVar(&o.gcDuration, "gc-duration", 3*time.Second, "how long each ch2-gc-stress map runs (> 0)")
+	fs.OutDirVar(&o.outDir, "directory for the generated files (empty: print them)")
+	return o, fs.Parse(args)
 }
 
 func run(ctx context.Context, runs, rounds int, gcDuration time.Duration, outDir string) error {
@@ -158,7 +115,7 @@ func gcStress(ctx context.Context, bin string, d time.Duration, env string) (str
 		if err != nil {
 			return "", err
 		}
-		var r gcStressResult
+		var r demoresult.GCStress
 		if jerr := json.Unmarshal([]byte(o.Stdout), &r); jerr != nil || o.Kind() == demo.OtherCrash {
 			return "", fmt.Errorf("ch2-gc-stress -map %s: want a JSON result, got %s", name, o)
 		}
@@ -189,7 +146,7 @@ func growthRace(ctx context.Context, bin string, runs, rounds int, env string) (
 			if err != nil {
 				return "", err
 			}
-			var r growthResult
+			var r demoresult.GrowthRace
 			switch {
 			case o.ExitStatus == 2 && o.Exited && o.FatalError() == demo.WriteWriteFatal:
 				mapWrites++

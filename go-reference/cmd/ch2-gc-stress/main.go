@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // ANCHOR: value
@@ -119,21 +120,8 @@ func (s *syncMap) each(f func(uint64, *value)) {
 }
 
 // Result is the JSON line the program prints.
-type Result struct {
-	Map        string  `json:"map"`
-	Writers    int     `json:"writers"`
-	Keys       int     `json:"keys"`
-	Writes     uint64  `json:"writes"`
-	Garbage    uint64  `json:"garbage_bytes"`
-	GCCycles   uint64  `json:"gc_cycles"`
-	ForcedGCs  uint64  `json:"forced_gcs"`
-	PauseCount uint64  `json:"gc_pauses"`
-	PauseP50us float64 `json:"gc_pause_p50_us"`
-	PauseMaxus float64 `json:"gc_pause_max_us"`
-	Missing    int     `json:"missing"`
-	Corrupt    int     `json:"corrupt"`
-	Seconds    float64 `json:"seconds"`
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.GCStress
 
 func main() {
 	fs := cmdline.New("ch2-gc-stress", os.Stderr)

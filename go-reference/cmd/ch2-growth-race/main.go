@@ -23,17 +23,12 @@ import (
 	"sync"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // Result is what a run that was not stopped prints.
-type Result struct {
-	Rounds        int `json:"rounds"`
-	RoundsBroken  int `json:"rounds_broken"`  // rounds whose check found anything below
-	MissingKeys   int `json:"missing_keys"`   // inserted keys that a lookup does not find
-	WrongValues   int `json:"wrong_values"`   // keys found with another key's value
-	LenMismatches int `json:"len_mismatches"` // rounds where len(m) != keys found
-	RangeMismatch int `json:"range_mismatch"` // rounds where range saw a key twice, a foreign key, or a different count
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.GrowthRace
 
 func main() {
 	fs := cmdline.New("ch2-growth-race", os.Stderr)

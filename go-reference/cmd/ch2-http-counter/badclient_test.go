@@ -6,28 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-func vmRSSKiB(t *testing.T) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	t.Fatal("no VmRSS line")
-	return 0
-}
+	"concurrentmaps/internal/badclient"
+)
 
 // The fixed counter, served as main serves it, under bad clients: an
 // oversized body, a malformed request line, a client that never finishes its
@@ -67,47 +51,20 @@ func TestFixedCounterSurvivesBadClients(t *testing.T) {
 		}
 	}
 	countedExactly()
-	rssBefore := vmRSSKiB(t)
+	rssBefore := badclient.VmRSSKiB(t)
 
 	if resp, err := client.Post(base+"/big", "text/plain", bytes.NewReader(bytes.Repeat([]byte("x"), 8<<20))); err == nil {
 		resp.Body.Close()
 	}
 	countedExactly()
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	io.WriteString(c, "THIS IS NOT HTTP\r\n\r\n")
-	got, _ := io.ReadAll(io.LimitReader(c, 4096))
-	c.Close()
-	if !strings.HasPrefix(string(got), "HTTP/1.1 400") {
-		t.Errorf("malformed request line: got %q, want a 400", got)
-	}
+	badclient.MalformedRequestLine(t, ln.Addr().String())
 	countedExactly()
 
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	for i := 0; i <= 200; i++ {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		if i == 0 {
-			io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-		}
-		held = append(held, c)
-	}
+	badclient.Hold(t, ln.Addr().String(), "/slow", 200)
 	countedExactly()
 	if counts(h)["/slow"] != 0 {
 		t.Error("an unfinished request was counted")
 	}
-	if rss := vmRSSKiB(t); rss > rssBefore+256<<10 {
-		t.Errorf("VmRSS grew from %d KiB to %d KiB under bad clients (bound: +256 MiB)", rssBefore, rss)
-	}
+	badclient.CheckRSS(t, rssBefore)
 }

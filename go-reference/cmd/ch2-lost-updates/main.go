@@ -20,29 +20,19 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
-type Result struct {
-	Counter string `json:"counter"`
-	// PerRound is the increments per goroutine per round (-n).
-	PerRound int `json:"per_round"`
-	Rounds   int `json:"rounds"`
-	// RoundsWithLoss counts the rounds whose final count was short.
-	RoundsWithLoss int     `json:"rounds_with_loss"`
-	Attempted      int64   `json:"attempted"`
-	Lost           int64   `json:"lost"`
-	Seconds        float64 `json:"seconds"`
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.LostUpdates
 
 // goroutines is the number of goroutines incrementing at once.
 const goroutines = 2
@@ -61,18 +51,18 @@ var counters = map[string]func() counter{
 }
 
 func main() {
-	name := flag.String("counter", "", "shared counter: "+strings.Join(counterNames(), ", "))
+	name := flag.String("counter", "", "shared counter: "+strings.Join(cmdline.Names(counters), ", "))
 	n := flag.Int("n", 1_000_000, "increments per goroutine per round (>= 1)")
 	rounds := flag.Int("rounds", 0, "rounds to run (>= 0); 0 = until a round loses increments or -duration elapses")
 	duration := flag.Duration("duration", 10*time.Second, "with -rounds 0: stop after this long (> 0)")
 	asJSON := flag.Bool("json", false, "print the result as one JSON object")
 	flag.Parse()
-	newCounter, ok := counters[*name]
+	newCounter, err := cmdline.OneOf("counter", counters, *name)
 	switch {
 	case flag.NArg() > 0:
 		usageError("unexpected argument %q: all options are flags", flag.Arg(0))
-	case !ok:
-		usageError("-counter must be one of %s, got %q", strings.Join(counterNames(), ", "), *name)
+	case err != nil:
+		usageError("%v", err)
 	case *n < 1:
 		usageError("-n must be >= 1, got %d", *n)
 	case *rounds < 0:
@@ -172,10 +162,6 @@ func mapLockedCounter() counter {
 }
 
 // ANCHOR_END: map-split
-
-func counterNames() []string {
-	return slices.Sorted(maps.Keys(counters))
-}
 
 func usageError(format string, args ...any) {
 	cmdline.UsageError("ch2-lost-updates", format, args...)

@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,17 +54,17 @@ var operations = map[string]operation{
 }
 
 func main() {
-	opName := flag.String("op", "", "operation racing with the writer: "+strings.Join(opNames(), ", "))
+	opName := flag.String("op", "", "operation racing with the writer: "+strings.Join(cmdline.Names(operations), ", "))
 	keys := flag.Int("keys", 1024, fmt.Sprintf("keys in the map, filled before the goroutines start (>= %d)", minKeys))
 	rounds := flag.Int("rounds", 0, "passes per goroutine; 0 = until the runtime stops the program or -timeout elapses")
 	timeout := flag.Duration("timeout", 10*time.Second, "with -rounds 0: stop after this long and report no detection")
 	flag.Parse()
-	op, ok := operations[*opName]
+	op, err := cmdline.OneOf("op", operations, *opName)
 	switch {
 	case flag.NArg() > 0:
 		usageError("unexpected argument %q: all options are flags", flag.Arg(0))
-	case !ok:
-		usageError("-op must be one of %s, got %q", strings.Join(opNames(), ", "), *opName)
+	case err != nil:
+		usageError("%v", err)
 	case *keys < minKeys:
 		usageError("-keys must be >= %d, got %d", minKeys, *keys)
 	case *rounds < 0:
@@ -164,10 +163,6 @@ func cloneOnce(m map[int]int, _, _ int) {
 
 // sink keeps the reads from being optimised away.
 var sink atomic.Int64
-
-func opNames() []string {
-	return slices.Sorted(maps.Keys(operations))
-}
 
 func usageError(format string, args ...any) {
 	cmdline.UsageError("ch2-map-fatal", format, args...)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"concurrentmaps/internal/cmdline"
 	"concurrentmaps/internal/demo"
 )
 
@@ -19,7 +20,7 @@ const runTimeout = 60 * time.Second
 // (exit 0 with "no concurrent map misuse detected").
 func TestEachOperationIsFatal(t *testing.T) {
 	bin := demo.BuildForTest(t, pkg, demo.BuildOptions{})
-	for _, name := range opNames() {
+	for _, name := range cmdline.Names(operations) {
 		t.Run(name, func(t *testing.T) {
 			o := demo.RunForTest(t, demo.RunSpec{
 				Bin: bin, Args: []string{"-op", name, "-timeout", "30s"},
@@ -57,7 +58,7 @@ func TestRaceDetectorSeesAllButClone(t *testing.T) {
 		"read":    "runtime.mapaccess1_fast64()",
 		"iterate": "runtime.mapIterStart()",
 	}
-	for _, name := range opNames() {
+	for _, name := range cmdline.Names(operations) {
 		t.Run(name, func(t *testing.T) {
 			o := demo.RunForTest(t, demo.RunSpec{
 				Bin: bin, Args: []string{"-op", name, "-rounds", "1"},

@@ -23,26 +23,19 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"concurrentmaps/internal/cmdline"
+	"concurrentmaps/internal/demoresult"
 )
 
 // A Result is what one run saw. ch2-experiments reads it with -json.
-type Result struct {
-	Value    string   `json:"value"`
-	Reads    int64    `json:"reads"`
-	Torn     int64    `json:"torn"`
-	Writes   int64    `json:"writes"`
-	Seconds  float64  `json:"seconds"`
-	Examples []string `json:"examples"` // the first few torn values, printed
-}
+// Its fields are defined in internal/demoresult, which the reader shares.
+type Result = demoresult.TornReads
 
 // maxExamples torn values are kept for the report.
 const maxExamples = 3
@@ -63,17 +56,17 @@ var values = map[string]func() race{
 }
 
 func main() {
-	value := flag.String("value", "", "shared value: "+strings.Join(valueNames(), ", "))
+	value := flag.String("value", "", "shared value: "+strings.Join(cmdline.Names(values), ", "))
 	tears := flag.Int64("tears", 1, "stop after this many torn reads (>= 0; 0 = run for -duration)")
 	duration := flag.Duration("duration", 10*time.Second, "stop after this long (> 0)")
 	asJSON := flag.Bool("json", false, "print the result as one JSON object")
 	flag.Parse()
-	newRace, ok := values[*value]
+	newRace, err := cmdline.OneOf("value", values, *value)
 	switch {
 	case flag.NArg() > 0:
 		usageError("unexpected argument %q: all options are flags", flag.Arg(0))
-	case !ok:
-		usageError("-value must be one of %s, got %q", strings.Join(valueNames(), ", "), *value)
+	case err != nil:
+		usageError("%v", err)
 	case *tears < 0:
 		usageError("-tears must be >= 0, got %d", *tears)
 	case *duration <= 0:
@@ -239,10 +232,6 @@ func atomicPair() race {
 }
 
 // ANCHOR_END: fixes
-
-func valueNames() []string {
-	return slices.Sorted(maps.Keys(values))
-}
 
 func usageError(format string, args ...any) {
 	cmdline.UsageError("ch2-torn-reads", format, args...)

@@ -24,7 +24,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -336,25 +335,10 @@ func main() {
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := cmdline.New("ch3-contention", stderr)
 	var o options
-	fs.DurationVar(&o.duration, "duration", 100*time.Millisecond, "time per case, thread count and repeat (> 0)")
-	fs.IntVar(&o.repeats, "repeats", 7, "interleaved repeats of every case (>= 1)")
-	fs.StringVar(&o.outDir, "out", "", "directory for "+outName+" (empty: print the tables to stdout)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	bad := func(format string, a ...any) (options, error) { return o, fs.Bad(format, a...) }
-	switch {
-	case o.duration <= 0:
-		return bad("-duration must be > 0, got %v", o.duration)
-	case o.repeats < 1:
-		return bad("-repeats must be >= 1, got %d", o.repeats)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
-	}
-	return o, nil
+	fs.PositiveDurationVar(&o.duration, "duration", 100*time.Millisecond, "time per case, thread count and repeat (> 0)")
+	fs.IntAtLeastVar(&o.repeats, "repeats", 7, 1, "interleaved repeats of every case (>= 1)")
+	fs.OutDirVar(&o.outDir, "directory for "+outName+" (empty: print the tables to stdout)")
+	return o, fs.Parse(args)
 }
 
 // run measures every case -repeats times and returns the exit status.

@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.IntVar(&o.n, "n", 20000, "keys stored then deleted per map (1..1000000)")
 	fs.IntVar(&o.repeats, "repeats", 3, "runs per map for the byte counts (1..50)")
-	fs.StringVar(&o.outDir, "out", "", "directory for deletes-go.md (empty: print it)")
+	fs.OutDirVar(&o.outDir, "directory for deletes-go.md (empty: print it)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -72,13 +72,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageError(stderr, "-n %d: want 1..1000000", o.n)
 	case o.repeats < 1 || o.repeats > 50:
 		return o, usageError(stderr, "-repeats %d: want 1..50", o.repeats)
-	case fs.NArg() > 0:
-		return o, usageError(stderr, "unexpected argument %q", fs.Arg(0))
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return o, usageError(stderr, "-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

@@ -22,7 +22,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -52,7 +51,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	sizes := fs.String("sizes", "1000,10000,100000,1000000", "comma-separated map sizes (keys, each >= 1)")
 	fs.IntVar(&o.repeats, "repeats", 7, "cycles per size (>= 1)")
-	fs.StringVar(&o.outDir, "out", "", "directory for sync-map-go.md (empty: print the table)")
+	fs.OutDirVar(&o.outDir, "directory for sync-map-go.md (empty: print the table)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -69,11 +68,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.repeats < 1 {
 		return bad("-repeats must be >= 1, got %d", o.repeats)
-	}
-	if o.outDir != "" {
-		if fi, err := os.Stat(o.outDir); err != nil || !fi.IsDir() {
-			return bad("-out %s: want an existing directory", o.outDir)
-		}
 	}
 	return o, nil
 }

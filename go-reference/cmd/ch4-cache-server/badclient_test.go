@@ -6,31 +6,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// vmRSSKiB reads this process's resident set size from /proc/self/status.
-func vmRSSKiB(t *testing.T) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	t.Fatal("no VmRSS line")
-	return 0
-}
+	"concurrentmaps/internal/badclient"
+)
 
 // The server under bad clients: an oversized body, a malformed request line, a
 // client that never finishes its headers, and far more connections than it
@@ -70,7 +53,7 @@ func TestServerSurvivesBadClients(t *testing.T) {
 		}
 	}
 	wellFormed(1)
-	rssBefore := vmRSSKiB(t)
+	rssBefore := badclient.VmRSSKiB(t)
 
 	// An oversized body: 8 MiB where a decimal uint64 is expected.
 	resp, err := client.Do(mustRequest(t, "PUT", base+"/k/2", bytes.NewReader(bytes.Repeat([]byte("9"), 8<<20))))
@@ -83,51 +66,15 @@ func TestServerSurvivesBadClients(t *testing.T) {
 	wellFormed(2)
 
 	// A malformed request line.
-	raw := func(text string) string {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		io.WriteString(c, text)
-		b, _ := io.ReadAll(io.LimitReader(c, 4096))
-		return string(b)
-	}
-	if got := raw("THIS IS NOT HTTP\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
-		t.Errorf("malformed request line: got %q, want a 400", got)
-	}
+	badclient.MalformedRequestLine(t, addr)
 	wellFormed(3)
 
 	// A client that never finishes its headers, and 200 idle connections.
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	slow, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	held = append(held, slow)
-	io.WriteString(slow, "GET /about HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-	for i := 0; i < 200; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		held = append(held, c)
-	}
+	release := badclient.Hold(t, addr, "/about", 200)
 	wellFormed(4)
 
-	if rss := vmRSSKiB(t); rss > rssBefore+256<<10 {
-		t.Errorf("VmRSS grew from %d KiB to %d KiB under bad clients (bound: +256 MiB)", rssBefore, rss)
-	}
-	for _, c := range held {
-		c.Close()
-	}
-	held = nil
+	badclient.CheckRSS(t, rssBefore)
+	release()
 	cancel()
 	if code := <-exit; code != 0 {
 		t.Errorf("run exited %d after shutdown", code)

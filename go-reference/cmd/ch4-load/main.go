@@ -46,7 +46,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// csvHeader is the columns of -out; comparisons/src/httpknee.rs reads them.
+// csvHeader is the columns of -out; comparisons/src/chapters/httpknee.rs reads them.
 const csvHeader = "lang,map,distribution,conns,repeat,requests,errors,misses,seconds,rps,p50_us,p90_us,p99_us,p999_us,max_us"
 
 // prefillConns is how many connections PUT the prefill: enough to keep both

@@ -23,8 +23,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// openCSVHeader is the columns of -out in open-loop mode; comparisons/src/httpknee.rs
-// reads them. Latency columns are from the intended start (corrected); service_p50_us
+// openCSVHeader is the columns of -out in open-loop mode;
+// comparisons/src/chapters/httpopen.rs reads them. Latency columns are from the intended start (corrected); service_p50_us
 // and service_p99_us from the actual send.
 const openCSVHeader = "lang,map,distribution,offered_rps,conns,repeat,requests,errors,misses,unsent,seconds,achieved_rps,p50_us,p90_us,p99_us,p999_us,max_us,service_p50_us,service_p99_us,hlog"
 

@@ -14,7 +14,6 @@
 //! Run: `cargo run --release -p chapters --example ch3_deletes -- --out book/src/generated/ch03`
 //! (without `--out` it prints the table; `--n N` and `--repeats R` change the size).
 
-use cmap_formats::files::write_atomic;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,8 +22,10 @@ use std::thread;
 
 use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
 
+use chapters::deferred::Deferred;
+
 #[global_allocator]
-static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;
+static ALLOC: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
 
 // ANCHOR: payload
 /// Bytes of heap each value owns.
@@ -79,14 +80,14 @@ impl Recorder {
         let rows = Vec::with_capacity(16);
         Self {
             map,
-            base_live: chapters::live_bytes(),
+            base_live: alloc_count::live_bytes(),
             base_drops: DROPS.load(Ordering::Relaxed),
             counts_drops,
             rows,
         }
     }
     fn at(&mut self, stage: &'static str, capacity: Option<usize>) {
-        let live = chapters::live_bytes() as isize - self.base_live as isize;
+        let live = alloc_count::live_bytes() as isize - self.base_live as isize;
         let dropped = self
             .counts_drops
             .then(|| DROPS.load(Ordering::Relaxed) - self.base_drops);
@@ -161,73 +162,11 @@ fn scc_hashmap(n: u64) -> Vec<Row> {
     rec.rows
 }
 
-/// What the two epoch-style maps share: insert, remove, a short pin, and a
-/// guard held on another thread until told to let go.
-trait Deferred: Sync {
-    const NAME: &'static str;
-    const HELD_NAME: &'static str;
-    fn new_map() -> Self;
-    fn insert(&self, key: u64, value: Payload);
-    fn remove(&self, key: u64);
-    fn pin_once(&self);
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>);
-}
-
-// ANCHOR: papaya
-impl Deferred for papaya::HashMap<u64, Payload> {
-    const NAME: &'static str = "papaya";
-    const HELD_NAME: &'static str = "papaya, guard held elsewhere";
-    fn new_map() -> Self {
-        papaya::HashMap::new()
-    }
-    fn insert(&self, key: u64, value: Payload) {
-        self.pin().insert(key, value);
-    }
-    fn remove(&self, key: u64) {
-        // The entry is unlinked and retired; the Payload is dropped when no
-        // guard that could still see it is left.
-        self.pin().remove(&key);
-    }
-    fn pin_once(&self) {
-        drop(self.guard());
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        let _ = release.recv(); // a message or a hang-up: either ends the wait
-        drop(guard);
-    }
-}
-// ANCHOR_END: papaya
-
-impl Deferred for flurry::HashMap<u64, Payload> {
-    const NAME: &'static str = "flurry";
-    const HELD_NAME: &'static str = "flurry, guard held elsewhere";
-    fn new_map() -> Self {
-        flurry::HashMap::new()
-    }
-    fn insert(&self, key: u64, value: Payload) {
-        self.pin().insert(key, value);
-    }
-    fn remove(&self, key: u64) {
-        self.pin().remove(&key);
-    }
-    fn pin_once(&self) {
-        drop(self.guard());
-    }
-    fn hold_guard_until(&self, held: mpsc::Sender<()>, release: mpsc::Receiver<()>) {
-        let guard = self.guard();
-        held.send(()).unwrap();
-        let _ = release.recv();
-        drop(guard);
-    }
-}
-
 // ANCHOR: deferred
 /// Inserts n values and removes them all, one pin per call. With `held`,
 /// another thread holds a guard, taken before the first remove, until the
 /// removes are done.
-fn deferred<M: Deferred>(n: u64, held: bool) -> Vec<Row> {
+fn deferred<M: Deferred<Payload>>(n: u64, held: bool) -> Vec<Row> {
     let name = if held { M::HELD_NAME } else { M::NAME };
     let mut rec = Recorder::new(name, true);
     let map = M::new_map();
@@ -268,11 +207,11 @@ const GO_DROPPED: &str = "after dropping the map";
 /// Runs crossbeam-epoch's collector until the live heap stops falling:
 /// each `quiesce` re-pins and flushes, which frees a few expired bags.
 fn reclaim(h: &mut impl MapHandle) {
-    let mut last = chapters::live_bytes();
+    let mut last = alloc_count::live_bytes();
     let mut unchanged = 0;
     for _ in 0..100_000 {
         h.quiesce();
-        let now = chapters::live_bytes();
+        let now = alloc_count::live_bytes();
         unchanged = if now == last { unchanged + 1 } else { 0 };
         last = now;
         if unchanged == 8 {
@@ -440,14 +379,7 @@ fn main() {
     let md = render_markdown(&runs, o.n);
     match o.out {
         None => print!("{md}"),
-        Some(dir) => {
-            let path = dir.join("deletes-rust.md");
-            if let Err(e) = write_atomic(&path, &md) {
-                eprintln!("ch3_deletes: writing {}: {e}", path.display());
-                std::process::exit(1);
-            }
-            eprintln!("ch3_deletes: wrote {}", path.display());
-        }
+        Some(dir) => chapters::out::write_all("ch3_deletes", &dir, &[("deletes-rust.md", md)]),
     }
 }
 

@@ -18,43 +18,16 @@
 //! (without `--out` it prints the table; `--sizes 1000,10000 --repeats 5`
 //! change the shape).
 
-use cmap_formats::files::write_atomic;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use cmap_maps::{ConcurrentMap, GoSyncMapFoldhash, MapHandle};
 
-/// The system allocator, counting the bytes each thread allocates (per
+/// The system allocator, also counting the bytes each thread allocates (per
 /// thread, so that tests running in parallel do not see each other).
-struct CountingAlloc;
-
-thread_local! {
-    // const-initialised and without Drop: safe to touch from the allocator.
-    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every method forwards to `System` with the same arguments; the
-// counter is only bookkeeping. `realloc` is the default (alloc + copy +
-// dealloc), so growth is counted through `alloc`.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|c| c.set(c.get() + layout.size() as u64));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
-
-fn allocated() -> u64 {
-    ALLOCATED.with(Cell::get)
-}
+static ALLOC: alloc_count::CountingAlloc<true> = alloc_count::CountingAlloc;
 
 /// The least a copy of `n` entries allocates: the new hash table holds a
 /// `(u64, Arc<Entry>)`, 16 bytes, per entry (plus control bytes and slack).
@@ -71,11 +44,11 @@ struct StoreCost {
 }
 
 fn timed_store(h: &mut impl MapHandle, key: u64) -> StoreCost {
-    let before = allocated();
+    let before = alloc_count::thread_allocated_bytes();
     let start = Instant::now();
     let added = h.insert(key, key);
     let nanos = start.elapsed().as_nanos() as u64;
-    let bytes = allocated() - before;
+    let bytes = alloc_count::thread_allocated_bytes() - before;
     assert!(added, "key {key} was meant to be new");
     StoreCost { nanos, bytes }
 }
@@ -260,12 +233,7 @@ fn main() {
     match opt.out {
         None => print!("{md}"),
         Some(dir) => {
-            let path = dir.join("sync-map-rust.md");
-            if let Err(e) = write_atomic(&path, &md) {
-                eprintln!("ch3_sync_map_design: writing {}: {e}", path.display());
-                std::process::exit(1);
-            }
-            eprintln!("ch3_sync_map_design: wrote {}", path.display());
+            chapters::out::write_all("ch3_sync_map_design", &dir, &[("sync-map-rust.md", md)])
         }
     }
 }

@@ -317,42 +317,15 @@ mod tests {
         assert_eq!(o.addr, SocketAddr::from(([127, 0, 0, 1], 0)));
     }
 
-    fn vm_rss_kib() -> u64 {
-        std::fs::read_to_string("/proc/self/status")
-            .expect("/proc/self/status")
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("a VmRSS line")
-    }
-
-    /// Sends `bytes` on a fresh connection; returns up to 4 KiB of the answer (30 s).
-    async fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let _ = s.write_all(bytes).await;
-        let mut buf = vec![0u8; 4096];
-        let mut got = 0;
-        let read = async {
-            while got < buf.len() {
-                match s.read(&mut buf[got..]).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got += n,
-                }
-                if buf[..got].windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), read).await;
-        String::from_utf8_lossy(&buf[..got]).into_owned()
-    }
-
     /// An oversized body, a malformed request line, a client that never finishes its
     /// headers and 300 idle connections: after each, a PUT and a GET still answer
     /// correctly, and resident memory stays within a generous bound. Loopback only,
     /// bounded bytes and connections.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bad_clients_do_not_stop_the_server() {
+        use http_counter::bad_clients::{
+            assert_malformed_line_gets_400, assert_rss_bounded, hold, oversized, raw, vm_rss_kib,
+        };
         let addr = start(
             router("dashmap-foldhash").unwrap(),
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -374,37 +347,19 @@ mod tests {
         well_formed(1).await;
         let rss_before = vm_rss_kib();
 
-        let mut big = b"PUT /k/2 HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n".to_vec();
-        big.extend(std::iter::repeat_n(b'9', 8 << 20));
-        let got = raw(addr, &big).await;
+        let got = raw(addr, &oversized("PUT /k/2")).await;
         assert!(
             got.is_empty() || !got.starts_with("HTTP/1.1 204"),
             "an 8 MiB value was accepted: {got:?}"
         );
         well_formed(2).await;
 
-        let got = raw(addr, b"THIS IS NOT HTTP\r\n\r\n").await;
-        assert!(
-            got.starts_with("HTTP/1.1 400"),
-            "malformed request line: {got:?}"
-        );
+        assert_malformed_line_gets_400(addr).await;
         well_formed(3).await;
 
-        let mut held = Vec::new();
-        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-        slow.write_all(b"GET /k/9 HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            .await
-            .unwrap();
-        held.push(slow);
-        for _ in 0..300 {
-            held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
-        }
+        let held = hold(addr, "/k/9", 300).await;
         well_formed(4).await;
-        let rss = vm_rss_kib();
-        assert!(
-            rss <= rss_before + (256 << 10),
-            "VmRSS grew from {rss_before} KiB to {rss} KiB under bad clients (bound: +256 MiB)"
-        );
+        assert_rss_bounded(rss_before);
         drop(held);
     }
 

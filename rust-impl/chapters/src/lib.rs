@@ -7,9 +7,6 @@
 //! `tests/compile_errors.rs` pins the exact compiler error each one shows, and
 //! the doctests below make `cargo test --doc` fail if any of them ever compiles.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 /// Chapter 1: the Go two-writer program, translated to Rust, is rejected at compile time.
 ///
 /// Spawning a thread that borrows a local map (E0373, the closure may outlive the map):
@@ -57,40 +54,11 @@ pub mod ch1 {}
 /// ```
 pub mod ch2 {}
 
-// ANCHOR: allocator
-/// The system allocator, counting the bytes currently allocated: the examples that
-/// watch memory come and go (chapters 2.3 and 3.3) install it with
-/// `#[global_allocator] static ALLOC: chapters::LiveBytesAlloc = chapters::LiveBytesAlloc;`
-/// and read [`live_bytes`].
-pub struct LiveBytesAlloc;
+pub mod deferred;
 
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the same arguments; the counter is
-// only bookkeeping. The default `realloc` goes through `alloc` and `dealloc` here, so
-// it is counted too.
-unsafe impl GlobalAlloc for LiveBytesAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-/// Bytes allocated and not yet freed, if [`LiveBytesAlloc`] is the global allocator
-/// (0 otherwise).
-pub fn live_bytes() -> usize {
-    LIVE_BYTES.load(Ordering::Relaxed)
-}
-// ANCHOR_END: allocator
+// The examples that watch memory come and go (chapters 2.3, 3.1 and 3.3) install
+// `alloc_count::CountingAlloc` as their global allocator: one counting allocator for
+// them and the runner.
 
 /// The command lines of the chapter examples: each declares a clap `Cli`, so
 /// `--help` prints the usage and exits 0, and a bad flag exits 2 naming it.

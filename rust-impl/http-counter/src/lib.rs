@@ -8,6 +8,8 @@
 //! in the `chapters` crate is the same server with `Rc<RefCell<HashMap>>`,
 //! which does not compile.
 
+pub mod bad_clients;
+
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;

@@ -51,8 +51,11 @@ struct Cli {
     /// Spin exactly this many steps of the delay's chain after every op, uncalibrated:
     /// an extra cost per op fixed in instructions, for instruction-count runs
     /// (under valgrind a time-calibrated delay would shrink with the slowdown).
-    #[arg(long, value_name = "STEPS", default_value_t = 0)]
-    op_work_steps: u64,
+    /// Given at all, even as 0, the ops run through the spin loop (the loop a delay
+    /// uses): a compare's baseline with `--op-work-steps 0` differs from its
+    /// `--op-delay-ns` or `--op-work-steps N` side by the spin's steps alone.
+    #[arg(long, value_name = "STEPS")]
+    op_work_steps: Option<u64>,
     /// Print the maps as JSON lines and exit.
     #[arg(long)]
     list_maps: bool,
@@ -84,11 +87,10 @@ fn main() -> ExitCode {
         eprintln!("rust-runner: error: cannot install the SIGINT handler: {e}");
         return ExitCode::FAILURE;
     }
-    if cli.op_delay_ns > 0 && cli.op_work_steps > 0 {
+    if let Some(steps) = cli.op_work_steps.filter(|&s| s > 0 && cli.op_delay_ns > 0) {
         eprintln!(
             "rust-runner: error: --op-work-steps: expected 0 when --op-delay-ns is set \
-             (one delay per op), found {}",
-            cli.op_work_steps
+             (one delay per op), found {steps}"
         );
         return ExitCode::from(2);
     }

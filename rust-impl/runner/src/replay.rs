@@ -124,8 +124,10 @@ fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut 
     tally.hits[kind] += u64::from(hit);
 }
 
-/// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed: the warm-up,
-/// and the tests' sequential replay.
+/// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed, with nothing
+/// but the op around the map call: the warm-up, the measured phase of a run without a spin
+/// (`--op-delay-ns` or `--op-work-steps`), and the tests' sequential replay.
+#[inline]
 pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
@@ -134,17 +136,21 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     tally: &mut Tally,
     checksum: &mut u64,
 ) {
-    // black_box: a constant 0 would let the compiler drop the spin from this copy only.
-    let spin = std::hint::black_box(0);
-    replay_spinning(handle, words, thread, first_index, tally, checksum, spin);
+    let tag = value_tag(thread);
+    for (i, &word) in words.iter().enumerate() {
+        let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
+        let (hit, got) = call_map(handle, kind, key, value);
+        count_op(kind, hit, got, tally, checksum);
+    }
 }
 
-/// The measured phase's un-timed loop: as [`replay_untimed`], with `spin` steps of
-/// [`spin_steps`] inside each op (after the map call, before the op is counted):
-/// `--op-delay-ns` (calibrated) or `--op-work-steps`, 0 without either. The spin is in
-/// this one loop with or without a delay, so a delay adds exactly its steps to every op,
-/// the same on every map: a separate delayed loop would compile differently around each
-/// map's call and add a different cost per map besides the steps.
+/// The measured phase's un-timed loop when a spin is asked for (`--op-delay-ns`, calibrated,
+/// or `--op-work-steps`, even 0): as [`replay_untimed`], with `spin` steps of
+/// [`spin_steps`] inside each op (after the map call, before the op is counted). Both
+/// sides of a compare check run this loop (the baseline with `--op-work-steps 0`), so the
+/// injected change adds exactly its steps to every op, the same on every map: the lean
+/// loop compiles differently around each map's call, and a change measured against it
+/// would add a different cost per map besides the steps.
 #[inline]
 fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
@@ -156,10 +162,14 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     spin: u64,
 ) {
     let tag = value_tag(thread);
+    // One chain through all the ops (as the Go runner's): a fresh chain per op would let
+    // the CPU overlap consecutive ops' spins, and the delay would come out shorter than
+    // calibrated, by how much depending on the map's work around it.
+    let mut chain = 1;
     for (i, &word) in words.iter().enumerate() {
         let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        spin_steps(spin);
+        chain = spin_steps(spin, chain);
         count_op(kind, hit, got, tally, checksum);
     }
 }
@@ -179,11 +189,12 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     frees: &cmap_maps::reclaim::FreeCount<'_>,
 ) {
     let tag = value_tag(thread);
+    let mut chain = 1; // one chain through the ops: see `replay_spinning`
     for (i, &word) in words.iter().enumerate() {
         let before = frees.get();
         let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        spin_steps(spin);
+        chain = spin_steps(spin, chain);
         count_op(kind, hit, got, tally, checksum);
         tally.stall_ops += u64::from(frees.get() != before);
     }
@@ -237,7 +248,7 @@ impl SpinDelay {
         let mut best = f64::INFINITY;
         for _ in 0..CALIBRATION_TRIALS {
             let start = Instant::now();
-            spin_steps(CALIBRATION_STEPS);
+            spin_steps(CALIBRATION_STEPS, 1);
             let took = start.elapsed().as_nanos() as f64;
             best = best.min(took / CALIBRATION_STEPS as f64);
         }
@@ -258,17 +269,18 @@ impl SpinDelay {
     }
 }
 
-/// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407`, a chain
-/// the CPU cannot overlap or skip.
+/// `steps` steps of `x = x * 6364136223846793005 + 1442695040888963407` from `x`, a chain
+/// the CPU cannot overlap or skip; returns the chain's end, for the next op's spin to go on
+/// from.
 #[inline(always)]
-fn spin_steps(steps: u64) {
-    let mut x = 1u64;
+fn spin_steps(steps: u64, mut x: u64) -> u64 {
     for _ in 0..steps {
         x = x
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         opaque(&mut x);
     }
+    x
 }
 
 /// Makes `x` opaque to the compiler, so that it neither reshapes the chain (a
@@ -520,8 +532,9 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     let mut gaps = crate::sampling::SampleGaps::new(plan.thread, plan.sample_every.max(1));
     // A counted map: count every op that ran destructors of retired values.
     let count_stalls = crate::reclaim::is_on();
-    // Spin steps per op (0: none), the same loops either way (see `replay_spinning`).
-    let spin = plan.op_delay.map_or(0, |d| d.steps);
+    // Spin steps per op: `None` runs the lean loop ([`replay_untimed`]), `Some` the spin
+    // loop ([`replay_spinning`]), even with 0 steps (a compare check's baseline).
+    let spin = plan.op_delay.map(|d| d.steps);
     loop {
         let end = (pos + CLOCK_CHECK_OPS).min(n);
         let len = (end - pos) as u64;
@@ -544,21 +557,27 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                         from as u64,
                         &mut tally,
                         &mut checksum,
-                        spin,
+                        spin.unwrap_or(0),
                         frees,
                     )
                 })
                 .is_some();
             if !counted {
-                replay_spinning(
-                    &mut handle,
-                    &words[from..from + untimed],
-                    plan.thread,
-                    from as u64,
-                    &mut tally,
-                    &mut checksum,
-                    spin,
-                );
+                let (ops, at) = (&words[from..from + untimed], from as u64);
+                match spin {
+                    None => {
+                        replay_untimed(&mut handle, ops, plan.thread, at, &mut tally, &mut checksum)
+                    }
+                    Some(steps) => replay_spinning(
+                        &mut handle,
+                        ops,
+                        plan.thread,
+                        at,
+                        &mut tally,
+                        &mut checksum,
+                        steps,
+                    ),
+                }
             }
             i += untimed;
             measured += untimed as u64;
@@ -573,7 +592,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
             let frees = crate::reclaim::before_op();
             let started = Instant::now();
             let (hit, got) = call_map(&mut handle, kind, key, value);
-            spin_steps(spin);
+            spin_steps(spin.unwrap_or(0), 1);
             let took = Instant::now().duration_since(started);
             tally.stall_ops += u64::from(crate::reclaim::after_op(frees, started, took));
             count_op(kind, hit, got, &mut tally, &mut checksum);

@@ -37,9 +37,10 @@ pub struct Config {
     pub duration_ms: u64,
     pub warmup_ops: u64,
     pub op_delay_ns: u64,
-    /// `--op-work-steps`: a spin of exactly this many steps per op (0: none); not
-    /// combined with `op_delay_ns`.
-    pub op_work_steps: u64,
+    /// `--op-work-steps`: a spin of exactly this many steps per op, in the spin loop
+    /// (`Some(0)`: the spin loop with no steps, a compare's baseline; `None`: the lean
+    /// loop, unless `op_delay_ns` is set); not combined with `op_delay_ns`.
+    pub op_work_steps: Option<u64>,
     /// The command line, for `run_start`.
     pub argv: Vec<String>,
 }
@@ -230,10 +231,9 @@ fn execute<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
 
     // Calibrated here, before any worker runs, so the calibration is not
     // disturbed by the replay itself.
-    let op_delay = if cfg.op_work_steps > 0 {
-        Some(SpinDelay::steps(cfg.op_work_steps))
-    } else {
-        (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns))
+    let op_delay = match cfg.op_work_steps {
+        Some(steps) => Some(SpinDelay::steps(steps)),
+        None => (cfg.op_delay_ns > 0).then(|| SpinDelay::calibrate(cfg.op_delay_ns)),
     };
     let start = run_start_record::<K, V, M>(&p, capacity, op_delay);
     p.files

@@ -154,22 +154,32 @@ fn one_thread_runs_report_the_sequential_replay() {
         if cmap_runner::resolve_map(map).is_err() {
             panic!("{map} is not registered: update this list from --list-maps");
         }
-        let (records, stdout) = run_ok(&path, map, &dir, map, &["--interval-ms", "1"]);
-        let (_, end) = check_sequence(&records, 1);
-        assert_eq!(end["status"], "ok");
-        let hits = &end["hits"];
-        assert_eq!(num(hits, "get"), expected.get_hits, "{map}");
-        assert_eq!(num(hits, "insert_new"), expected.insert_new, "{map}");
-        assert_eq!(num(hits, "update"), expected.update_hits, "{map}");
-        assert_eq!(num(hits, "remove"), expected.remove_hits, "{map}");
-        assert_eq!(num(&end, "final_len"), expected.final_len, "{map}");
-        assert_eq!(hex(&end["checksum"]), reference, "{map}: checksum");
-        assert!(
-            stdout.starts_with(&format!(
-                "BenchmarkReplay/workload=golden/map={map}/lang=rust/threads=1 \t2000 \t"
-            )),
-            "{stdout}"
-        );
+        // The lean loop (no spin asked for) and the spin loop (`--op-work-steps`, what a
+        // compare check runs) replay the same ops to the same results.
+        for (id, args) in [
+            (map.to_owned(), &["--interval-ms", "1"][..]),
+            (
+                format!("{map}-spin"),
+                &["--interval-ms", "1", "--op-work-steps", "3"][..],
+            ),
+        ] {
+            let (records, stdout) = run_ok(&path, map, &dir, &id, args);
+            let (_, end) = check_sequence(&records, 1);
+            assert_eq!(end["status"], "ok");
+            let hits = &end["hits"];
+            assert_eq!(num(hits, "get"), expected.get_hits, "{map}");
+            assert_eq!(num(hits, "insert_new"), expected.insert_new, "{map}");
+            assert_eq!(num(hits, "update"), expected.update_hits, "{map}");
+            assert_eq!(num(hits, "remove"), expected.remove_hits, "{map}");
+            assert_eq!(num(&end, "final_len"), expected.final_len, "{map}");
+            assert_eq!(hex(&end["checksum"]), reference, "{map}: checksum");
+            assert!(
+                stdout.starts_with(&format!(
+                    "BenchmarkReplay/workload=golden/map={map}/lang=rust/threads=1 \t2000 \t"
+                )),
+                "{stdout}"
+            );
+        }
     }
 
     // noop: no hits, nothing stored, one miss marker folded per get.

@@ -103,6 +103,19 @@ fn op_work_steps_spins_a_fixed_count_uncalibrated() {
         &["--op-work-steps", "37", "--op-delay-ns", "0"],
     );
     assert_eq!(zero[0]["op_delay_steps"], 37);
+    // An explicit 0 runs the spin loop with no steps (a compare check's baseline) and
+    // says so; left out, the lean loop runs and there is no spin to record (both loops
+    // give the same results: golden_replay.rs).
+    let (spin0, _) = run_ok(
+        &trace,
+        "mutex-std-sip",
+        &dir,
+        "w4",
+        &["--op-work-steps", "0"],
+    );
+    assert_eq!(spin0[0]["op_delay_steps"], 0, "{}", spin0[0]);
+    let (lean, _) = run_ok(&trace, "mutex-std-sip", &dir, "w5", &[]);
+    assert!(lean[0]["op_delay_steps"].is_null(), "{}", lean[0]);
 }
 
 #[test]

@@ -31,9 +31,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{fmt_ns, fmt_num};
+use crate::chart::{self, Area, Frame, err, fmt_ns, fmt_num, font};
 use crate::results::{self, Interval, Lang, LatencySummary, Outcome, RunFile};
-use crate::theme::{self, err, font};
 
 /// The share of a run's intervals counted as its slowest. 5%: a 20-second run in 50 ms
 /// intervals has 400, and 1% of that (4 intervals) is too few for a share to mean much.
@@ -432,10 +431,10 @@ pub fn write_pause_timeline(dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf>
     let refs: Vec<&RunFile> = files.iter().collect();
     let dir = out_dir.join("figures");
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    // Written atomically, as every figure is (`chart::write_svg`).
     let path = dir.join("tails-pauses.svg");
-    let tmp = dir.join(".tails-pauses.svg.tmp");
     crate::figures::pause_timeline(
-        &tmp,
+        &path,
         "Pauses over each tails run, against the slowest op of each interval",
         &crate::figures::Palette::new(
             refs.iter()
@@ -448,7 +447,6 @@ pub fn write_pause_timeline(dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf>
         ),
         &refs,
     )?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot replace", path.display()))?;
     Ok(path)
 }
 
@@ -500,6 +498,22 @@ pub fn render_markdown(runs: &[RunTails], header: &str) -> String {
     let mut md = String::new();
     md.push_str(header);
     md.push('\n');
+    md.push_str(&intro(runs));
+    md.push_str(&runs_table(runs));
+    for metric in [TailMetric::P999, TailMetric::Max] {
+        md.push_str(&slowest_table(runs, metric));
+    }
+    md.push_str(
+        "\nρ is Spearman's rank correlation over the run's intervals (undefined when one \
+         side never varies, e.g. a run without a GC pause); – : no collector (Rust) or \
+         not recorded.\n",
+    );
+    md.push_str(&gc_on_off_table(runs));
+    md
+}
+
+/// The paragraph under the header: workload, intervals, sampling, the definitions.
+fn intro(runs: &[RunTails]) -> String {
     let distinct = |f: &dyn Fn(&RunTails) -> String| {
         let mut v: Vec<String> = runs.iter().map(f).collect();
         v.sort();
@@ -523,17 +537,19 @@ pub fn render_markdown(runs: &[RunTails], header: &str) -> String {
                 .join("/")
         ),
     };
-    let _ = writeln!(
-        md,
+    format!(
         "Workload {}, {} ms intervals, {timed}. A GC cycle runs from its \
          sweep-termination pause to the interval whose cycle count shows it done; \
-         \"slowest\" is the {}% of a run's intervals with the highest tail.\n",
+         \"slowest\" is the {}% of a run's intervals with the highest tail.\n\n",
         distinct(&|r| r.workload.clone()),
         distinct(&|r| r.interval_ms.to_string()),
         fmt_num(SLOWEST_SHARE * 100.0)
-    );
+    )
+}
 
-    md.push_str("### The runs\n\n");
+/// "The runs": one row per run, its tail, GC and memory at a glance.
+fn runs_table(runs: &[RunTails]) -> String {
+    let mut md = String::from("### The runs\n\n");
     md.push_str(
         "| run | p999 | max | GC cycles | longest GC pause | intervals | in a GC cycle | \
          with a GC pause | with steal | median interval p999 in / outside GC cycles | RSS at the end |\n",
@@ -574,52 +590,56 @@ pub fn render_markdown(runs: &[RunTails], header: &str) -> String {
             )),
         );
     }
+    md
+}
 
-    for metric in [TailMetric::P999, TailMetric::Max] {
-        let _ = writeln!(
-            md,
-            "\n### The slowest intervals by {}\n",
-            match metric {
-                TailMetric::P999 => "p999",
-                TailMetric::Max => "maximum latency",
-            }
-        );
-        let m = metric.label();
-        let _ = writeln!(
-            md,
-            "| run | slowest | in a GC cycle (all) | with a GC pause (all) | with steal (all) | \
-             ρ({m}, GC pause total) | ρ({m}, in a GC cycle) | ρ({m}, sched. latency p99) |"
-        );
-        md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for run in runs {
-            let st = tail_stats(run, metric);
-            let has_gc = run.gc != GcSetting::None;
-            let pair = |s: Option<f64>, a: Option<f64>| match (s, a) {
-                (None, None) => "–".to_owned(),
-                _ => format!("{} ({})", pct(s), pct(a)),
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {} of {} | {} | {} | {} | {} | {} | {} |",
-                run_label(run, runs),
-                st.slowest,
-                st.intervals,
-                pair(st.slowest_in_cycle, st.all_in_cycle),
-                pair(st.slowest_with_pause, st.all_with_pause),
-                pair(st.slowest_with_steal, st.all_with_steal),
-                rho(st.rho_pause_total, has_gc),
-                rho(st.rho_in_cycle, has_gc),
-                rho(st.rho_sched_latency, has_gc),
-            );
+/// "The slowest intervals by METRIC": how often the slowest intervals fall in GC cycles,
+/// hold a pause or see steal, and the rank correlations.
+fn slowest_table(runs: &[RunTails], metric: TailMetric) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "\n### The slowest intervals by {}\n",
+        match metric {
+            TailMetric::P999 => "p999",
+            TailMetric::Max => "maximum latency",
         }
-    }
-    md.push_str(
-        "\nρ is Spearman's rank correlation over the run's intervals (undefined when one \
-         side never varies, e.g. a run without a GC pause); – : no collector (Rust) or \
-         not recorded.\n",
     );
+    let m = metric.label();
+    let _ = writeln!(
+        md,
+        "| run | slowest | in a GC cycle (all) | with a GC pause (all) | with steal (all) | \
+         ρ({m}, GC pause total) | ρ({m}, in a GC cycle) | ρ({m}, sched. latency p99) |"
+    );
+    md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for run in runs {
+        let st = tail_stats(run, metric);
+        let has_gc = run.gc != GcSetting::None;
+        let pair = |s: Option<f64>, a: Option<f64>| match (s, a) {
+            (None, None) => "–".to_owned(),
+            _ => format!("{} ({})", pct(s), pct(a)),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} of {} | {} | {} | {} | {} | {} | {} |",
+            run_label(run, runs),
+            st.slowest,
+            st.intervals,
+            pair(st.slowest_in_cycle, st.all_in_cycle),
+            pair(st.slowest_with_pause, st.all_with_pause),
+            pair(st.slowest_with_steal, st.all_with_steal),
+            rho(st.rho_pause_total, has_gc),
+            rho(st.rho_in_cycle, has_gc),
+            rho(st.rho_sched_latency, has_gc),
+        );
+    }
+    md
+}
 
-    // Go with the collector on against off, per map (medians over repeats).
+/// Go with the collector on against off, per map (medians over repeats); empty when no
+/// map has runs both ways.
+fn gc_on_off_table(runs: &[RunTails]) -> String {
+    let mut md = String::new();
     let mut by_map: BTreeMap<&str, (Vec<&RunTails>, Vec<&RunTails>)> = BTreeMap::new();
     for run in runs.iter().filter(|r| r.lang == Lang::Go) {
         let e = by_map.entry(run.map.as_str()).or_default();
@@ -678,126 +698,131 @@ fn jitter(i: u64) -> f64 {
 /// column of points per run; an interval inside a GC cycle is orange, the rest blue, and
 /// a ring marks an interval that held a GC pause.
 pub fn render_svg(runs: &[RunTails]) -> Result<String> {
-    crate::figures::register_bundled_font();
     if runs.is_empty() {
         bail!("no runs to draw");
     }
     let width = 180 + 130 * runs.len() as u32;
-    let height = 640;
-    let mut svg = String::new();
-    {
-        let full = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let root = full
-            .titled("Per-interval latency tails and GC cycles", font(18))
-            .map_err(err)?;
-        let (charts, legend) = root.split_vertically(root.dim_in_pixel().1 - 50);
-        let panels = charts.split_evenly((2, 1));
+    chart::render_svg((width, 640), |full| {
+        let (panels, legend) =
+            chart::titled_grid(full, "Per-interval latency tails and GC cycles", (2, 1), 50)?;
         for (panel, metric) in panels.iter().zip([TailMetric::P999, TailMetric::Max]) {
-            let us = |i: &IntervalObs| metric.of(i).map(|v| (v as f64 / 1e3).max(0.01));
-            let values: Vec<f64> = runs
-                .iter()
-                .flat_map(|r| r.intervals.iter().filter_map(us))
-                .collect();
-            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = values.iter().copied().fold(0.0, f64::max);
-            let (lo, hi) = if values.is_empty() {
-                (0.1, 10.0)
-            } else {
-                (
-                    10f64.powf(lo.log10().floor()),
-                    10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0)),
+            draw_panel(full, panel, runs, metric)?;
+        }
+        draw_legend(&legend)
+    })
+}
+
+/// One panel: every run's intervals by `metric`, in µs on a log axis; the panel of
+/// maxima names the runs below it.
+fn draw_panel(
+    full: &Area<'_>,
+    panel: &Area<'_>,
+    runs: &[RunTails],
+    metric: TailMetric,
+) -> Result<()> {
+    let us = |i: &IntervalObs| metric.of(i).map(|v| (v as f64 / 1e3).max(0.01));
+    let values: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| r.intervals.iter().filter_map(us))
+        .collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = if values.is_empty() {
+        (0.1, 10.0)
+    } else {
+        (
+            10f64.powf(lo.log10().floor()),
+            10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0)),
+        )
+    };
+    let x_labels_px = if metric == TailMetric::Max { 44 } else { 8 };
+    let frame = Frame::new(8, x_labels_px, 70).right(16);
+    let mut chart = frame.build(panel, -0.5..runs.len() as f64 - 0.5, (lo..hi).log_scale())?;
+    chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+        .y_desc(match metric {
+            TailMetric::P999 => "interval p999 (µs)",
+            TailMetric::Max => "interval maximum (µs)",
+        })
+        .y_label_formatter(&|v| fmt_num(*v))
+        .x_labels(0)
+        .disable_x_mesh()
+        .draw()
+        .map_err(err)?;
+    for (k, run) in runs.iter().enumerate() {
+        let points: Vec<(f64, f64, &IntervalObs)> = run
+            .intervals
+            .iter()
+            .filter_map(|i| us(i).map(|v| (k as f64 + 0.7 * jitter(i.index), v, i)))
+            .collect();
+        for inside in [false, true] {
+            let colour = if inside { IN_CYCLE } else { OUTSIDE };
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .filter(|p| p.2.in_gc_cycle == inside)
+                        .map(|p| Circle::new((p.0, p.1), 2, colour.mix(0.7).filled())),
                 )
-            };
-            let mut chart = ChartBuilder::on(panel)
-                .margin(8)
-                .margin_right(16)
-                .x_label_area_size(if metric == TailMetric::Max { 44 } else { 8 })
-                .y_label_area_size(70)
-                .build_cartesian_2d(-0.5..runs.len() as f64 - 0.5, (lo..hi).log_scale())
                 .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-                .y_desc(match metric {
-                    TailMetric::P999 => "interval p999 (µs)",
-                    TailMetric::Max => "interval maximum (µs)",
-                })
-                .y_label_formatter(&|v| fmt_num(*v))
-                .x_labels(0)
-                .disable_x_mesh()
-                .draw()
-                .map_err(err)?;
-            for (k, run) in runs.iter().enumerate() {
-                let points: Vec<(f64, f64, &IntervalObs)> = run
-                    .intervals
+        }
+        chart
+            .draw_series(
+                points
                     .iter()
-                    .filter_map(|i| us(i).map(|v| (k as f64 + 0.7 * jitter(i.index), v, i)))
-                    .collect();
-                for inside in [false, true] {
-                    let colour = if inside { IN_CYCLE } else { OUTSIDE };
-                    chart
-                        .draw_series(
-                            points
-                                .iter()
-                                .filter(|p| p.2.in_gc_cycle == inside)
-                                .map(|p| Circle::new((p.0, p.1), 2, colour.mix(0.7).filled())),
-                        )
-                        .map_err(err)?;
-                }
-                chart
-                    .draw_series(
-                        points
-                            .iter()
-                            .filter(|p| p.2.gc_pauses.unwrap_or(0) > 0)
-                            .map(|p| Circle::new((p.0, p.1), 5, IN_CYCLE.stroke_width(1))),
-                    )
-                    .map_err(err)?;
-                if metric == TailMetric::Max {
-                    let (x, y) = chart.backend_coord(&(k as f64, lo));
-                    let label = run_label(run, runs);
-                    let (first, second) = label.split_once(", ").unwrap_or((&label, ""));
-                    for (line, text) in [(0, first), (1, second)] {
-                        full.draw(&Text::new(
-                            text.to_owned(),
-                            (x, y + 8 + 15 * line),
-                            font(12).pos(Pos::new(HPos::Center, VPos::Top)),
-                        ))
-                        .map_err(err)?;
-                    }
-                }
+                    .filter(|p| p.2.gc_pauses.unwrap_or(0) > 0)
+                    .map(|p| Circle::new((p.0, p.1), 5, IN_CYCLE.stroke_width(1))),
+            )
+            .map_err(err)?;
+        if metric == TailMetric::Max {
+            let (x, y) = chart.backend_coord(&(k as f64, lo));
+            let label = run_label(run, runs);
+            let (first, second) = label.split_once(", ").unwrap_or((&label, ""));
+            for (line, text) in [(0, first), (1, second)] {
+                full.draw(&Text::new(
+                    text.to_owned(),
+                    (x, y + 8 + 15 * line),
+                    font(12).pos(Pos::new(HPos::Center, VPos::Top)),
+                ))
+                .map_err(err)?;
             }
         }
-        let mut x = 12;
-        for (colour, text) in [
-            (OUTSIDE, "interval outside any GC cycle (or no collector)"),
-            (IN_CYCLE, "interval during a GC cycle"),
-        ] {
-            legend
-                .draw(&Circle::new((x + 5, 14), 4, colour.filled()))
-                .map_err(err)?;
-            legend
-                .draw(&Text::new(text.to_owned(), (x + 14, 7), font(12)))
-                .map_err(err)?;
-            x += 30 + 6 * text.len() as i32;
-        }
-        legend
-            .draw(&Circle::new((x + 5, 14), 5, IN_CYCLE.stroke_width(1)))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "ring: the interval held a GC stop-the-world pause".to_owned(),
-                (x + 14, 7),
-                font(12),
-            ))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "one point per interval; sideways spread is only to separate the points".to_owned(),
-                (12, 28),
-                font(11),
-            ))
-            .map_err(err)?;
-        full.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(())
+}
+
+/// The legend: the two point colours, the ring, and a note on the sideways spread.
+fn draw_legend(legend: &Area<'_>) -> Result<()> {
+    let mut x = 12;
+    for (colour, text) in [
+        (OUTSIDE, "interval outside any GC cycle (or no collector)"),
+        (IN_CYCLE, "interval during a GC cycle"),
+    ] {
+        legend
+            .draw(&Circle::new((x + 5, 14), 4, colour.filled()))
+            .map_err(err)?;
+        legend
+            .draw(&Text::new(text.to_owned(), (x + 14, 7), font(12)))
+            .map_err(err)?;
+        x += 30 + 6 * text.len() as i32;
+    }
+    legend
+        .draw(&Circle::new((x + 5, 14), 5, IN_CYCLE.stroke_width(1)))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "ring: the interval held a GC stop-the-world pause".to_owned(),
+            (x + 14, 7),
+            font(12),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "one point per interval; sideways spread is only to separate the points".to_owned(),
+            (12, 28),
+            font(11),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Writes `out_dir/tails.md` and `out_dir/figures/tails.svg`; returns their paths. The
@@ -805,7 +830,7 @@ pub fn render_svg(runs: &[RunTails]) -> Result<String> {
 pub fn write_outputs(runs: &[RunTails], out_dir: &Path, header: &str) -> Result<Vec<PathBuf>> {
     let svg = render_svg(runs)?;
     let md = render_markdown(runs, header);
-    let (md_path, svg_path) = crate::theme::write_page(out_dir, "tails", &md, &svg)?;
+    let (md_path, svg_path) = crate::chart::write_page(out_dir, "tails", &md, &svg)?;
     Ok(vec![md_path, svg_path])
 }
 

@@ -12,8 +12,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::fmt_num;
-use crate::theme::{self, err, font};
+use crate::chart::{self, Area, Frame, err, fmt_num, fmt_thousands, font};
 
 const WIDTH: u32 = 900;
 /// Pixels per bar, and the left strip that holds the map names.
@@ -163,35 +162,59 @@ fn colour(lang: &str, size_index: usize, sizes: usize) -> RGBColor {
     )
 }
 
-/// Draws the figure as an SVG document.
-pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
-    crate::figures::register_bundled_font();
-    // Groups (one per map) in the CSV's order; sizes ascending.
-    let mut groups: Vec<(String, String)> = Vec::new();
-    for r in rows {
-        let g = (r.lang.clone(), r.map.clone());
-        if !groups.contains(&g) {
-            groups.push(g);
+/// Where each bar goes: groups (one per map) in the CSV's order, key-space sizes
+/// ascending, and one slot per bar counted from the top (a group's bars, then one
+/// empty slot).
+struct Layout {
+    groups: Vec<(String, String)>,
+    sizes: Vec<u64>,
+    slots: usize,
+}
+
+impl Layout {
+    fn of(rows: &[CacheRow]) -> Layout {
+        let mut groups: Vec<(String, String)> = Vec::new();
+        for r in rows {
+            let g = (r.lang.clone(), r.map.clone());
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        let mut sizes: Vec<u64> = rows.iter().map(|r| r.keys).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let slots = groups.len() * (sizes.len() + 1) - 1;
+        Layout {
+            groups,
+            sizes,
+            slots,
         }
     }
-    let mut sizes: Vec<u64> = rows.iter().map(|r| r.keys).collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    // Slot of each bar, counted from the top: a group's bars, then one empty slot.
-    let slots = groups.len() * (sizes.len() + 1) - 1;
-    let slot_of = |r: &CacheRow| {
-        let g = groups
+
+    fn size_index(&self, r: &CacheRow) -> usize {
+        self.sizes.binary_search(&r.keys).unwrap_or(0)
+    }
+
+    fn slot_of(&self, r: &CacheRow) -> usize {
+        let g = self
+            .groups
             .iter()
             .position(|g| g.0 == r.lang && g.1 == r.map)
             .unwrap_or(0);
-        let s = sizes.binary_search(&r.keys).unwrap_or(0);
-        g * (sizes.len() + 1) + s
-    };
+        g * (self.sizes.len() + 1) + self.size_index(r)
+    }
 
-    let height = 120 + LEGEND_PX + BAR_PX * slots as u32;
-    let mut svg = String::new();
-    {
-        let full = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+    /// y grows upwards: slot k from the top spans [slots - k - 1, slots - k].
+    fn top(&self, slot: usize) -> f64 {
+        (self.slots - slot) as f64
+    }
+}
+
+/// Draws the figure as an SVG document.
+pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
+    let layout = Layout::of(rows);
+    let height = 120 + LEGEND_PX + BAR_PX * layout.slots as u32;
+    chart::render_svg((WIDTH, height), |full| {
         let root = full
             .titled(
                 "Simulated cache misses per get (cachegrind, one thread)",
@@ -200,108 +223,113 @@ pub fn render_svg(rows: &[CacheRow]) -> Result<String> {
             .map_err(err)?;
         let (charts, legend) = root.split_vertically(root.dim_in_pixel().1 - LEGEND_PX);
         let (left, right) = charts.split_horizontally(NAMES_PX + (WIDTH - NAMES_PX) / 2);
-        for (panel, is_d1) in [(&left, true), (&right, false)] {
-            let value = |r: &CacheRow| {
-                if is_d1 {
-                    r.d1_misses_per_get
-                } else {
-                    r.ll_misses_per_get
-                }
-            };
-            let lo = rows.iter().map(value).fold(0.0, f64::min);
-            let hi = rows.iter().map(value).fold(0.0, f64::max);
-            let hi = if hi > 0.0 { hi * 1.18 } else { 1.0 };
-            let mut chart = ChartBuilder::on(panel)
-                .margin(8)
-                .margin_right(24)
-                .x_label_area_size(40)
-                .y_label_area_size(if is_d1 { NAMES_PX } else { 4 })
-                .build_cartesian_2d(lo..hi, 0.0..slots as f64)
-                .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
-                .x_desc(if is_d1 {
-                    "D1 data misses per get"
-                } else {
-                    "LL data misses per get"
-                })
-                .x_labels(6)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_labels(0)
-                .disable_y_mesh()
-                .draw()
-                .map_err(err)?;
-            // y grows upwards: slot k from the top spans [slots - k - 1, slots - k].
-            let top = |slot: usize| (slots - slot) as f64;
-            chart
-                .draw_series(rows.iter().map(|r| {
-                    let s = slot_of(r);
-                    let i = sizes.binary_search(&r.keys).unwrap_or(0);
-                    let mut bar = Rectangle::new(
-                        [(0.0, top(s)), (value(r), top(s) - 1.0)],
-                        colour(&r.lang, i, sizes.len()).filled(),
-                    );
-                    bar.set_margin(1, 1, 0, 0);
-                    bar
-                }))
-                .map_err(err)?;
-            chart
-                .draw_series(rows.iter().map(|r| {
-                    let s = slot_of(r);
-                    Text::new(
-                        format!(" {}", bar_label(value(r))),
-                        (value(r).max(0.0), top(s) - 0.5),
-                        font(10).pos(Pos::new(HPos::Left, VPos::Center)),
-                    )
-                }))
-                .map_err(err)?;
-            if is_d1 {
-                // The map names, centred on their group, in the strip left of the axis.
-                for (g, (lang, map)) in groups.iter().enumerate() {
-                    let first = g * (sizes.len() + 1);
-                    let mid = top(first) - sizes.len() as f64 / 2.0;
-                    let (_, y) = chart.backend_coord(&(lo, mid));
-                    let label = group_label(lang, map);
-                    full.draw(&Text::new(label, (12, y - 7), font(13)))
-                        .map_err(err)?;
-                }
-            }
+        draw_panel(full, &left, rows, &layout, true)?;
+        draw_panel(full, &right, rows, &layout, false)?;
+        draw_legend(&legend, &layout)
+    })
+}
+
+/// One panel of bars: D1 misses per get (with the map names left of it) or LL misses.
+fn draw_panel(
+    full: &Area<'_>,
+    panel: &Area<'_>,
+    rows: &[CacheRow],
+    layout: &Layout,
+    is_d1: bool,
+) -> Result<()> {
+    let value = |r: &CacheRow| {
+        if is_d1 {
+            r.d1_misses_per_get
+        } else {
+            r.ll_misses_per_get
         }
-        // Legend: one swatch per language and size.
-        let mut x = 12;
-        for lang in ["go", "rust"] {
-            if !groups.iter().any(|g| g.0 == lang) {
-                continue;
-            }
-            let name = if lang == "go" { "Go" } else { "Rust" };
-            legend
-                .draw(&Text::new(name.to_owned(), (x, 8), font(13)))
+    };
+    let lo = rows.iter().map(value).fold(0.0, f64::min);
+    let hi = rows.iter().map(value).fold(0.0, f64::max);
+    let hi = if hi > 0.0 { hi * 1.18 } else { 1.0 };
+    let frame = Frame::new(8, 40, if is_d1 { NAMES_PX } else { 4 }).right(24);
+    let mut chart = frame.build(panel, lo..hi, 0.0..layout.slots as f64)?;
+    chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
+        .x_desc(if is_d1 {
+            "D1 data misses per get"
+        } else {
+            "LL data misses per get"
+        })
+        .x_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_labels(0)
+        .disable_y_mesh()
+        .draw()
+        .map_err(err)?;
+    let sizes = layout.sizes.len();
+    chart
+        .draw_series(rows.iter().map(|r| {
+            let top = layout.top(layout.slot_of(r));
+            let mut bar = Rectangle::new(
+                [(0.0, top), (value(r), top - 1.0)],
+                colour(&r.lang, layout.size_index(r), sizes).filled(),
+            );
+            bar.set_margin(1, 1, 0, 0);
+            bar
+        }))
+        .map_err(err)?;
+    chart
+        .draw_series(rows.iter().map(|r| {
+            Text::new(
+                format!(" {}", bar_label(value(r))),
+                (value(r).max(0.0), layout.top(layout.slot_of(r)) - 0.5),
+                font(10).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        }))
+        .map_err(err)?;
+    if is_d1 {
+        // The map names, centred on their group, in the strip left of the axis.
+        for (g, (lang, map)) in layout.groups.iter().enumerate() {
+            let first = g * (sizes + 1);
+            let mid = layout.top(first) - sizes as f64 / 2.0;
+            let (_, y) = chart.backend_coord(&(lo, mid));
+            full.draw(&Text::new(group_label(lang, map), (12, y - 7), font(13)))
                 .map_err(err)?;
-            x += 44;
-            for (i, k) in sizes.iter().enumerate() {
-                legend
-                    .draw(&Rectangle::new(
-                        [(x, 8), (x + 14, 22)],
-                        colour(lang, i, sizes.len()).filled(),
-                    ))
-                    .map_err(err)?;
-                let text = format!("{} keys", group_thousands(*k));
-                legend
-                    .draw(&Text::new(text.clone(), (x + 19, 8), font(12)))
-                    .map_err(err)?;
-                x += 19 + 8 * text.len() as i32 + 10;
-            }
-            x += 16;
         }
-        legend
-            .draw(&Text::new(
-                "simulated I1/D1 + LL caches; misses per get of the measured loop only".to_owned(),
-                (12, 32),
-                font(11),
-            ))
-            .map_err(err)?;
-        full.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(())
+}
+
+/// The legend: one swatch per language and size, and what was simulated.
+fn draw_legend(legend: &Area<'_>, layout: &Layout) -> Result<()> {
+    let mut x = 12;
+    for lang in ["go", "rust"] {
+        if !layout.groups.iter().any(|g| g.0 == lang) {
+            continue;
+        }
+        let name = if lang == "go" { "Go" } else { "Rust" };
+        legend
+            .draw(&Text::new(name.to_owned(), (x, 8), font(13)))
+            .map_err(err)?;
+        x += 44;
+        for (i, k) in layout.sizes.iter().enumerate() {
+            legend
+                .draw(&Rectangle::new(
+                    [(x, 8), (x + 14, 22)],
+                    colour(lang, i, layout.sizes.len()).filled(),
+                ))
+                .map_err(err)?;
+            let text = format!("{} keys", fmt_thousands(*k));
+            legend
+                .draw(&Text::new(text.clone(), (x + 19, 8), font(12)))
+                .map_err(err)?;
+            x += 19 + 8 * text.len() as i32 + 10;
+        }
+        x += 16;
+    }
+    legend
+        .draw(&Text::new(
+            "simulated I1/D1 + LL caches; misses per get of the measured loop only".to_owned(),
+            (12, 32),
+            font(11),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// A bar's value: [`fmt_num`], with no "-0" for the few misses below zero that the
@@ -314,28 +342,10 @@ fn bar_label(v: f64) -> String {
     }
 }
 
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Draws `rows` into `out_dir/cachesim.svg` (atomically: a temporary file, then a
 /// rename) and returns its path.
 pub fn write_figure(rows: &[CacheRow], out_dir: &Path) -> Result<PathBuf> {
-    let svg = render_svg(rows)?;
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
-    let path = out_dir.join("cachesim.svg");
-    cmap_formats::files::write_atomic(&path, svg)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(path)
+    chart::write_figure(out_dir, "cachesim", &render_svg(rows)?)
 }
 
 #[cfg(test)]
@@ -387,15 +397,9 @@ rust,RwLock<HashMap>,524288,1000,80.0,2.9000,1.9000,0.06000,0.66000\n";
             ),
             ("# only a comment\n".to_owned(), "c.csv", "no header"),
         ];
-        for (text, at, field) in cases {
-            let e = parse_csv(&text, Path::new("c.csv"))
-                .unwrap_err()
-                .to_string();
-            assert!(
-                e.contains(at) && e.contains(field),
-                "want {at} and {field} in: {e}"
-            );
-        }
+        crate::chapters::assert_each_error_names(&cases, |text| {
+            parse_csv(text, Path::new("c.csv"))
+        });
     }
 
     #[test]

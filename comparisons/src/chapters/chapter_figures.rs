@@ -11,7 +11,7 @@
 //! The markdown inputs are generated tables; they are read by their column names, and a
 //! table that lacks a column or holds a value that is not a number with a unit is an
 //! error naming the file, the line and the column. The chart code is two functions,
-//! [`hbars`] and [`lines`], shared by all four figures; output is byte-identical across
+//! `hbars` and `lines`, shared by all four figures; output is byte-identical across
 //! renders (the bundled font, fixed order, fixed formatting).
 
 use std::collections::BTreeMap;
@@ -21,8 +21,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{fmt_num, register_bundled_font};
-use crate::theme::{self, INK, err, font};
+use super::tables::{Table, median};
+use crate::chart::{self, Area, Frame, INK, err, fmt_bytes, fmt_num, font};
 
 const WIDTH: u32 = 900;
 /// Go blue, Rust orange, then two more mid-lightness hues (readable on light and dark).
@@ -40,13 +40,7 @@ pub const NAMES: [&str; 4] = ["reclamation", "resize-latency", "false-sharing", 
 /// rename) and returns its path. Bad input (a missing file, a table without the
 /// expected column, a value that is not a number) is an error naming file and field.
 pub fn write_figure(name: &str, inputs: &[PathBuf], out_dir: &Path) -> Result<PathBuf> {
-    let svg = render(name, inputs)?;
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
-    let path = out_dir.join(format!("{name}.svg"));
-    cmap_formats::files::write_atomic(&path, svg)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(path)
+    chart::write_figure(out_dir, name, &render(name, inputs)?)
 }
 
 /// The SVG of figure `name`; the inputs are read first, so bad input writes nothing.
@@ -75,119 +69,6 @@ pub fn render(name: &str, inputs: &[PathBuf]) -> Result<String> {
 
 // ---------------------------------------------------------------------------
 // inputs
-
-/// A generated markdown table: its header and rows, with the line of each row.
-pub(crate) struct Table {
-    pub(crate) path: PathBuf,
-    pub(crate) header: Vec<String>,
-    pub(crate) rows: Vec<(usize, Vec<String>)>,
-}
-
-impl Table {
-    /// The first table of the file whose header has `first_col` as its first column.
-    pub(crate) fn read(path: &Path, first_col: &str) -> Result<Table> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        let cells = |l: &str| -> Vec<String> {
-            l.trim()
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().to_owned())
-                .collect()
-        };
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, l) in lines.iter().enumerate() {
-            if !l.starts_with('|') || cells(l).first().map(String::as_str) != Some(first_col) {
-                continue;
-            }
-            let header = cells(l);
-            let rows = lines
-                .iter()
-                .enumerate()
-                .skip(i + 2)
-                .take_while(|(_, r)| r.starts_with('|'))
-                .map(|(n, r)| (n + 1, cells(r)))
-                .collect();
-            return Ok(Table {
-                path: path.to_owned(),
-                header,
-                rows,
-            });
-        }
-        bail!(
-            "{}: no table whose first column is {first_col:?}",
-            path.display()
-        )
-    }
-
-    pub(crate) fn col(&self, name: &str) -> Result<usize> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            anyhow!(
-                "{}: the table has no column {name:?} (columns: {})",
-                self.path.display(),
-                self.header.join(", ")
-            )
-        })
-    }
-
-    /// The number at the start of a cell ("33.7 (29.5–38.0)", "2.1 µs", "-152 B",
-    /// "20833 KiB – 20841 KiB": the midpoint of a range), in the unit's base (ns, bytes).
-    fn value(&self, line: usize, row: &[String], col: usize) -> Result<f64> {
-        let cell = row.get(col).map(String::as_str).unwrap_or("");
-        parse_value(cell).ok_or_else(|| {
-            anyhow!(
-                "{}:{line}: column {:?}: expected a number with an optional unit \
-                 (ns, µs, ms, s, B, KiB, MiB), got {cell:?}",
-                self.path.display(),
-                self.header[col]
-            )
-        })
-    }
-}
-
-pub(crate) fn parse_value(cell: &str) -> Option<f64> {
-    let one = |s: &str| -> Option<f64> {
-        let s = s.trim().replace(',', "");
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-            .unwrap_or(s.len());
-        let (num, unit) = s.split_at(split);
-        let v: f64 = num.parse().ok()?;
-        let unit = unit.split_whitespace().next().unwrap_or("");
-        let scale = match unit {
-            "" | "ns" | "B" => 1.0,
-            "µs" | "us" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "KiB" => 1024.0,
-            "MiB" => 1024.0 * 1024.0,
-            _ if unit.starts_with('(') => 1.0,
-            _ => return None,
-        };
-        Some(v * scale)
-    };
-    let cell = cell.trim();
-    match cell.split_once(" – ") {
-        Some((a, b)) if !a.contains('(') => Some((one(a)? + one(b)?) / 2.0),
-        _ => one(cell),
-    }
-}
-
-/// The median of `v`, which must not be empty (the tables always have a value).
-pub(crate) fn median(v: Vec<f64>) -> f64 {
-    crate::stats::median(&v).expect("median of no values")
-}
-
-pub(crate) fn fmt_bytes(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1024.0 * 1024.0 {
-        format!("{} MiB", fmt_num(v / (1024.0 * 1024.0)))
-    } else if a >= 1024.0 {
-        format!("{} KiB", fmt_num(v / 1024.0))
-    } else {
-        format!("{} B", fmt_num(v))
-    }
-}
 
 // ---------------------------------------------------------------------------
 // the four figures
@@ -298,7 +179,7 @@ fn resize_latency(md: &Path) -> Result<String> {
             .enumerate()
             .map(|(k, c)| ((*c).to_owned(), k))
             .collect::<Vec<_>>(),
-        crate::figures::fmt_ns,
+        crate::chart::fmt_ns,
     )
 }
 
@@ -391,24 +272,15 @@ struct Bar {
     colour: usize,
 }
 
-/// Horizontal bars in blocks (one block per group, in first-seen order), the value
-/// printed at each bar's end, a legend of `(label, colour)` above the plot.
-fn hbars(
-    title: &str,
-    x_label: &str,
-    log_x: bool,
-    bars: &[Bar],
-    legend: &[(String, usize)],
-    fmt: fn(f64) -> String,
-) -> Result<String> {
-    register_bundled_font();
+/// The rows of [`hbars`] from the top: each group's bars (in first-seen group order),
+/// then a gap. Returns `(bar index, row)` per bar and the number of rows.
+fn bar_rows(bars: &[Bar]) -> (Vec<(usize, usize)>, usize) {
     let mut groups: Vec<&str> = Vec::new();
     for b in bars {
         if !groups.contains(&b.group.as_str()) {
             groups.push(&b.group);
         }
     }
-    // Rows from the top: each group's bars, then a gap.
     let mut slot = Vec::with_capacity(bars.len());
     let mut row = 0usize;
     for g in &groups {
@@ -420,7 +292,40 @@ fn hbars(
         }
         row += 1;
     }
-    let rows = row.max(1);
+    (slot, row.max(1))
+}
+
+/// The figure's head: its title, then a key of swatches, each drawn by `swatch` at
+/// `x` and followed by its label.
+fn draw_head<'l>(
+    head: &Area<'_>,
+    title: &str,
+    key: impl IntoIterator<Item = (&'l str, RGBColor)>,
+    mut swatch: impl FnMut(i32, RGBColor) -> Result<i32>,
+) -> Result<()> {
+    head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
+        .map_err(err)?;
+    let mut x = 12;
+    for (label, c) in key {
+        let w = swatch(x, c)?;
+        head.draw(&Text::new(label.to_owned(), (x + w, 32), font(12)))
+            .map_err(err)?;
+        x += w + 7 * label.chars().count() as i32 + 18;
+    }
+    Ok(())
+}
+
+/// Horizontal bars in blocks (one block per group, in first-seen order), the value
+/// printed at each bar's end, a legend of `(label, colour)` above the plot.
+fn hbars(
+    title: &str,
+    x_label: &str,
+    log_x: bool,
+    bars: &[Bar],
+    legend: &[(String, usize)],
+    fmt: fn(f64) -> String,
+) -> Result<String> {
+    let (slot, rows) = bar_rows(bars);
     let height = (110 + 18 * rows) as u32;
     let tx = |v: f64| {
         if log_x {
@@ -436,31 +341,20 @@ fn hbars(
     } else {
         (0.0, (hi * 1.25).max(1.0))
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+    chart::render_svg((WIDTH, height), |root| {
         let (head, body) = root.split_vertically(54);
-        head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
-            .map_err(err)?;
-        let mut x = 12;
-        for (label, c) in legend {
-            head.draw(&Rectangle::new(
-                [(x, 32), (x + 14, 46)],
-                PALETTE[*c % PALETTE.len()].filled(),
-            ))
-            .map_err(err)?;
-            head.draw(&Text::new(label.clone(), (x + 19, 32), font(12)))
+        let key = legend
+            .iter()
+            .map(|(label, c)| (label.as_str(), PALETTE[*c % PALETTE.len()]));
+        draw_head(&head, title, key, |x, c| {
+            head.draw(&Rectangle::new([(x, 32), (x + 14, 46)], c.filled()))
                 .map_err(err)?;
-            x += 19 + 7 * label.chars().count() as i32 + 18;
-        }
+            Ok(19)
+        })?;
         let top = |r: usize| (rows - r) as f64;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(280)
-            .margin_right(20)
-            .x_label_area_size(40)
-            .build_cartesian_2d(lo..hi, 0.0..rows as f64)
-            .map_err(err)?;
-        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
+        let frame = Frame::new(0, 40, 0).left(280).right(20);
+        let mut chart = frame.build(&body, lo..hi, 0.0..rows as f64)?;
+        chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_y_mesh()
             .disable_y_axis()
             .x_desc(x_label)
@@ -510,9 +404,8 @@ fn hbars(
             ))
             .map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Lines with markers, one per series, over shaded, labelled bands of the x axis.
@@ -523,7 +416,6 @@ fn lines(
     series: &[(String, Vec<(f64, f64)>)],
     bands: &[(f64, f64, String)],
 ) -> Result<String> {
-    register_bundled_font();
     let x_hi = series
         .iter()
         .flat_map(|s| s.1.iter().map(|p| p.0))
@@ -533,32 +425,23 @@ fn lines(
         .flat_map(|s| s.1.iter().map(|p| p.1))
         .fold(0.0, f64::max)
         * 1.15;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
+    chart::render_svg((WIDTH, 420), |root| {
         let (head, body) = root.split_vertically(54);
-        head.draw(&Text::new(title.to_owned(), (12, 6), font(15)))
-            .map_err(err)?;
-        let mut x = 12;
-        for (k, (name, _)) in series.iter().enumerate() {
-            let c = PALETTE[(k + 1) % PALETTE.len()];
+        let key = series
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| (name.as_str(), PALETTE[(k + 1) % PALETTE.len()]));
+        draw_head(&head, title, key, |x, c| {
             head.draw(&PathElement::new(
                 vec![(x, 39), (x + 20, 39)],
                 c.stroke_width(2),
             ))
             .map_err(err)?;
-            head.draw(&Text::new(name.clone(), (x + 25, 32), font(12)))
-                .map_err(err)?;
-            x += 25 + 7 * name.chars().count() as i32 + 18;
-        }
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(20)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))
-            .map_err(err)?;
-        theme::styled(&mut chart.configure_mesh(), theme::CHAPTER)
+            Ok(25)
+        })?;
+        let frame = Frame::new(0, 40, 60).left(10).right(20);
+        let mut chart = frame.build(&body, 0.5..x_hi + 0.5, 0.0..y_hi.max(1.0))?;
+        chart::styled(&mut chart.configure_mesh(), chart::CHAPTER)
             .disable_x_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
@@ -591,9 +474,8 @@ fn lines(
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
                 .map_err(err)?;
         }
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -604,18 +486,6 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../book/src/generated")
             .join(rel)
-    }
-
-    #[test]
-    fn values_with_units_and_ranges() {
-        assert_eq!(parse_value("33.7 (29.5–38.0)"), Some(33.7));
-        assert_eq!(parse_value("2.1 µs"), Some(2100.0));
-        assert_eq!(parse_value("4.6 ms"), Some(4.6e6));
-        assert_eq!(parse_value("-152 B"), Some(-152.0));
-        assert_eq!(parse_value("1 KiB – 3 KiB"), Some(2048.0));
-        assert_eq!(parse_value("2,000,000"), Some(2e6));
-        assert_eq!(parse_value("fast"), None);
-        assert_eq!(parse_value("3 parsecs"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! The inputs are what `scripts/ch4_http_open.sh` writes: the open-loop CSV (one row per
 //! step, each naming the step's `.hlog`), the `.hlog` files (tag `lat`: from the intended
 //! start; tag `service`: from the actual send), and the closed-loop CSV
-//! ([`crate::httpknee`]'s format), whose knee sets the offered rates
+//! ([`crate::chapters::httpknee`]'s format), whose knee sets the offered rates
 //! ([`offered_rates`]). Percentiles are read from the merged histograms of a step's
 //! repeats, never as medians of percentiles. Output is byte-identical for the same
 //! inputs.
@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use hdrhistogram::Histogram;
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 
-use crate::figures::fmt_num;
-use crate::httpknee::{self, Series, Sweep};
+use crate::chapters::httpknee::{self, Series, Sweep, dist_name, lang_name};
+use crate::chart::{self, Area, Chart, Frame, INK, err, fmt_num, font};
 use crate::report::Knee;
 use crate::results;
-use crate::theme::{self, INK, err, font};
 
 /// The open-loop CSV's columns, in order (`openCSVHeader` in `go-reference/cmd/ch4-load`).
 pub const OPEN_HEADER: [&str; 20] = [
@@ -280,14 +280,6 @@ pub fn curves(open: &OpenSweep, hlog_dir: &Path, closed: &Sweep) -> Result<Vec<C
     Ok(out)
 }
 
-fn lang_name(lang: &str) -> &'static str {
-    if lang == "go" { "Go" } else { "Rust" }
-}
-
-fn dist_name(d: &str) -> &str {
-    d.strip_prefix("http-").unwrap_or(d)
-}
-
 fn server(lang: &str, map: &str) -> String {
     format!("{} {map}", lang_name(lang))
 }
@@ -374,84 +366,112 @@ const SERVER_COLOURS: [RGBColor; 4] = [
     RGBColor(0xcc, 0x79, 0xa7),
 ];
 
+/// What the panels of [`render_svg`] share: the servers and distributions in the CSV's
+/// order, the closed-loop series, and the axes' extents.
+struct Axes<'c> {
+    servers: Vec<(&'c str, &'c str)>,
+    dists: Vec<&'c str>,
+    closed_series: Vec<Series>,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+}
+
+impl<'c> Axes<'c> {
+    fn of(curves: &'c [Curve], closed: &Sweep) -> Axes<'c> {
+        let mut servers: Vec<(&str, &str)> = Vec::new();
+        let mut dists: Vec<&str> = Vec::new();
+        for c in curves {
+            if !servers.contains(&(c.lang.as_str(), c.map.as_str())) {
+                servers.push((&c.lang, &c.map));
+            }
+            if !dists.contains(&c.distribution.as_str()) {
+                dists.push(&c.distribution);
+            }
+        }
+        let mut axes = Axes {
+            servers,
+            dists,
+            closed_series: httpknee::summarise(&closed.rows),
+            x_max: 0.0,
+            y_min: 0.0,
+            y_max: 0.0,
+        };
+        axes.x_max = curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.offered_rps.max(p.achieved_rps)))
+            .chain(
+                curves
+                    .iter()
+                    .filter_map(|c| axes.closed_of(c))
+                    .flat_map(|s| s.steps.iter().map(|st| st.rps_median)),
+            )
+            .fold(0.0, f64::max)
+            / 1e3
+            * 1.05;
+        let lats = || {
+            curves
+                .iter()
+                .flat_map(|c| {
+                    c.points
+                        .iter()
+                        .flat_map(|p| [p.p50_us, p.p99_us, p.p999_us])
+                })
+                .chain(
+                    curves
+                        .iter()
+                        .filter_map(|c| axes.closed_of(c))
+                        .flat_map(|s| s.steps.iter().map(|st| st.p99_us)),
+                )
+                .filter(|v| *v > 0.0)
+        };
+        let y_min = lats().fold(f64::INFINITY, f64::min).min(1e9) / 1.5;
+        let y_max = lats().fold(0.0, f64::max).max(y_min * 10.0) * 1.5;
+        axes.y_min = y_min;
+        axes.y_max = y_max;
+        axes
+    }
+
+    fn colour(&self, lang: &str, map: &str) -> RGBColor {
+        let i = self
+            .servers
+            .iter()
+            .position(|s| *s == (lang, map))
+            .unwrap_or(0);
+        SERVER_COLOURS[i % SERVER_COLOURS.len()]
+    }
+
+    /// The closed-loop series of the curve's server and distribution.
+    fn closed_of(&self, c: &Curve) -> Option<&Series> {
+        self.closed_series
+            .iter()
+            .find(|s| s.lang == c.lang && s.map == c.map && s.distribution == c.distribution)
+    }
+}
+
 /// The figure: one panel per distribution; x = offered rate (thousand req/s), y =
 /// latency on a log axis; per server p50 (thin), p99 (thick) and p99.9 (dashed) from the
 /// intended start, the closed-loop p99 at each connection count as hollow squares
 /// (service time), and the closed-loop knee as a vertical rule.
 pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
-    crate::figures::register_bundled_font();
-    let closed_series = httpknee::summarise(&closed.rows);
-    let mut servers: Vec<(&str, &str)> = Vec::new();
-    let mut dists: Vec<&str> = Vec::new();
-    for c in curves {
-        if !servers.contains(&(c.lang.as_str(), c.map.as_str())) {
-            servers.push((&c.lang, &c.map));
-        }
-        if !dists.contains(&c.distribution.as_str()) {
-            dists.push(&c.distribution);
-        }
-    }
-    let colour = |lang: &str, map: &str| {
-        let i = servers.iter().position(|s| *s == (lang, map)).unwrap_or(0);
-        SERVER_COLOURS[i % SERVER_COLOURS.len()]
-    };
-    let closed_of = |c: &Curve| {
-        closed_series
-            .iter()
-            .find(|s| s.lang == c.lang && s.map == c.map && s.distribution == c.distribution)
-    };
-    let x_max = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.offered_rps.max(p.achieved_rps)))
-        .chain(
-            curves
-                .iter()
-                .filter_map(closed_of)
-                .flat_map(|s| s.steps.iter().map(|st| st.rps_median)),
-        )
-        .fold(0.0, f64::max)
-        / 1e3
-        * 1.05;
-    let lats = || {
-        curves
-            .iter()
-            .flat_map(|c| {
-                c.points
-                    .iter()
-                    .flat_map(|p| [p.p50_us, p.p99_us, p.p999_us])
-            })
-            .chain(
-                curves
-                    .iter()
-                    .filter_map(closed_of)
-                    .flat_map(|s| s.steps.iter().map(|st| st.p99_us)),
-            )
-            .filter(|v| *v > 0.0)
-    };
-    let y_min = lats().fold(f64::INFINITY, f64::min).min(1e9) / 1.5;
-    let y_max = lats().fold(0.0, f64::max).max(y_min * 10.0) * 1.5;
-    let height = TITLE_PX + PANEL_HEIGHT * dists.len() as u32 + LEGEND_PX;
-    let mut svg = String::new();
-    {
-        let full = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        let root = full
-            .titled(
-                "HTTP cache: latency vs offered load (open loop), per key distribution",
-                font(18),
-            )
-            .map_err(err)?;
-        let (grid, legend) = root.split_vertically(root.dim_in_pixel().1 - LEGEND_PX);
-        let panels = grid.split_evenly((dists.len().max(1), 1));
-        for (d, panel) in dists.iter().zip(panels.iter()) {
-            let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{} keys", dist_name(d)), font(14))
-                .margin(8)
-                .margin_right(18)
-                .x_label_area_size(38)
-                .y_label_area_size(64)
-                .build_cartesian_2d(0.0..x_max.max(1e-3), (y_min.max(1e-3)..y_max).log_scale())
-                .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::STANDARD)
+    let axes = Axes::of(curves, closed);
+    let height = TITLE_PX + PANEL_HEIGHT * axes.dists.len() as u32 + LEGEND_PX;
+    chart::render_svg((WIDTH, height), |full| {
+        let (panels, legend) = chart::titled_grid(
+            full,
+            "HTTP cache: latency vs offered load (open loop), per key distribution",
+            (axes.dists.len().max(1), 1),
+            LEGEND_PX,
+        )?;
+        for (d, panel) in axes.dists.iter().zip(panels.iter()) {
+            let caption = format!("{} keys", dist_name(d));
+            let frame = Frame::new(8, 38, 64).right(18).caption(&caption, 14);
+            let mut chart = frame.build(
+                panel,
+                0.0..axes.x_max.max(1e-3),
+                (axes.y_min.max(1e-3)..axes.y_max).log_scale(),
+            )?;
+            chart::styled(&mut chart.configure_mesh(), chart::STANDARD)
                 .x_desc("offered load, thousand requests/s")
                 .y_desc("latency, µs (log scale)")
                 .x_labels(8)
@@ -460,103 +480,114 @@ pub fn render_svg(curves: &[Curve], closed: &Sweep) -> Result<String> {
                 .draw()
                 .map_err(err)?;
             for c in curves.iter().filter(|c| c.distribution == *d) {
-                let col = colour(&c.lang, &c.map);
-                let at = |f: fn(&Point) -> f64| -> Vec<(f64, f64)> {
-                    c.points
-                        .iter()
-                        .map(|p| (p.offered_rps / 1e3, f(p).max(y_min)))
-                        .collect()
-                };
-                chart
-                    .draw_series(LineSeries::new(at(|p| p.p50_us), col.stroke_width(1)))
-                    .map_err(err)?;
-                chart
-                    .draw_series(LineSeries::new(at(|p| p.p99_us), col.stroke_width(3)))
-                    .map_err(err)?;
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        at(|p| p.p999_us),
-                        6,
-                        4,
-                        col.stroke_width(2),
-                    ))
-                    .map_err(err)?;
-                for f in [
-                    (|p: &Point| p.p50_us) as fn(&Point) -> f64,
-                    |p| p.p99_us,
-                    |p| p.p999_us,
-                ] {
-                    chart
-                        .draw_series(at(f).into_iter().map(|p| Circle::new(p, 2, col.filled())))
-                        .map_err(err)?;
-                }
-                if let Some(s) = closed_of(c) {
-                    chart
-                        .draw_series(s.steps.iter().map(|st| {
-                            let p = (st.rps_median / 1e3, st.p99_us.max(y_min));
-                            EmptyElement::at(p)
-                                + Rectangle::new([(-4, -4), (4, 4)], col.stroke_width(2))
-                        }))
-                        .map_err(err)?;
-                }
-                if c.knee_rps > 0.0 {
-                    let x = c.knee_rps / 1e3;
-                    chart
-                        .draw_series(std::iter::once(PathElement::new(
-                            vec![(x, y_min), (x, y_max)],
-                            col.mix(0.5).stroke_width(1),
-                        )))
-                        .map_err(err)?;
-                }
+                draw_curve(&mut chart, &axes, c)?;
             }
         }
-        let mut x = 12;
-        for (lang, map) in &servers {
-            let c = colour(lang, map);
+        draw_legend(&legend, &axes)
+    })
+}
+
+/// One server's curves in a distribution's panel: p50, p99, p99.9 with their points,
+/// the closed-loop p99 squares and the knee's rule.
+fn draw_curve<X, Y>(chart: &mut Chart<'_, '_, X, Y>, axes: &Axes<'_>, c: &Curve) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let (y_min, y_max) = (axes.y_min, axes.y_max);
+    let col = axes.colour(&c.lang, &c.map);
+    let at = |f: fn(&Point) -> f64| -> Vec<(f64, f64)> {
+        c.points
+            .iter()
+            .map(|p| (p.offered_rps / 1e3, f(p).max(y_min)))
+            .collect()
+    };
+    chart
+        .draw_series(LineSeries::new(at(|p| p.p50_us), col.stroke_width(1)))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(at(|p| p.p99_us), col.stroke_width(3)))
+        .map_err(err)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            at(|p| p.p999_us),
+            6,
+            4,
+            col.stroke_width(2),
+        ))
+        .map_err(err)?;
+    for f in [
+        (|p: &Point| p.p50_us) as fn(&Point) -> f64,
+        |p| p.p99_us,
+        |p| p.p999_us,
+    ] {
+        chart
+            .draw_series(at(f).into_iter().map(|p| Circle::new(p, 2, col.filled())))
+            .map_err(err)?;
+    }
+    if let Some(s) = axes.closed_of(c) {
+        chart
+            .draw_series(s.steps.iter().map(|st| {
+                let p = (st.rps_median / 1e3, st.p99_us.max(y_min));
+                EmptyElement::at(p) + Rectangle::new([(-4, -4), (4, 4)], col.stroke_width(2))
+            }))
+            .map_err(err)?;
+    }
+    if c.knee_rps > 0.0 {
+        let x = c.knee_rps / 1e3;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, y_min), (x, y_max)],
+                col.mix(0.5).stroke_width(1),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The legend: a swatch per server, the three percentiles' strokes, and two lines on
+/// what the squares, rules and curves measure.
+fn draw_legend(legend: &Area<'_>, axes: &Axes<'_>) -> Result<()> {
+    let mut x = 12;
+    for (lang, map) in &axes.servers {
+        let c = axes.colour(lang, map);
+        x = chart::key_entry(legend, x, &server(lang, map), 18, |x| {
             legend
                 .draw(&Rectangle::new([(x, 10), (x + 22, 13)], c.filled()))
-                .map_err(err)?;
-            let label = server(lang, map);
-            legend
-                .draw(&Text::new(label.clone(), (x + 28, 4), font(12)))
-                .map_err(err)?;
-            x += 28 + 8 * label.len() as i32 + 18;
-        }
-        let keys: [(&str, u32); 3] = [("p50", 1), ("p99", 3), ("p99.9 (dashed)", 2)];
-        for (label, w) in keys {
+                .map_err(err)
+        })?;
+    }
+    let keys: [(&str, u32); 3] = [("p50", 1), ("p99", 3), ("p99.9 (dashed)", 2)];
+    for (label, w) in keys {
+        x = chart::key_entry(legend, x, label, 14, |x| {
             legend
                 .draw(&PathElement::new(
                     vec![(x, 12), (x + 22, 12)],
                     INK.stroke_width(w),
                 ))
-                .map_err(err)?;
-            legend
-                .draw(&Text::new(label.to_owned(), (x + 28, 4), font(12)))
-                .map_err(err)?;
-            x += 28 + 8 * label.len() as i32 + 14;
-        }
-        legend
-            .draw(&Rectangle::new([(12, 30), (20, 38)], INK.stroke_width(2)))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "closed-loop p99 at each connection count: service time, queueing not counted; vertical rule: closed-loop knee"
-                    .to_owned(),
-                (28, 28),
-                font(11),
-            ))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "open loop: latency from each request's intended start (coordinated omission corrected), repeats' histograms merged"
-                    .to_owned(),
-                (12, 48),
-                font(11),
-            ))
-            .map_err(err)?;
-        full.present().map_err(err)?;
+                .map_err(err)
+        })?;
     }
-    Ok(svg)
+    legend
+        .draw(&Rectangle::new([(12, 30), (20, 38)], INK.stroke_width(2)))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "closed-loop p99 at each connection count: service time, queueing not counted; vertical rule: closed-loop knee"
+                .to_owned(),
+            (28, 28),
+            font(11),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "open loop: latency from each request's intended start (coordinated omission corrected), repeats' histograms merged"
+                .to_owned(),
+            (12, 48),
+            font(11),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Reads the inputs: the open-loop CSV, its `.hlog` files in `hlog_dir`, the
@@ -583,7 +614,7 @@ pub fn write_outputs(
     out_dir: &Path,
 ) -> Result<(PathBuf, PathBuf)> {
     let svg = render_svg(curves, closed)?;
-    crate::theme::write_page(
+    crate::chart::write_page(
         out_dir,
         "http-open",
         &render_markdown(curves, open, closed),
@@ -788,15 +819,9 @@ rust,dashmap,http-uniform,7500,8,1,1,0,0,0,1.000,1.0,0,0,0,0,0,0,0,c.hlog\n"
             ("# nothing\n".to_owned(), "o.csv", "no header"),
             (format!("{OPEN}\n"), "o.csv", "no data rows"),
         ];
-        for (text, at, field) in cases {
-            let e = parse_open_csv(&text, Path::new("o.csv"))
-                .unwrap_err()
-                .to_string();
-            assert!(
-                e.contains(at) && e.contains(field),
-                "want {at} and {field} in: {e}"
-            );
-        }
+        crate::chapters::assert_each_error_names(&cases, |text| {
+            parse_open_csv(text, Path::new("o.csv"))
+        });
     }
 
     #[test]

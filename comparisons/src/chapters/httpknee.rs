@@ -12,11 +12,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 
-use crate::figures::fmt_num;
+use crate::chart::{self, Area, Chart, Frame, INK, err, fmt_num, font};
 use crate::report::{self, KNEE_GAIN_FRACTION, Knee};
-use crate::theme::{self, INK, err, font};
 
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 290;
@@ -315,26 +315,18 @@ pub fn summarise(rows: &[StepRow]) -> Vec<Series> {
         .collect()
 }
 
-fn lang_name(lang: &str) -> &'static str {
+pub(crate) fn lang_name(lang: &str) -> &'static str {
     if lang == "go" { "Go" } else { "Rust" }
 }
 
 /// `http-hotkey` → `hotkey`.
-fn dist_name(d: &str) -> &str {
+pub(crate) fn dist_name(d: &str) -> &str {
     d.strip_prefix("http-").unwrap_or(d)
 }
 
 /// Requests per second, grouped by thousands: `12,345`.
 fn fmt_rps(v: f64) -> String {
-    let digits = format!("{:.0}", v.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    chart::group_digits(&format!("{:.0}", v.max(0.0)))
 }
 
 fn knee_cell(k: &Knee) -> String {
@@ -443,7 +435,6 @@ pub fn render_markdown(sweep: &Sweep) -> String {
 /// The figure: one panel per server (language and map), one line per key distribution,
 /// x = connections on a log₂ axis, y = median requests per second; the knee is a ring.
 pub fn render_svg(sweep: &Sweep) -> Result<String> {
-    crate::figures::register_bundled_font();
     let series = summarise(&sweep.rows);
     let mut servers: Vec<(&str, &str)> = Vec::new();
     let mut dists: Vec<&str> = Vec::new();
@@ -474,27 +465,18 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
     let cols = if servers.len() > 1 { 2 } else { 1 };
     let rows = servers.len().div_ceil(cols);
     let height = TITLE_PX + PANEL_HEIGHT * rows as u32 + LEGEND_PX;
-    let mut svg = String::new();
-    {
-        let full = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        let root = full
-            .titled(
-                "HTTP cache: throughput vs connections, per server and key distribution",
-                font(18),
-            )
-            .map_err(err)?;
-        let (grid, legend) = root.split_vertically(root.dim_in_pixel().1 - LEGEND_PX);
-        let panels = grid.split_evenly((rows, cols));
+    chart::render_svg((WIDTH, height), |full| {
+        let (panels, legend) = chart::titled_grid(
+            full,
+            "HTTP cache: throughput vs connections, per server and key distribution",
+            (rows, cols),
+            LEGEND_PX,
+        )?;
         for ((lang, map), panel) in servers.iter().zip(panels.iter()) {
-            let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{} {map}", lang_name(lang)), font(14))
-                .margin(8)
-                .margin_right(18)
-                .x_label_area_size(38)
-                .y_label_area_size(58)
-                .build_cartesian_2d(-0.25..x_max + 0.25, 0.0..y_max.max(1e-3))
-                .map_err(err)?;
-            theme::styled(&mut chart.configure_mesh(), theme::SMALL)
+            let caption = format!("{} {map}", lang_name(lang));
+            let frame = Frame::new(8, 38, 58).right(18).caption(&caption, 14);
+            let mut chart = frame.build(panel, -0.25..x_max + 0.25, 0.0..y_max.max(1e-3))?;
+            chart::styled(&mut chart.configure_mesh(), chart::SMALL)
                 .x_desc("connections (closed loop, log scale)")
                 .y_desc("thousand requests/s")
                 .x_labels(x_max as usize + 2)
@@ -510,65 +492,75 @@ pub fn render_svg(sweep: &Sweep) -> Result<String> {
                 .draw()
                 .map_err(err)?;
             for s in series.iter().filter(|s| s.lang == *lang && s.map == *map) {
-                let c = colour(&s.distribution);
-                let pts: Vec<(f64, f64)> = s
-                    .steps
-                    .iter()
-                    .map(|st| (f64::from(st.conns).log2(), st.rps_median / 1e3))
-                    .collect();
-                chart
-                    .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                    .map_err(err)?;
-                chart
-                    .draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))
-                    .map_err(err)?;
-                if let Some(load) = knee_load(&s.knee)
-                    && let Some(p) = pts.iter().find(|p| (p.0 - load.log2()).abs() < 1e-9)
-                {
-                    chart
-                        .draw_series(std::iter::once(Circle::new(*p, 8, c.stroke_width(2))))
-                        .map_err(err)?;
-                }
+                draw_series(&mut chart, s, colour(&s.distribution))?;
             }
         }
-        let mut x = 12;
-        for d in &dists {
-            let c = colour(d);
+        draw_legend(&legend, &dists, colour)
+    })
+}
+
+/// One distribution's line in a server's panel, its points, and a ring at the knee.
+fn draw_series<X, Y>(chart: &mut Chart<'_, '_, X, Y>, s: &Series, c: RGBColor) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let pts: Vec<(f64, f64)> = s
+        .steps
+        .iter()
+        .map(|st| (f64::from(st.conns).log2(), st.rps_median / 1e3))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+        .map_err(err)?;
+    chart
+        .draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))
+        .map_err(err)?;
+    if let Some(load) = knee_load(&s.knee)
+        && let Some(p) = pts.iter().find(|p| (p.0 - load.log2()).abs() < 1e-9)
+    {
+        chart
+            .draw_series(std::iter::once(Circle::new(*p, 8, c.stroke_width(2))))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The legend: a swatch per distribution, the knee's ring, what the lines are.
+fn draw_legend(legend: &Area<'_>, dists: &[&str], colour: impl Fn(&str) -> RGBColor) -> Result<()> {
+    let mut x = 12;
+    for d in dists {
+        let c = colour(d);
+        x = chart::key_entry(legend, x, &format!("{} keys", dist_name(d)), 18, |x| {
             legend
                 .draw(&Rectangle::new([(x, 10), (x + 22, 13)], c.filled()))
-                .map_err(err)?;
-            let label = format!("{} keys", dist_name(d));
-            legend
-                .draw(&Text::new(label.clone(), (x + 28, 4), font(12)))
-                .map_err(err)?;
-            x += 28 + 8 * label.len() as i32 + 18;
-        }
-        legend
-            .draw(&Circle::new((x + 8, 12), 7, INK.stroke_width(2)))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "knee (mapbench report's rule)".to_owned(),
-                (x + 22, 4),
-                font(12),
-            ))
-            .map_err(err)?;
-        legend
-            .draw(&Text::new(
-                "median over repeats; load generator and server share the same CPUs".to_owned(),
-                (12, 30),
-                font(11),
-            ))
-            .map_err(err)?;
-        full.present().map_err(err)?;
+                .map_err(err)
+        })?;
     }
-    Ok(svg)
+    legend
+        .draw(&Circle::new((x + 8, 12), 7, INK.stroke_width(2)))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "knee (mapbench report's rule)".to_owned(),
+            (x + 22, 4),
+            font(12),
+        ))
+        .map_err(err)?;
+    legend
+        .draw(&Text::new(
+            "median over repeats; load generator and server share the same CPUs".to_owned(),
+            (12, 30),
+            font(11),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Writes `out_dir/http-knee.md` and `out_dir/figures/http-knee.svg`, each atomically
 /// (a temporary file, then a rename), and returns their paths.
 pub fn write_outputs(sweep: &Sweep, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    crate::theme::write_page(
+    crate::chart::write_page(
         out_dir,
         "http-knee",
         &render_markdown(sweep),
@@ -680,15 +672,9 @@ lang,map,distribution,conns,repeat,requests,errors,misses,seconds,rps,p50_us,p90
                 "no data rows",
             ),
         ];
-        for (text, at, field) in cases {
-            let e = parse_csv(&text, Path::new("k.csv"))
-                .unwrap_err()
-                .to_string();
-            assert!(
-                e.contains(at) && e.contains(field),
-                "want {at} and {field} in: {e}"
-            );
-        }
+        crate::chapters::assert_each_error_names(&cases, |text| {
+            parse_csv(text, Path::new("k.csv"))
+        });
     }
 
     #[test]
