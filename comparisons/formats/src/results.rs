@@ -362,15 +362,22 @@ pub struct ReclaimInfo {
 /// count their values; `null` otherwise).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IntervalReclaim {
+    /// Values retired and not yet freed at the interval's end.
     pub backlog_values: u64,
+    /// `backlog_values` times `run_start.reclaim.bytes_per_value` (payload only).
     pub backlog_bytes: u64,
+    /// Values created and not dropped (map contents plus backlog).
     #[serde(default)]
     pub live_values: u64,
+    /// Values retired (replaced or removed) in the interval.
     #[serde(default)]
     pub retired: u64,
+    /// Retired values freed in the interval.
     pub frees: u64,
+    /// Sampled retire-to-free delays of the values freed in the interval.
     #[serde(default)]
     pub retire_to_free_ns: Option<LatNs>,
+    /// Latencies of the timed ops during which their thread dropped retired values.
     #[serde(default)]
     pub stall_lat_ns: Option<LatNs>,
     /// `[start ns since t0, duration ns]` of timed ops that ran destructors of retired
