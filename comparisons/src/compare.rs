@@ -74,6 +74,20 @@ impl Metric {
         !matches!(self, Metric::P99 | Metric::Instructions)
     }
 
+    /// The smallest change that is flagged, whatever its p: instruction counts are so
+    /// steady that the few thousand instructions by which runs differ (threads handing
+    /// off through a channel or the start gate spin a variable number of times) can lean
+    /// the same way in every pair of an A/A and reach p < alpha; 0.1% is well above that
+    /// jitter (the A/A rows of compare-validate show it) and far below a change worth a
+    /// review. Timed
+    /// metrics have no floor: their spread keeps such differences from significance.
+    pub fn min_change(self) -> f64 {
+        match self {
+            Metric::Instructions => 0.001,
+            _ => 0.0,
+        }
+    }
+
     fn unit(self) -> &'static str {
         match self {
             Metric::Throughput | Metric::MeanThroughput => "M ops/s",
@@ -465,20 +479,7 @@ pub fn compare_dirs(
             None if !ratios.is_empty() => (Some(1.0), stats::signed_rank_min_p(ratios.len())),
             None => (test.map(|t| t.p), stats::min_p(xs.len(), ys.len())),
         };
-        let verdict = if min_p >= alpha {
-            Verdict::TooFewSamples
-        } else {
-            match (p, change) {
-                (Some(p), Some(c)) if p < alpha && c != 0.0 => {
-                    if (c > 0.0) == metric.higher_is_faster() {
-                        Verdict::Faster
-                    } else {
-                        Verdict::Slower
-                    }
-                }
-                _ => Verdict::NoChange,
-            }
-        };
+        let verdict = verdict_of(metric, p, change, min_p, alpha);
         rows.push(Row {
             cell: key.clone(),
             base_ci: stats::median_ci(&xs, CONFIDENCE),
@@ -623,6 +624,31 @@ pub fn render_tables(c: &Comparison) -> String {
     s
 }
 
+/// A row's verdict: too few samples when even complete separation could not reach
+/// `alpha`; a direction when `p < alpha` and the change is at least the metric's
+/// [`Metric::min_change`]; otherwise no change.
+fn verdict_of(
+    metric: Metric,
+    p: Option<f64>,
+    change: Option<f64>,
+    min_p: f64,
+    alpha: f64,
+) -> Verdict {
+    if min_p >= alpha {
+        return Verdict::TooFewSamples;
+    }
+    match (p, change) {
+        (Some(p), Some(c)) if p < alpha && c != 0.0 && c.abs() >= metric.min_change() => {
+            if (c > 0.0) == metric.higher_is_faster() {
+                Verdict::Faster
+            } else {
+                Verdict::Slower
+            }
+        }
+        _ => Verdict::NoChange,
+    }
+}
+
 /// What the page measured and tested, in one paragraph (the reviewer's page and
 /// compare-validate's say the same).
 pub fn method_paragraph(m: Metric, alpha: f64) -> String {
@@ -660,7 +686,17 @@ pub fn method_paragraph(m: Metric, alpha: f64) -> String {
          and p is the two-sided Wilcoxon signed-rank test of the log ratios; otherwise \
          **rank-sum**: change of the medians and the two-sided Mann-Whitney U test. Base and \
          new medians carry 95% order-statistic intervals († = too few runs for 95%, the \
-         interval is min – max). ↑/↓ marks p < {alpha}.\n\n"
+         interval is min – max). ↑/↓ marks p < {alpha}{floor}.\n\n",
+        floor = if m.min_change() > 0.0 {
+            format!(
+                " and a change of at least {}% either way (counts vary a little between \
+                 runs as threads hand off to each other, by as much as the A/A rows show: a \
+                 smaller change can lean one way in every pair by chance)",
+                m.min_change() * 100.0
+            )
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -1414,6 +1450,26 @@ mod tests {
         assert_eq!(c.steps_for(7.6), 1);
         assert_eq!(c.steps_for(12.0), 2);
         assert_eq!(c.steps_for(0.5), 1, "never zero steps");
+    }
+
+    #[test]
+    fn an_instruction_change_under_the_floor_is_not_flagged_however_small_its_p() {
+        let v = |m, c| verdict_of(m, Some(0.004), Some(c), 0.004, 0.01);
+        // Lower is faster for instructions: +0.05% in every pair is below the floor.
+        assert_eq!(v(Metric::Instructions, 0.0005), Verdict::NoChange);
+        assert_eq!(v(Metric::Instructions, -0.0005), Verdict::NoChange);
+        assert_eq!(v(Metric::Instructions, 0.02), Verdict::Slower);
+        assert_eq!(v(Metric::Instructions, -0.02), Verdict::Faster);
+        // Timed metrics keep no floor; p at or above alpha never flags.
+        assert_eq!(v(Metric::Throughput, 0.0005), Verdict::Faster);
+        assert_eq!(
+            verdict_of(Metric::Instructions, Some(0.02), Some(0.5), 0.004, 0.01),
+            Verdict::NoChange
+        );
+        assert_eq!(
+            verdict_of(Metric::Throughput, Some(0.001), Some(0.5), 0.01, 0.01),
+            Verdict::TooFewSamples
+        );
     }
 
     #[test]
