@@ -356,10 +356,7 @@ fn repeat_cells(
     let default_every = RunnerSettings::default().latency_sample_every;
     for (&lang, runner) in runners {
         let listed = |m: &str| runner.maps.iter().any(|e| e.name == m);
-        let (maps, sampling_map, baseline) = match lang {
-            Lang::Rust => (MICRO_MAPS_RUST, SAMPLING_MAP_RUST, BASELINE_RUST),
-            Lang::Go => (MICRO_MAPS_GO, SAMPLING_MAP_GO, BASELINE_GO),
-        };
+        let (maps, sampling_map, baseline, _) = lang_setup(lang);
         let (spec, read_t1) = (&read[0].0, &read[0].1);
         push(lang, NOOP_MAP, read_t1, Some(spec), default_every);
         for every in OTHER_SAMPLING {
@@ -734,6 +731,30 @@ fn within(ratio: Option<f64>) -> Option<bool> {
     ratio.map(|r| (EXPECTED[0]..=EXPECTED[1]).contains(&r))
 }
 
+/// The maps and target of one language's checks: the micro-benchmark maps, the sampling
+/// map, the scaling baseline and the harness-cost target.
+fn lang_setup(lang: Lang) -> ([&'static str; 3], &'static str, &'static str, f64) {
+    match lang {
+        Lang::Rust => (
+            MICRO_MAPS_RUST,
+            SAMPLING_MAP_RUST,
+            BASELINE_RUST,
+            HARNESS_TARGET_RUST_NS,
+        ),
+        Lang::Go => (
+            MICRO_MAPS_GO,
+            SAMPLING_MAP_GO,
+            BASELINE_GO,
+            HARNESS_TARGET_GO_NS,
+        ),
+    }
+}
+
+/// A measurement's key at the given sampling period.
+fn key(lang: Lang, map: &str, w: &str, t: u32, every: u64) -> Key {
+    (lang, map.to_owned(), w.to_owned(), t, every)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn summarise(
     opts: &ValidateOptions,
@@ -745,157 +766,19 @@ fn summarise(
     runs_dir: &Path,
     repo: &Path,
 ) -> Validation {
-    let default_every = RunnerSettings::default().latency_sample_every;
-    let key = |lang: Lang, map: &str, w: &str, t: u32, every: u64| -> Key {
-        (lang, map.to_owned(), w.to_owned(), t, every)
-    };
     let mut harness_cost = Vec::new();
     let mut sampling = Vec::new();
     let mut runner_vs_micro = Vec::new();
     let mut runner_vs_bustle = Vec::new();
     let mut scaling = Vec::new();
     for (&lang, runner) in runners {
-        let (maps, sampling_map, baseline, target) = match lang {
-            Lang::Rust => (
-                MICRO_MAPS_RUST,
-                SAMPLING_MAP_RUST,
-                BASELINE_RUST,
-                HARNESS_TARGET_RUST_NS,
-            ),
-            Lang::Go => (
-                MICRO_MAPS_GO,
-                SAMPLING_MAP_GO,
-                BASELINE_GO,
-                HARNESS_TARGET_GO_NS,
-            ),
-        };
-        let k = key(lang, NOOP_MAP, &read_t1.name, 1, default_every);
-        let ns = Stat::of(&values(s.runner_ns.get(&k)));
-        harness_cost.push(HarnessCost {
-            lang,
-            workload: read_t1.name.clone(),
-            threads: 1,
-            sample_every: default_every,
-            ns_per_op: ns,
-            timer_overhead_ns: s.timer_ns.get(&k).and_then(|v| Stat::of(v)),
-            target_ns: target,
-            within: ns.map(|n| n.median <= target),
-        });
-        for every in [OTHER_SAMPLING[0], OTHER_SAMPLING[1], default_every] {
-            for (map, w) in [
-                (NOOP_MAP, read_t1.name.as_str()),
-                (sampling_map, GETS_OUT_OF_CACHE),
-            ] {
-                sampling.push(SamplingEffect {
-                    lang,
-                    map: map.into(),
-                    workload: w.into(),
-                    threads: 1,
-                    sample_every: every,
-                    ns_per_op: Stat::of(&values(s.runner_ns.get(&key(lang, map, w, 1, every)))),
-                });
-            }
-        }
-        for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
-            for threads in [1, 2] {
-                let noop = Stat::of(&values(s.runner_ns.get(&key(
-                    lang,
-                    NOOP_MAP,
-                    shape,
-                    threads,
-                    default_every,
-                ))));
-                for map in maps {
-                    let r = s
-                        .runner_ns
-                        .get(&key(lang, map, shape, threads, default_every));
-                    let m = s
-                        .micro_ns
-                        .get(&(lang, map.to_owned(), shape.to_owned(), threads));
-                    let rs = Stat::of(&values(r));
-                    let ms = Stat::of(&values(m));
-                    let ratio = rs.zip(ms).map(|(a, b)| a.median / b.median);
-                    runner_vs_micro.push(RunnerVsMicro {
-                        lang,
-                        map: map.into(),
-                        workload: shape.into(),
-                        threads,
-                        runner_ns_per_op: rs,
-                        noop_ns_per_op: noop,
-                        micro_ns_per_op: ms,
-                        ratio,
-                        paired_ratios: r.zip(m).and_then(|(a, b)| paired(a, b)),
-                        within: within(ratio),
-                    });
-                }
-            }
-        }
+        harness_cost.push(harness_cost_of(lang, &s, read_t1));
+        sampling.extend(sampling_of(lang, &s, read_t1));
+        runner_vs_micro.extend(runner_vs_micro_of(lang, &s));
         if lang == Lang::Rust && !opts.skip_bustle {
-            for shape in bustle_shapes(opts.bustle_capacity_log2) {
-                let w = shape.workload();
-                for map in BUSTLE_MAPS {
-                    let k = key(lang, map, &w.name, shape.threads, default_every);
-                    let r = s.runner_tput.get(&k);
-                    let b =
-                        s.bustle
-                            .get(&(map.to_owned(), shape.mix.name().to_owned(), shape.threads));
-                    let rs = Stat::of(&values(r));
-                    let bs = Stat::of(&values(b));
-                    let ratio = rs.zip(bs).map(|(a, b)| a.median / b.median);
-                    let hit = |i: usize| {
-                        s.hits
-                            .get(&k)
-                            .and_then(|v| Stat::of(&v.iter().map(|h| h[i]).collect::<Vec<_>>()))
-                            .map(|st| st.median)
-                    };
-                    runner_vs_bustle.push(RunnerVsBustle {
-                        map: map.into(),
-                        mix: shape.mix.name().into(),
-                        threads: shape.threads,
-                        workload: w.name.clone(),
-                        key_space: shape.key_space(),
-                        prefill: shape.prefill_count(),
-                        table_capacity: shape.key_space(),
-                        total_ops: shape.total_ops(),
-                        runner_ops_per_s: rs,
-                        bustle_ops_per_s: bs,
-                        ratio,
-                        paired_ratios: r.zip(b).and_then(|(a, b)| paired(a, b)),
-                        within: within(ratio),
-                        runner_get_hit: hit(0),
-                        runner_insert_new: hit(1),
-                        runner_remove_hit: hit(2),
-                        bustle_initial_read_hit: shape.initial_read_hit_rate(),
-                    });
-                }
-            }
+            runner_vs_bustle.extend(runner_vs_bustle_of(&s, opts.bustle_capacity_log2));
         }
-        let tput = |map: &str, t: u32| {
-            Stat::of(&values(s.runner_tput.get(&key(
-                lang,
-                map,
-                READ_ONLY_WORKLOAD,
-                t,
-                default_every,
-            ))))
-            .map(|st| st.median)
-        };
-        let base = tput(baseline, 1);
-        for m in runner
-            .maps
-            .iter()
-            .filter(|m| m.max_threads.is_none_or(|n| n >= 2))
-        {
-            let t2 = tput(&m.name, 2);
-            scaling.push(Scaling {
-                lang,
-                map: m.name.clone(),
-                ops_per_s_t2: t2,
-                baseline_map: baseline.into(),
-                baseline_ops_per_s_t1: base,
-                efficiency: t2.zip(base).map(|(t, b)| t / (2.0 * b)),
-            });
-        }
+        scaling.extend(scaling_of(lang, runner, &s));
     }
     Validation {
         generated_by: format!("mapbench {}", env!("CARGO_PKG_VERSION")),
@@ -918,6 +801,167 @@ fn summarise(
         loadavg_start: None,
         loadavg_end: None,
     }
+}
+
+/// Check 1: `noop`, one thread, the read-only workload, default sampling.
+fn harness_cost_of(lang: Lang, s: &Samples, read_t1: &Workload) -> HarnessCost {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let target = lang_setup(lang).3;
+    let k = key(lang, NOOP_MAP, &read_t1.name, 1, default_every);
+    let ns = Stat::of(&values(s.runner_ns.get(&k)));
+    HarnessCost {
+        lang,
+        workload: read_t1.name.clone(),
+        threads: 1,
+        sample_every: default_every,
+        ns_per_op: ns,
+        timer_overhead_ns: s.timer_ns.get(&k).and_then(|v| Stat::of(v)),
+        target_ns: target,
+        within: ns.map(|n| n.median <= target),
+    }
+}
+
+/// Check 1, continued: `noop` and the sampling map at each sampling period.
+fn sampling_of(lang: Lang, s: &Samples, read_t1: &Workload) -> Vec<SamplingEffect> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let sampling_map = lang_setup(lang).1;
+    let mut sampling = Vec::new();
+    for every in [OTHER_SAMPLING[0], OTHER_SAMPLING[1], default_every] {
+        for (map, w) in [
+            (NOOP_MAP, read_t1.name.as_str()),
+            (sampling_map, GETS_OUT_OF_CACHE),
+        ] {
+            sampling.push(SamplingEffect {
+                lang,
+                map: map.into(),
+                workload: w.into(),
+                threads: 1,
+                sample_every: every,
+                ns_per_op: Stat::of(&values(s.runner_ns.get(&key(lang, map, w, 1, every)))),
+            });
+        }
+    }
+    sampling
+}
+
+/// Check 2: each micro-benchmark map on both gets shapes at 1 and 2 threads.
+fn runner_vs_micro_of(lang: Lang, s: &Samples) -> Vec<RunnerVsMicro> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let maps = lang_setup(lang).0;
+    let mut out = Vec::new();
+    for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
+        for threads in [1, 2] {
+            let noop = Stat::of(&values(s.runner_ns.get(&key(
+                lang,
+                NOOP_MAP,
+                shape,
+                threads,
+                default_every,
+            ))));
+            for map in maps {
+                let r = s
+                    .runner_ns
+                    .get(&key(lang, map, shape, threads, default_every));
+                let m = s
+                    .micro_ns
+                    .get(&(lang, map.to_owned(), shape.to_owned(), threads));
+                let rs = Stat::of(&values(r));
+                let ms = Stat::of(&values(m));
+                let ratio = rs.zip(ms).map(|(a, b)| a.median / b.median);
+                out.push(RunnerVsMicro {
+                    lang,
+                    map: map.into(),
+                    workload: shape.into(),
+                    threads,
+                    runner_ns_per_op: rs,
+                    noop_ns_per_op: noop,
+                    micro_ns_per_op: ms,
+                    ratio,
+                    paired_ratios: r.zip(m).and_then(|(a, b)| paired(a, b)),
+                    within: within(ratio),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Check 3: the Rust runner against bustle on each shape and map.
+fn runner_vs_bustle_of(s: &Samples, capacity_log2: u8) -> Vec<RunnerVsBustle> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let mut out = Vec::new();
+    for shape in bustle_shapes(capacity_log2) {
+        let w = shape.workload();
+        for map in BUSTLE_MAPS {
+            let k = key(Lang::Rust, map, &w.name, shape.threads, default_every);
+            let r = s.runner_tput.get(&k);
+            let b = s
+                .bustle
+                .get(&(map.to_owned(), shape.mix.name().to_owned(), shape.threads));
+            let rs = Stat::of(&values(r));
+            let bs = Stat::of(&values(b));
+            let ratio = rs.zip(bs).map(|(a, b)| a.median / b.median);
+            let hit = |i: usize| {
+                s.hits
+                    .get(&k)
+                    .and_then(|v| Stat::of(&v.iter().map(|h| h[i]).collect::<Vec<_>>()))
+                    .map(|st| st.median)
+            };
+            out.push(RunnerVsBustle {
+                map: map.into(),
+                mix: shape.mix.name().into(),
+                threads: shape.threads,
+                workload: w.name.clone(),
+                key_space: shape.key_space(),
+                prefill: shape.prefill_count(),
+                table_capacity: shape.key_space(),
+                total_ops: shape.total_ops(),
+                runner_ops_per_s: rs,
+                bustle_ops_per_s: bs,
+                ratio,
+                paired_ratios: r.zip(b).and_then(|(a, b)| paired(a, b)),
+                within: within(ratio),
+                runner_get_hit: hit(0),
+                runner_insert_new: hit(1),
+                runner_remove_hit: hit(2),
+                bustle_initial_read_hit: shape.initial_read_hit_rate(),
+            });
+        }
+    }
+    out
+}
+
+/// Check 4: every map that allows 2 threads against the unsynchronised baseline.
+fn scaling_of(lang: Lang, runner: &runners::Runner, s: &Samples) -> Vec<Scaling> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let baseline = lang_setup(lang).2;
+    let tput = |map: &str, t: u32| {
+        Stat::of(&values(s.runner_tput.get(&key(
+            lang,
+            map,
+            READ_ONLY_WORKLOAD,
+            t,
+            default_every,
+        ))))
+        .map(|st| st.median)
+    };
+    let base = tput(baseline, 1);
+    runner
+        .maps
+        .iter()
+        .filter(|m| m.max_threads.is_none_or(|n| n >= 2))
+        .map(|m| {
+            let t2 = tput(&m.name, 2);
+            Scaling {
+                lang,
+                map: m.name.clone(),
+                ops_per_s_t2: t2,
+                baseline_map: baseline.into(),
+                baseline_ops_per_s_t1: base,
+                efficiency: t2.zip(base).map(|(t, b)| t / (2.0 * b)),
+            }
+        })
+        .collect()
 }
 
 /// Go's side of check 2: the test binary of go-reference/maps, built once.
