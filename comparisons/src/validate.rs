@@ -416,16 +416,7 @@ pub fn bustle_shapes(capacity_log2: u8) -> Vec<BustleShape> {
 }
 
 pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
-    let bad = |e: anyhow::Error| Failure::BadInput(e);
-    if opts.repeats == 0 {
-        return Err(bad(anyhow!("--repeats: expected at least 1, found 0")));
-    }
-    if !(10..=28).contains(&opts.bustle_capacity_log2) {
-        return Err(bad(anyhow!(
-            "--bustle-capacity-log2: expected 10 to 28, found {}",
-            opts.bustle_capacity_log2
-        )));
-    }
+    check_options(opts)?;
     let langs: Vec<Lang> = Lang::ALL
         .into_iter()
         .filter(|l| opts.only_lang.is_none_or(|o| o == *l))
@@ -459,25 +450,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
     std::fs::create_dir_all(&runs_dir)
         .with_context(|| format!("{}: cannot create", runs_dir.display()))
         .map_err(Failure::Failed)?;
-
-    // The micro-benchmarks read the runner's traces.
-    let gets: Vec<Workload> = [GETS_IN_CACHE, GETS_OUT_OF_CACHE]
-        .into_iter()
-        .flat_map(|s| [1, 2].map(|t| gets_workload(s, t, opts.ops_per_thread)))
-        .collect();
-    let mut gets_paths = Vec::new();
-    for w in &gets {
-        gets_paths.push(
-            orchestrate::ensure_trace(&trace_cache, w)
-                .map_err(Failure::Failed)?
-                .path,
-        );
-    }
-    let gets_env = gets_paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let gets_env = gets_traces_env(opts, &trace_cache)?;
     let go_micro = (runners.contains_key(&Lang::Go) && !opts.skip_micro)
         .then(|| GoMicro::build(&repo, &opts.out, &gets_env));
     let rust_micro = (runners.contains_key(&Lang::Rust) && !opts.skip_micro)
@@ -486,125 +459,27 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         .then(|| BustleCheck::build(&repo))
         .transpose()
         .map_err(Failure::Failed)?;
-
-    let loadavg_start = loadavg();
-    let mut samples = Samples::default();
-    let mut micro_notes: BTreeMap<String, Micro> = BTreeMap::new();
-    let mut outcomes: Vec<ExecOutcome> = Vec::new();
-    let mut failed = Vec::new();
     let mut options = BTreeMap::new();
     options.insert("repeats".into(), json!(opts.repeats));
     options.insert("ops_per_thread".into(), json!(opts.ops_per_thread));
     options.insert("only_lang".into(), json!(opts.only_lang.map(Lang::name)));
-    for repeat in 1..=opts.repeats {
-        // One plan per sampling period (run ids do not name it), each into its own
-        // results directory: rep-NN, rep-NN-k0, rep-NN-k16.
-        let default_every = RunnerSettings::default().latency_sample_every;
-        let mut groups: BTreeMap<u64, Vec<Cell>> = BTreeMap::new();
-        for c in repeat_cells(&runners, opts, &read, repeat) {
-            groups
-                .entry(c.runner.latency_sample_every)
-                .or_default()
-                .push(c);
-        }
-        let mut run_runners = |samples: &mut Samples| -> Result<bool, Failure> {
-            for (every, cells) in &groups {
-                let (suite, dir) = if *every == default_every {
-                    (
-                        "validate".to_owned(),
-                        runs_dir.join(format!("rep-{repeat:02}")),
-                    )
-                } else {
-                    (
-                        format!("validate-k{every}"),
-                        runs_dir.join(format!("rep-{repeat:02}-k{every}")),
-                    )
-                };
-                let plan = Plan {
-                    suite: SuiteRef {
-                        name: suite,
-                        description: format!(
-                            "mapbench validate, repeat {repeat} of {}, one op in {every} timed: harness cost, runner vs micro-benchmark and bustle, scaling",
-                            opts.repeats
-                        ),
-                        file: None,
-                        sha256: None,
-                    },
-                    order: order_runs(cells),
-                    cells: cells.clone(),
-                    skipped: Vec::new(),
-                };
-                let cfg = ExecConfig {
-                    out_dir: &dir,
-                    runners: &runners,
-                    trace_cache: &trace_cache,
-                    run_timeout: Some(std::time::Duration::from_secs(600)),
-                    command: std::env::args().collect(),
-                    options: options.clone(),
-                    repo: &repo,
-                };
-                eprintln!(
-                    "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
-                    opts.repeats,
-                    plan.order.len(),
-                    dir.display()
-                );
-                let exec = orchestrate::execute(&plan, &cfg)?;
-                orchestrate::report(&exec, &dir);
-                let interrupted = exec.interrupted;
-                outcomes.push(exec);
-                let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
-                samples.add_runs(repeat, &loaded.runs);
-                if interrupted {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        };
-        let mut run_others = |samples: &mut Samples| {
-            if let Some(g) = &go_micro {
-                g.run(repeat, samples, &mut micro_notes);
-            }
-            if orchestrate::interrupted() {
-                return;
-            }
-            if let Some(r) = &rust_micro {
-                r.run(&repo, repeat, samples, &mut micro_notes);
-            }
-            if let Some(b) = bustle.as_ref().filter(|_| repeat <= BUSTLE_REPEATS) {
-                for shape in bustle_shapes(opts.bustle_capacity_log2) {
-                    for map in BUSTLE_MAPS {
-                        if orchestrate::interrupted() {
-                            return;
-                        }
-                        match b.run(map, &shape) {
-                            Ok(t) => samples
-                                .bustle
-                                .entry((map.into(), shape.mix.name().into(), shape.threads))
-                                .or_default()
-                                .push((repeat, t)),
-                            Err(e) => failed.push(format!("bustle-check, repeat {repeat}: {e:#}")),
-                        }
-                    }
-                }
-            }
-        };
-        // Alternate which harness goes first.
-        let ok = if repeat % 2 == 1 {
-            let ok = run_runners(&mut samples)?;
-            if ok {
-                run_others(&mut samples);
-            }
-            ok
-        } else {
-            run_others(&mut samples);
-            !orchestrate::interrupted() && run_runners(&mut samples)?
-        };
-        if !ok || orchestrate::interrupted() {
-            break;
-        }
-    }
-    let mut exec = merge_outcomes(outcomes);
+    let session = Session {
+        opts,
+        runners: &runners,
+        read: &read,
+        trace_cache: &trace_cache,
+        runs_dir: &runs_dir,
+        repo: &repo,
+        options,
+        go_micro,
+        rust_micro,
+        bustle,
+    };
+
+    let loadavg_start = loadavg();
+    let mut m = Measured::default();
+    session.run_repeats(&mut m)?;
+    let mut exec = merge_outcomes(m.outcomes);
     exec.interrupted |= orchestrate::interrupted();
     if exec.interrupted {
         return Ok(ValidateOutcome {
@@ -612,15 +487,15 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
             validation: None,
         });
     }
-    failed.extend(
+    m.failed.extend(
         exec.manifest
             .runs
             .iter()
             .filter(|r| r.status != crate::manifest::RunState::Ok)
             .map(|r| format!("{}: {}", r.run_id, r.status.label())),
     );
-    if let Some(b) = &bustle {
-        micro_notes.insert(
+    if let Some(b) = &session.bustle {
+        m.micro_notes.insert(
             "bustle".into(),
             Micro {
                 tool: "bustle 0.5 (rust-impl/bustle-check)".into(),
@@ -633,9 +508,9 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         opts,
         &runners,
         &read[0].1,
-        samples,
-        micro_notes,
-        failed,
+        m.samples,
+        m.micro_notes,
+        m.failed,
         &runs_dir,
         &repo,
     );
@@ -646,6 +521,190 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         exec,
         validation: Some(validation),
     })
+}
+
+fn check_options(opts: &ValidateOptions) -> Result<(), Failure> {
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    if opts.repeats == 0 {
+        return Err(bad(anyhow!("--repeats: expected at least 1, found 0")));
+    }
+    if !(10..=28).contains(&opts.bustle_capacity_log2) {
+        return Err(bad(anyhow!(
+            "--bustle-capacity-log2: expected 10 to 28, found {}",
+            opts.bustle_capacity_log2
+        )));
+    }
+    Ok(())
+}
+
+/// Makes check 2's four gets traces (the micro-benchmarks read the runner's traces) and
+/// returns their paths, comma-separated, for `CMAP_BENCH_TRACES`.
+fn gets_traces_env(opts: &ValidateOptions, trace_cache: &Path) -> Result<String, Failure> {
+    let gets: Vec<Workload> = [GETS_IN_CACHE, GETS_OUT_OF_CACHE]
+        .into_iter()
+        .flat_map(|s| [1, 2].map(|t| gets_workload(s, t, opts.ops_per_thread)))
+        .collect();
+    let mut gets_paths = Vec::new();
+    for w in &gets {
+        gets_paths.push(
+            orchestrate::ensure_trace(trace_cache, w)
+                .map_err(Failure::Failed)?
+                .path,
+        );
+    }
+    Ok(gets_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// Everything one `validate` uses across its repeats.
+struct Session<'a> {
+    opts: &'a ValidateOptions,
+    runners: &'a BTreeMap<Lang, runners::Runner>,
+    read: &'a [(PathBuf, Workload); 2],
+    trace_cache: &'a Path,
+    runs_dir: &'a Path,
+    repo: &'a Path,
+    options: BTreeMap<String, Value>,
+    go_micro: Option<GoMicro>,
+    rust_micro: Option<RustMicro>,
+    bustle: Option<BustleCheck>,
+}
+
+/// What the repeats measured and how they went.
+#[derive(Default)]
+struct Measured {
+    samples: Samples,
+    micro_notes: BTreeMap<String, Micro>,
+    outcomes: Vec<ExecOutcome>,
+    failed: Vec<String>,
+}
+
+impl Session<'_> {
+    /// Every repeat, the runners and the other harnesses in alternating order, until the
+    /// end or Ctrl-C.
+    fn run_repeats(&self, m: &mut Measured) -> Result<(), Failure> {
+        for repeat in 1..=self.opts.repeats {
+            // Alternate which harness goes first.
+            let ok = if repeat % 2 == 1 {
+                let ok = self.run_runners(repeat, m)?;
+                if ok {
+                    self.run_others(repeat, m);
+                }
+                ok
+            } else {
+                self.run_others(repeat, m);
+                !orchestrate::interrupted() && self.run_runners(repeat, m)?
+            };
+            if !ok || orchestrate::interrupted() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Repeat `repeat`'s runner cells: one plan per sampling period (run ids do not name
+    /// it), each into its own results directory: rep-NN, rep-NN-k0, rep-NN-k16. Returns
+    /// false if interrupted.
+    fn run_runners(&self, repeat: u32, m: &mut Measured) -> Result<bool, Failure> {
+        let opts = self.opts;
+        let default_every = RunnerSettings::default().latency_sample_every;
+        let mut groups: BTreeMap<u64, Vec<Cell>> = BTreeMap::new();
+        for c in repeat_cells(self.runners, opts, self.read, repeat) {
+            groups
+                .entry(c.runner.latency_sample_every)
+                .or_default()
+                .push(c);
+        }
+        for (every, cells) in &groups {
+            let (suite, dir) = if *every == default_every {
+                (
+                    "validate".to_owned(),
+                    self.runs_dir.join(format!("rep-{repeat:02}")),
+                )
+            } else {
+                (
+                    format!("validate-k{every}"),
+                    self.runs_dir.join(format!("rep-{repeat:02}-k{every}")),
+                )
+            };
+            let plan = Plan {
+                suite: SuiteRef {
+                    name: suite,
+                    description: format!(
+                        "mapbench validate, repeat {repeat} of {}, one op in {every} timed: harness cost, runner vs micro-benchmark and bustle, scaling",
+                        opts.repeats
+                    ),
+                    file: None,
+                    sha256: None,
+                },
+                order: order_runs(cells),
+                cells: cells.clone(),
+                skipped: Vec::new(),
+            };
+            let cfg = ExecConfig {
+                out_dir: &dir,
+                runners: self.runners,
+                trace_cache: self.trace_cache,
+                run_timeout: Some(std::time::Duration::from_secs(600)),
+                command: std::env::args().collect(),
+                options: self.options.clone(),
+                repo: self.repo,
+            };
+            eprintln!(
+                "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
+                opts.repeats,
+                plan.order.len(),
+                dir.display()
+            );
+            let exec = orchestrate::execute(&plan, &cfg)?;
+            orchestrate::report(&exec, &dir);
+            let interrupted = exec.interrupted;
+            m.outcomes.push(exec);
+            let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
+            m.samples.add_runs(repeat, &loaded.runs);
+            if interrupted {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Repeat `repeat`'s other harnesses: the micro-benchmarks, then bustle (in the
+    /// first [`BUSTLE_REPEATS`] repeats).
+    fn run_others(&self, repeat: u32, m: &mut Measured) {
+        if let Some(g) = &self.go_micro {
+            g.run(repeat, &mut m.samples, &mut m.micro_notes);
+        }
+        if orchestrate::interrupted() {
+            return;
+        }
+        if let Some(r) = &self.rust_micro {
+            r.run(self.repo, repeat, &mut m.samples, &mut m.micro_notes);
+        }
+        if let Some(b) = self.bustle.as_ref().filter(|_| repeat <= BUSTLE_REPEATS) {
+            for shape in bustle_shapes(self.opts.bustle_capacity_log2) {
+                for map in BUSTLE_MAPS {
+                    if orchestrate::interrupted() {
+                        return;
+                    }
+                    match b.run(map, &shape) {
+                        Ok(t) => m
+                            .samples
+                            .bustle
+                            .entry((map.into(), shape.mix.name().into(), shape.threads))
+                            .or_default()
+                            .push((repeat, t)),
+                        Err(e) => m
+                            .failed
+                            .push(format!("bustle-check, repeat {repeat}: {e:#}")),
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// One outcome for all repeats: the first manifest, with every repeat's runs.
