@@ -157,9 +157,23 @@ fn check_file(path: &Path) -> Result<(CheckedRun, Vec<String>), String> {
     let raw = results::read_raw(path).map_err(|e| e.to_string())?;
     let mut problems = required_fields(&raw);
     let run = RunFile::from_raw(raw).map_err(|e| e.to_string())?;
+    let interval_samples: u64 = run
+        .intervals
+        .iter()
+        .filter_map(|i| i.lat_ns)
+        .map(|l| l.count)
+        .sum();
     let file = path.display();
     let mut say = |msg: String| problems.push(format!("{file}: {msg}"));
+    check_records(&run, path, interval_samples, &mut say);
+    let merged = check_latency_log(&run, path, interval_samples, &mut problems);
+    Ok(((run, merged), problems))
+}
 
+/// The records among themselves: the run id is the file's name; intervals indexed 0,
+/// 1, 2… in order with non-decreasing times and consistent totals; a complete run's
+/// `run_end` totals = the intervals'. Each problem goes to `say`.
+fn check_records(run: &RunFile, path: &Path, interval_samples: u64, say: &mut dyn FnMut(String)) {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -195,13 +209,6 @@ fn check_file(path: &Path) -> Result<(CheckedRun, Vec<String>), String> {
             ));
         }
     }
-    let interval_samples: u64 = run
-        .intervals
-        .iter()
-        .filter_map(|i| i.lat_ns)
-        .map(|l| l.count)
-        .sum();
-    let outcome = run.outcome();
     if let (true, Some(end)) = (run.is_complete(), &run.end) {
         let sum = run.interval_ops();
         match end.ops {
@@ -224,69 +231,79 @@ fn check_file(path: &Path) -> Result<(CheckedRun, Vec<String>), String> {
             ));
         }
     }
-    // The latency log.
+}
+
+/// The latency log: present for a run that ended ok, decodable, one histogram per
+/// interval of a complete run holding that interval's sample count. Returns the merged
+/// histogram of an ok run. `path` is the run file's.
+fn check_latency_log(
+    run: &RunFile,
+    path: &Path,
+    interval_samples: u64,
+    problems: &mut Vec<String>,
+) -> Option<Histogram<u64>> {
     let hlog_path = run.hlog_path();
-    let mut merged = None;
+    let outcome = run.outcome();
     if !hlog_path.is_file() {
         // A run that failed or was killed early may not have reached its first interval.
         if outcome == Outcome::Ok {
-            say(format!(
-                "{}: missing (a run that ends ok has written its .hlog)",
+            problems.push(format!(
+                "{}: {}: missing (a run that ends ok has written its .hlog)",
+                path.display(),
                 hlog_path.display()
             ));
         }
-    } else {
-        match run.latency_log() {
-            Err(e) => problems.push(e.to_string()),
-            Ok(log) => {
-                let hlog_count = log.total_count();
-                let expected = match (run.is_complete(), run.end.as_ref().and_then(|e| e.lat_ns)) {
-                    (true, Some(lat)) => Some(lat.count),
-                    (true, None) => Some(interval_samples),
-                    // A killed run may have died between an interval record and its
-                    // histogram: no exact count to hold it to.
-                    _ => None,
-                };
-                // Every interval gets a histogram line, empty ones included, in order.
-                if run.is_complete() {
-                    if log.intervals.len() != run.intervals.len() {
-                        problems.push(format!(
-                            "{}: {} histograms, but the run file has {} intervals (one line per interval, empty ones included)",
-                            hlog_path.display(),
-                            log.intervals.len(),
-                            run.intervals.len()
-                        ));
-                    } else if let Some((iv, h)) = run
-                        .intervals
-                        .iter()
-                        .zip(&log.intervals)
-                        .find(|(iv, h)| iv.lat_ns.map_or(0, |l| l.count) != h.histogram.len())
-                    {
-                        problems.push(format!(
-                            "{}: histogram {} holds {} samples, but interval {} reports lat_ns.count {}",
-                            hlog_path.display(),
-                            iv.index,
-                            h.histogram.len(),
-                            iv.index,
-                            iv.lat_ns.map_or(0, |l| l.count)
-                        ));
-                    }
-                }
-                if let Some(n) = expected
-                    && n != hlog_count
-                {
-                    problems.push(format!(
-                        "{}: {hlog_count} latency samples in the log, but the run file reports {n}",
-                        hlog_path.display()
-                    ));
-                }
-                if outcome == Outcome::Ok {
-                    merged = Some(log.merged());
-                }
-            }
+        return None;
+    }
+    let log = match run.latency_log() {
+        Err(e) => {
+            problems.push(e.to_string());
+            return None;
+        }
+        Ok(log) => log,
+    };
+    let hlog_count = log.total_count();
+    let expected = match (run.is_complete(), run.end.as_ref().and_then(|e| e.lat_ns)) {
+        (true, Some(lat)) => Some(lat.count),
+        (true, None) => Some(interval_samples),
+        // A killed run may have died between an interval record and its
+        // histogram: no exact count to hold it to.
+        _ => None,
+    };
+    // Every interval gets a histogram line, empty ones included, in order.
+    if run.is_complete() {
+        if log.intervals.len() != run.intervals.len() {
+            problems.push(format!(
+                "{}: {} histograms, but the run file has {} intervals (one line per interval, empty ones included)",
+                hlog_path.display(),
+                log.intervals.len(),
+                run.intervals.len()
+            ));
+        } else if let Some((iv, h)) = run
+            .intervals
+            .iter()
+            .zip(&log.intervals)
+            .find(|(iv, h)| iv.lat_ns.map_or(0, |l| l.count) != h.histogram.len())
+        {
+            problems.push(format!(
+                "{}: histogram {} holds {} samples, but interval {} reports lat_ns.count {}",
+                hlog_path.display(),
+                iv.index,
+                h.histogram.len(),
+                iv.index,
+                iv.lat_ns.map_or(0, |l| l.count)
+            ));
         }
     }
-    Ok(((run, merged), problems))
+    if let Some(n) = expected
+        && n != hlog_count
+    {
+        problems.push(format!(
+            "{}: {hlog_count} latency samples in the log, but the run file reports {n}",
+            hlog_path.display()
+        ));
+    }
+    (outcome == Outcome::Ok).then(|| log.merged())
 }
 
 /// Presence of the spec's fields, by record type (the typed reader is lenient on purpose).

@@ -83,36 +83,7 @@ enum Command {
     /// Run a suite: build both runners, generate the traces, run every cell (languages
     /// alternated, repeats interleaved), write results, manifest.json and bench.txt.
     /// Exit 1 if any run failed, 130 on Ctrl-C.
-    Run {
-        /// A suite file, or NAME for comparisons/suites/NAME.toml (MAPBENCH_SUITES_DIR
-        /// overrides the directory).
-        #[arg(long, value_name = "NAME|FILE")]
-        suite: String,
-        /// Results directory [default: results/<suite>/<UTC timestamp>/ in the repository].
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Run one language only.
-        #[arg(long, value_name = "go|rust")]
-        only_lang: Option<Lang>,
-        /// Keep the runs whose id (<suite>-<lang>-<map>-<workload>-t<threads>-r<repeat>)
-        /// contains SUBSTR.
-        #[arg(long, value_name = "SUBSTR")]
-        filter: Option<String>,
-        /// Build the runners and resolve the maps, then print the traces and the exact
-        /// command of every run, in order; generate and run nothing.
-        #[arg(long)]
-        dry_run: bool,
-        #[command(flatten)]
-        runners: RunnerArgs,
-        /// Where traces are cached, keyed by workload, threads, ops and seed
-        /// [default: <target>/traces].
-        #[arg(long, value_name = "DIR")]
-        trace_cache: Option<PathBuf>,
-        /// Stop a run (SIGINT, SIGKILL 10 s later) that takes longer than this plus its
-        /// --duration-ms; 0 = no limit.
-        #[arg(long, value_name = "SECS", default_value_t = 1800)]
-        run_timeout: u64,
-    },
+    Run(RunArgs),
     /// Check a results directory: every run file's schema, record order, interval totals
     /// against run_end, the .hlog's sample count; print a table per cell. Exit 2 if
     /// anything is malformed.
@@ -139,33 +110,7 @@ enum Command {
     /// Validate the harness: noop overhead per op, runner vs micro-benchmark for one get,
     /// read-only scaling efficiency. Writes validation.json and validation.md into --out,
     /// and the runs into --out/runs.
-    Validate {
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[arg(long, value_name = "go|rust")]
-        only_lang: Option<Lang>,
-        #[command(flatten)]
-        runners: RunnerArgs,
-        /// Repeats (each runs every cell once; the median is reported).
-        #[arg(long, value_name = "N", default_value_t = 5)]
-        repeats: u32,
-        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
-        ops_per_thread: u64,
-        /// Do not run `go test -bench` or `cargo bench`.
-        #[arg(long)]
-        skip_micro: bool,
-        /// Do not run the bustle comparison.
-        #[arg(long)]
-        skip_bustle: bool,
-        /// The bustle comparison's capacity, as a power of two.
-        #[arg(long, value_name = "L", default_value_t = 20)]
-        bustle_capacity_log2: u8,
-        /// Criterion's output directory [default: <target>/criterion].
-        #[arg(long, value_name = "DIR")]
-        criterion_dir: Option<PathBuf>,
-        #[arg(long, value_name = "DIR")]
-        trace_cache: Option<PathBuf>,
-    },
+    Validate(ValidateArgs),
     /// Compare two results directories cell by cell: medians, 95% intervals, the
     /// Mann-Whitney U test; a markdown table per workload. Exit 2 if a cell's trace or
     /// workload parameters differ between the sides, or for a malformed directory.
@@ -186,32 +131,7 @@ enum Command {
     /// Validate compare: an A/A run pair (fraction flagged should be near alpha) and a
     /// power run with --op-delay-ns (should be flagged slower). Writes
     /// compare-validation.md and both tables into --out, the runs into --out/runs.
-    CompareValidate {
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Runs per cell [default: the suite's].
-        #[arg(long, value_name = "N")]
-        repeats: Option<u32>,
-        /// Pairs per cell measuring the true size of the injected change [default: the
-        /// repeats].
-        #[arg(long, value_name = "N")]
-        truth_pairs: Option<u32>,
-        /// One delay per op for every cell in the power run [default: per cell, the delay
-        /// that would cut throughput by 10% if it simply added, from its first A runs].
-        #[arg(long, value_name = "D")]
-        delay_ns: Option<u64>,
-        #[command(flatten)]
-        runners: RunnerArgs,
-        #[arg(long, value_name = "DIR")]
-        trace_cache: Option<PathBuf>,
-        /// `throughput`: wall-clock runs (five series, see above); `instructions`: every
-        /// run under cachegrind, B with `--op-work-steps` (writes icount-validation.md).
-        #[arg(long, value_enum, default_value = "throughput")]
-        metric: compare::Metric,
-        /// Instructions only: keep the cells whose name (workload/lang/map/tT) contains this.
-        #[arg(long, value_name = "SUBSTR")]
-        only: Option<String>,
-    },
+    CompareValidate(CompareValidateArgs),
     /// Chapter 4.4's figure from the CSV of `cargo run -p chapters --example ch4_cachesim
     /// -- cachegrind`: writes DIR/cachesim.svg. Exit 2 for a malformed CSV.
     CachesimFigure {
@@ -345,6 +265,136 @@ enum Command {
     },
 }
 
+/// `mapbench run`'s arguments.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A suite file, or NAME for comparisons/suites/NAME.toml (MAPBENCH_SUITES_DIR
+    /// overrides the directory).
+    #[arg(long, value_name = "NAME|FILE")]
+    suite: String,
+    /// Results directory [default: results/<suite>/<UTC timestamp>/ in the repository].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run one language only.
+    #[arg(long, value_name = "go|rust")]
+    only_lang: Option<Lang>,
+    /// Keep the runs whose id (<suite>-<lang>-<map>-<workload>-t<threads>-r<repeat>)
+    /// contains SUBSTR.
+    #[arg(long, value_name = "SUBSTR")]
+    filter: Option<String>,
+    /// Build the runners and resolve the maps, then print the traces and the exact
+    /// command of every run, in order; generate and run nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    runners: RunnerArgs,
+    /// Where traces are cached, keyed by workload, threads, ops and seed
+    /// [default: <target>/traces].
+    #[arg(long, value_name = "DIR")]
+    trace_cache: Option<PathBuf>,
+    /// Stop a run (SIGINT, SIGKILL 10 s later) that takes longer than this plus its
+    /// --duration-ms; 0 = no limit.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    run_timeout: u64,
+}
+
+/// `mapbench validate`'s arguments.
+#[derive(clap::Args)]
+struct ValidateArgs {
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[arg(long, value_name = "go|rust")]
+    only_lang: Option<Lang>,
+    #[command(flatten)]
+    runners: RunnerArgs,
+    /// Repeats (each runs every cell once; the median is reported).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    repeats: u32,
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    ops_per_thread: u64,
+    /// Do not run `go test -bench` or `cargo bench`.
+    #[arg(long)]
+    skip_micro: bool,
+    /// Do not run the bustle comparison.
+    #[arg(long)]
+    skip_bustle: bool,
+    /// The bustle comparison's capacity, as a power of two.
+    #[arg(long, value_name = "L", default_value_t = 20)]
+    bustle_capacity_log2: u8,
+    /// Criterion's output directory [default: <target>/criterion].
+    #[arg(long, value_name = "DIR")]
+    criterion_dir: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    trace_cache: Option<PathBuf>,
+}
+
+/// `mapbench compare-validate`'s arguments.
+#[derive(clap::Args)]
+struct CompareValidateArgs {
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Runs per cell [default: the suite's].
+    #[arg(long, value_name = "N")]
+    repeats: Option<u32>,
+    /// Pairs per cell measuring the true size of the injected change [default: the
+    /// repeats].
+    #[arg(long, value_name = "N")]
+    truth_pairs: Option<u32>,
+    /// One delay per op for every cell in the power run [default: per cell, the delay
+    /// that would cut throughput by 10% if it simply added, from its first A runs].
+    #[arg(long, value_name = "D")]
+    delay_ns: Option<u64>,
+    #[command(flatten)]
+    runners: RunnerArgs,
+    #[arg(long, value_name = "DIR")]
+    trace_cache: Option<PathBuf>,
+    /// `throughput`: wall-clock runs (five series, see above); `instructions`: every
+    /// run under cachegrind, B with `--op-work-steps` (writes icount-validation.md).
+    #[arg(long, value_enum, default_value = "throughput")]
+    metric: compare::Metric,
+    /// Instructions only: keep the cells whose name (workload/lang/map/tT) contains this.
+    #[arg(long, value_name = "SUBSTR")]
+    only: Option<String>,
+}
+
+impl RunArgs {
+    fn options(self) -> RunOptions {
+        RunOptions {
+            suite: self.suite,
+            out: self.out,
+            only_lang: self.only_lang,
+            filter: self.filter,
+            dry_run: self.dry_run,
+            rust_runner: self.runners.rust_runner,
+            go_runner: self.runners.go_runner,
+            trace_cache: self.trace_cache,
+            run_timeout: (self.run_timeout > 0)
+                .then(|| std::time::Duration::from_secs(self.run_timeout)),
+            workloads_dir: workloads_dir(),
+            suites_dir: suites_dir(),
+        }
+    }
+}
+
+impl ValidateArgs {
+    fn options(self) -> ValidateOptions {
+        ValidateOptions {
+            out: self.out,
+            only_lang: self.only_lang,
+            rust_runner: self.runners.rust_runner,
+            go_runner: self.runners.go_runner,
+            repeats: self.repeats,
+            ops_per_thread: self.ops_per_thread,
+            skip_micro: self.skip_micro,
+            skip_bustle: self.skip_bustle,
+            bustle_capacity_log2: self.bustle_capacity_log2,
+            criterion_dir: self.criterion_dir,
+            trace_cache: self.trace_cache,
+            workloads_dir: workloads_dir(),
+        }
+    }
+}
+
 /// Runner binaries to use instead of building them.
 #[derive(clap::Args)]
 struct RunnerArgs {
@@ -375,28 +425,7 @@ fn main() -> ExitCode {
             },
         ),
         Command::TraceInfo { path, json } => run_trace_info(&path, json),
-        Command::Run {
-            suite,
-            out,
-            only_lang,
-            filter,
-            dry_run,
-            runners,
-            trace_cache,
-            run_timeout,
-        } => run_suite(RunOptions {
-            suite,
-            out,
-            only_lang,
-            filter,
-            dry_run,
-            rust_runner: runners.rust_runner,
-            go_runner: runners.go_runner,
-            trace_cache,
-            run_timeout: (run_timeout > 0).then(|| std::time::Duration::from_secs(run_timeout)),
-            workloads_dir: workloads_dir(),
-            suites_dir: suites_dir(),
-        }),
+        Command::Run(args) => run_suite(args.options()),
         Command::Check { dir } => run_check(&dir),
         Command::Report {
             dir,
@@ -404,31 +433,7 @@ fn main() -> ExitCode {
             title,
             harness_costs,
         } => run_report(dir, out, title, harness_costs),
-        Command::Validate {
-            out,
-            only_lang,
-            runners,
-            repeats,
-            ops_per_thread,
-            skip_micro,
-            skip_bustle,
-            bustle_capacity_log2,
-            criterion_dir,
-            trace_cache,
-        } => run_validate(ValidateOptions {
-            out,
-            only_lang,
-            rust_runner: runners.rust_runner,
-            go_runner: runners.go_runner,
-            repeats,
-            ops_per_thread,
-            skip_micro,
-            skip_bustle,
-            bustle_capacity_log2,
-            criterion_dir,
-            trace_cache,
-            workloads_dir: workloads_dir(),
-        }),
+        Command::Validate(args) => run_validate(args.options()),
         Command::Compare {
             base,
             new,
@@ -437,42 +442,7 @@ fn main() -> ExitCode {
             metric,
         } => compare::run_compare(&base, &new, out.as_deref(), metric, alpha)
             .map(|_| ExitCode::SUCCESS),
-        Command::CompareValidate {
-            out,
-            repeats,
-            truth_pairs,
-            delay_ns,
-            runners,
-            trace_cache,
-            metric,
-            only,
-        } => {
-            let opts = compare::CompareValidateOptions {
-                out,
-                repeats,
-                truth_pairs,
-                delay_ns,
-                rust_runner: runners.rust_runner,
-                go_runner: runners.go_runner,
-                trace_cache,
-                workloads_dir: workloads_dir(),
-                suites_dir: suites_dir(),
-                alpha: compare::DEFAULT_ALPHA,
-            };
-            match metric {
-                compare::Metric::Instructions => {
-                    compare::compare_validate_instructions(&opts, only.as_deref()).map(|_| ())
-                }
-                compare::Metric::Throughput if only.is_none() => {
-                    compare::compare_validate(&opts).map(|_| ())
-                }
-                m => Err(orchestrate::Failure::BadInput(anyhow::anyhow!(
-                    "--metric {m:?} --only: compare-validate runs `throughput` (all cells) or \
-                     `instructions`"
-                ))),
-            }
-            .map(|_| ExitCode::SUCCESS)
-        }
+        Command::CompareValidate(args) => run_compare_validate(args),
         Command::CachesimFigure { csv, out } => run_cachesim_figure(&csv, &out),
         Command::ResizeLatency {
             out,
@@ -758,6 +728,46 @@ fn run_report(
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mapbench compare-validate`: the throughput series (all cells) or the instruction
+/// counts.
+fn run_compare_validate(args: CompareValidateArgs) -> Result<ExitCode, Failure> {
+    let CompareValidateArgs {
+        out,
+        repeats,
+        truth_pairs,
+        delay_ns,
+        runners,
+        trace_cache,
+        metric,
+        only,
+    } = args;
+    let opts = compare::CompareValidateOptions {
+        out,
+        repeats,
+        truth_pairs,
+        delay_ns,
+        rust_runner: runners.rust_runner,
+        go_runner: runners.go_runner,
+        trace_cache,
+        workloads_dir: workloads_dir(),
+        suites_dir: suites_dir(),
+        alpha: compare::DEFAULT_ALPHA,
+    };
+    match metric {
+        compare::Metric::Instructions => {
+            compare::compare_validate_instructions(&opts, only.as_deref()).map(|_| ())
+        }
+        compare::Metric::Throughput if only.is_none() => {
+            compare::compare_validate(&opts).map(|_| ())
+        }
+        m => Err(orchestrate::Failure::BadInput(anyhow::anyhow!(
+            "--metric {m:?} --only: compare-validate runs `throughput` (all cells) or \
+                 `instructions`"
+        ))),
+    }
+    .map(|_| ExitCode::SUCCESS)
 }
 
 fn run_validate(opts: ValidateOptions) -> Result<ExitCode, Failure> {

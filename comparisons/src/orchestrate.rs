@@ -202,7 +202,33 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         .map_err(Failure::Failed)?;
     let host = Host::current();
     let git = GitInfo::of(cfg.repo);
-    let mut manifest = Manifest {
+    let mut manifest = new_manifest(plan, cfg, &host, &git);
+    let failed = |e: anyhow::Error| Failure::Failed(e);
+    manifest.write(out).map_err(failed)?;
+    write_bench_header(&out.join("bench.txt"), &host, &git, &plan.suite.name).map_err(failed)?;
+    let traces = prepare_traces(plan, cfg.trace_cache, &mut manifest).map_err(failed)?;
+    list_runs(plan, cfg, &traces, &mut manifest);
+    manifest.write(out).map_err(failed)?;
+    let was_interrupted = run_all(plan, cfg, &logs, &mut manifest).map_err(failed)?;
+
+    manifest.ended_at = Some(host::now_rfc3339());
+    manifest.status = if was_interrupted {
+        SuiteStatus::Interrupted
+    } else if manifest.runs.iter().all(|r| r.status == RunState::Ok) {
+        SuiteStatus::Complete
+    } else {
+        SuiteStatus::Failed
+    };
+    manifest.write(out).map_err(failed)?;
+    Ok(ExecOutcome {
+        manifest,
+        interrupted: was_interrupted,
+    })
+}
+
+/// The manifest of a suite that is starting: no traces or runs yet.
+fn new_manifest(plan: &Plan, cfg: &ExecConfig<'_>, host: &Host, git: &GitInfo) -> Manifest {
+    Manifest {
         manifest_version: crate::manifest::MANIFEST_VERSION,
         generated_by: format!("mapbench {}", env!("CARGO_PKG_VERSION")),
         suite: plan.suite.clone(),
@@ -221,12 +247,16 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         traces: Vec::new(),
         runs: Vec::new(),
         orchestrator_pid: Some(std::process::id()),
-    };
-    let failed = |e: anyhow::Error| Failure::Failed(e);
-    manifest.write(out).map_err(failed)?;
-    write_bench_header(&out.join("bench.txt"), &host, &git, &plan.suite.name).map_err(failed)?;
+    }
+}
 
-    // Each trace once, in the order runs first need it.
+/// Each trace once, in the order runs first need it (stopping early on Ctrl-C), each
+/// recorded in the manifest.
+fn prepare_traces(
+    plan: &Plan,
+    trace_cache: &Path,
+    manifest: &mut Manifest,
+) -> anyhow::Result<Vec<(Workload, PreparedTrace)>> {
     let mut traces: Vec<(Workload, PreparedTrace)> = Vec::new();
     for p in &plan.order {
         let cell = &plan.cells[p.cell];
@@ -238,7 +268,7 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         }
         let w = &cell.workload;
         let started = Instant::now();
-        let t = ensure_trace(cfg.trace_cache, w).map_err(failed)?;
+        let t = ensure_trace(trace_cache, w)?;
         eprintln!(
             "mapbench: trace {} t{} × {} ops (seed {}): {} {}",
             w.name,
@@ -264,7 +294,16 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         });
         traces.push((w.clone(), t));
     }
+    Ok(traces)
+}
 
+/// Every planned run into the manifest, pending, with its exact command.
+fn list_runs(
+    plan: &Plan,
+    cfg: &ExecConfig<'_>,
+    traces: &[(Workload, PreparedTrace)],
+    manifest: &mut Manifest,
+) {
     for (seq, p) in plan.order.iter().enumerate() {
         let cell = &plan.cells[p.cell];
         let run_id = plan.run_id(p);
@@ -278,7 +317,7 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         argv.extend(runners::run_args(
             &trace_path,
             &cell.map,
-            out,
+            cfg.out_dir,
             &run_id,
             &cell.runner,
         ));
@@ -303,8 +342,17 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
             message: None,
         });
     }
-    manifest.write(out).map_err(failed)?;
+}
 
+/// Runs the manifest's runs in order, rewriting the manifest after each, until the end
+/// or Ctrl-C; returns whether it was interrupted.
+fn run_all(
+    plan: &Plan,
+    cfg: &ExecConfig<'_>,
+    logs: &Path,
+    manifest: &mut Manifest,
+) -> anyhow::Result<bool> {
+    let out = cfg.out_dir;
     let mut progress = Progress::new(plan.order.len());
     let mut was_interrupted = interrupted();
     for seq in 0..plan.order.len() {
@@ -320,7 +368,7 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         let timeout = cfg
             .run_timeout
             .map(|t| t + Duration::from_millis(cell.runner.duration_ms));
-        let result = run_one(&run.argv, out, &logs, &run.run_id, timeout);
+        let result = run_one(&run.argv, out, logs, &run.run_id, timeout);
         run.status = result.state;
         run.exit_code = result.exit_code;
         run.signal = result.signal;
@@ -329,29 +377,16 @@ pub fn execute(plan: &Plan, cfg: &ExecConfig<'_>) -> Result<ExecOutcome, Failure
         if result.state == RunState::Ok
             && let Some(line) = &result.bench_line
         {
-            append_line(&out.join("bench.txt"), line).map_err(failed)?;
+            append_line(&out.join("bench.txt"), line)?;
         }
-        manifest.write(out).map_err(failed)?;
+        manifest.write(out)?;
         progress.end(seq, &label, &result);
         if result.state == RunState::Interrupted {
             was_interrupted = true;
         }
     }
     progress.finish();
-
-    manifest.ended_at = Some(host::now_rfc3339());
-    manifest.status = if was_interrupted {
-        SuiteStatus::Interrupted
-    } else if manifest.runs.iter().all(|r| r.status == RunState::Ok) {
-        SuiteStatus::Complete
-    } else {
-        SuiteStatus::Failed
-    };
-    manifest.write(out).map_err(failed)?;
-    Ok(ExecOutcome {
-        manifest,
-        interrupted: was_interrupted,
-    })
+    Ok(was_interrupted)
 }
 
 fn write_bench_header(path: &Path, host: &Host, git: &GitInfo, suite: &str) -> anyhow::Result<()> {
@@ -423,6 +458,57 @@ pub fn run_one(
         Ok(c) => c,
         Err(e) => return fail(format!("cannot start {}: {e}", argv[0])),
     };
+    let (status, stopped) = match wait_for_runner(&mut child, started, timeout) {
+        Ok(ended) => ended,
+        Err(message) => return fail(message),
+    };
+    let elapsed = started.elapsed();
+    let stdout_text = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let bench_line = stdout_text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Benchmark"))
+        .map(str::to_owned);
+    let stderr_tail = tail(
+        &std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+        6,
+    );
+    let run_file = out_dir.join(format!("{run_id}.jsonl"));
+    let file_outcome = if run_file.is_file() {
+        results::read_run(&run_file)
+            .map(|r| r.outcome())
+            .map_err(|e| e.to_string())
+    } else {
+        Err(format!("{}: not written", run_file.display()))
+    };
+    let ending = RunnerEnding {
+        stopped,
+        exit_code: status.code(),
+        signal: status.signal(),
+        elapsed,
+        stderr_tail,
+        file_outcome,
+        has_bench_line: bench_line.is_some(),
+    };
+    let (state, message) = ending.classify();
+    RunResult {
+        state,
+        exit_code: ending.exit_code,
+        signal: ending.signal,
+        elapsed,
+        message,
+        bench_line,
+    }
+}
+
+/// Waits for the runner, polling for Ctrl-C and the time limit; on either it sends
+/// SIGINT, then SIGKILL [`GRACE`] later. Returns the exit status and why the runner was
+/// stopped, if it was.
+fn wait_for_runner(
+    child: &mut std::process::Child,
+    started: Instant,
+    timeout: Option<Duration>,
+) -> Result<(std::process::ExitStatus, Option<RunState>), String> {
     // Sleep briefly at first (most runs are short), then poll every 50 ms.
     let mut nap = Duration::from_millis(2);
     let mut stopping: Option<(Instant, RunState)> = None;
@@ -431,7 +517,7 @@ pub fn run_one(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => return fail(format!("cannot wait for the runner: {e}")),
+            Err(e) => return Err(format!("cannot wait for the runner: {e}")),
         }
         match stopping {
             None => {
@@ -460,80 +546,73 @@ pub fn run_one(
         std::thread::sleep(nap);
         nap = (nap * 2).min(Duration::from_millis(50));
     };
-    let elapsed = started.elapsed();
-    let exit_code = status.code();
-    let signal = status.signal();
-    let stdout_text = std::fs::read_to_string(&stdout_path).unwrap_or_default();
-    let bench_line = stdout_text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("Benchmark"))
-        .map(str::to_owned);
-    let stderr_tail = tail(
-        &std::fs::read_to_string(&stderr_path).unwrap_or_default(),
-        6,
-    );
-    let run_file = out_dir.join(format!("{run_id}.jsonl"));
-    let file_outcome = if run_file.is_file() {
-        results::read_run(&run_file)
-            .map(|r| r.outcome())
-            .map_err(|e| e.to_string())
-    } else {
-        Err(format!("{}: not written", run_file.display()))
-    };
-    let describe_exit = match (exit_code, signal) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        (None, None) => "unknown exit".to_owned(),
-    };
-    let with_stderr = |m: String| {
-        if stderr_tail.is_empty() {
-            m
-        } else {
-            format!("{m}; stderr: {stderr_tail}")
-        }
-    };
-    let (state, message) = match stopping.map(|(_, s)| s) {
-        Some(RunState::Timeout) => (
-            RunState::Timeout,
-            Some(format!(
-                "stopped after {:.0} s (time limit)",
-                elapsed.as_secs_f64()
-            )),
-        ),
-        Some(_) => (RunState::Interrupted, Some("stopped by Ctrl-C".to_owned())),
-        None if exit_code == Some(130) || signal == Some(libc::SIGINT) => (
-            RunState::Interrupted,
-            Some(format!("the runner was interrupted ({describe_exit})")),
-        ),
-        None if signal.is_some() => (RunState::Killed, Some(with_stderr(describe_exit))),
-        None if exit_code != Some(0) => (RunState::Failed, Some(with_stderr(describe_exit))),
-        None => match file_outcome {
-            Ok(Outcome::Ok) => (
-                RunState::Ok,
-                bench_line
-                    .is_none()
-                    .then(|| "no Benchmark line on stdout".to_owned()),
+    Ok((status, stopping.map(|(_, s)| s)))
+}
+
+/// What is known about how a runner ended: enough to classify it.
+struct RunnerEnding {
+    /// Why the orchestrator stopped it (Ctrl-C or the time limit), if it did.
+    stopped: Option<RunState>,
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    elapsed: Duration,
+    /// The last lines of its stderr, joined.
+    stderr_tail: String,
+    /// Its run file's outcome, or why the file could not be read.
+    file_outcome: Result<Outcome, String>,
+    has_bench_line: bool,
+}
+
+impl RunnerEnding {
+    /// The run's state and the message that explains it.
+    fn classify(&self) -> (RunState, Option<String>) {
+        let (exit_code, signal) = (self.exit_code, self.signal);
+        let describe_exit = match (exit_code, signal) {
+            (Some(c), _) => format!("exit status {c}"),
+            (None, Some(s)) => format!("killed by signal {s}"),
+            (None, None) => "unknown exit".to_owned(),
+        };
+        let with_stderr = |m: String| {
+            if self.stderr_tail.is_empty() {
+                m
+            } else {
+                format!("{m}; stderr: {}", self.stderr_tail)
+            }
+        };
+        match self.stopped {
+            Some(RunState::Timeout) => (
+                RunState::Timeout,
+                Some(format!(
+                    "stopped after {:.0} s (time limit)",
+                    self.elapsed.as_secs_f64()
+                )),
             ),
-            Ok(Outcome::Error(e)) => (RunState::Failed, Some(format!("run_end status error: {e}"))),
-            Ok(Outcome::Killed) => (
-                RunState::Killed,
-                Some("exit status 0 but the run file has no run_end".to_owned()),
-            ),
-            Ok(Outcome::Interrupted) => (
+            Some(_) => (RunState::Interrupted, Some("stopped by Ctrl-C".to_owned())),
+            None if exit_code == Some(130) || signal == Some(libc::SIGINT) => (
                 RunState::Interrupted,
-                Some("run_end status interrupted".to_owned()),
+                Some(format!("the runner was interrupted ({describe_exit})")),
             ),
-            Err(e) => (RunState::Failed, Some(format!("exit status 0 but {e}"))),
-        },
-    };
-    RunResult {
-        state,
-        exit_code,
-        signal,
-        elapsed,
-        message,
-        bench_line,
+            None if signal.is_some() => (RunState::Killed, Some(with_stderr(describe_exit))),
+            None if exit_code != Some(0) => (RunState::Failed, Some(with_stderr(describe_exit))),
+            None => match &self.file_outcome {
+                Ok(Outcome::Ok) => (
+                    RunState::Ok,
+                    (!self.has_bench_line).then(|| "no Benchmark line on stdout".to_owned()),
+                ),
+                Ok(Outcome::Error(e)) => {
+                    (RunState::Failed, Some(format!("run_end status error: {e}")))
+                }
+                Ok(Outcome::Killed) => (
+                    RunState::Killed,
+                    Some("exit status 0 but the run file has no run_end".to_owned()),
+                ),
+                Ok(Outcome::Interrupted) => (
+                    RunState::Interrupted,
+                    Some("run_end status interrupted".to_owned()),
+                ),
+                Err(e) => (RunState::Failed, Some(format!("exit status 0 but {e}"))),
+            },
+        }
     }
 }
 
@@ -726,34 +805,7 @@ pub fn run_suite(opts: &RunOptions) -> Result<RunSummary, Failure> {
         eprintln!("mapbench: interrupted while preparing the runners; nothing ran");
         return Ok(RunSummary::InterruptedBeforeRuns);
     }
-    let registries = Registries {
-        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
-    };
-    let (cells, skipped) = s.cells(&registries, &langs).map_err(|e| bad(e.into()))?;
-    let order = suite::order_runs(&cells);
-    let mut plan = Plan {
-        suite: SuiteRef {
-            name: s.name.clone(),
-            description: s.description.clone(),
-            file: Some(spec.display().to_string()),
-            sha256: Some(s.sha256.clone()),
-        },
-        cells,
-        order,
-        skipped,
-    };
-    if let Some(f) = &opts.filter {
-        plan.filter(f);
-        if plan.order.is_empty() {
-            return Err(bad(anyhow!(
-                "--filter {f:?}: matches no run id of suite {} (ids look like {})",
-                s.name,
-                plan.cells
-                    .first()
-                    .map_or_else(String::new, |c| c.run_id(&s.name, 1))
-            )));
-        }
-    }
+    let plan = suite_plan(&s, &spec, &runners, &langs, opts.filter.as_deref())?;
     let stamp = host::compact_stamp(SystemTime::now());
     let out = opts
         .out
@@ -773,6 +825,78 @@ pub fn run_suite(opts: &RunOptions) -> Result<RunSummary, Failure> {
         print_plan(&plan, &runners, &out, &trace_cache);
         return Ok(RunSummary::DryRun);
     }
+    let cfg = ExecConfig {
+        out_dir: &out,
+        runners: &runners,
+        trace_cache: &trace_cache,
+        run_timeout: opts.run_timeout,
+        command: std::env::args().collect(),
+        options: run_options(opts, &out, &trace_cache, &plan.skipped),
+        repo: &repo,
+    };
+    eprintln!(
+        "mapbench: suite {}: {} runs ({} cells) into {}",
+        s.name,
+        plan.order.len(),
+        plan.cells_in_order(),
+        out.display()
+    );
+    let outcome = execute(&plan, &cfg)?;
+    report(&outcome, &out);
+    Ok(RunSummary::Executed {
+        out,
+        outcome: Box::new(outcome),
+    })
+}
+
+/// The suite's cells for the runners' maps, in run order, kept to the runs whose id
+/// contains `filter` (which must match one).
+fn suite_plan(
+    s: &suite::Suite,
+    spec: &Path,
+    runners: &BTreeMap<Lang, Runner>,
+    langs: &[Lang],
+    filter: Option<&str>,
+) -> Result<Plan, Failure> {
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    let registries = Registries {
+        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
+    };
+    let (cells, skipped) = s.cells(&registries, langs).map_err(|e| bad(e.into()))?;
+    let order = suite::order_runs(&cells);
+    let mut plan = Plan {
+        suite: SuiteRef {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            file: Some(spec.display().to_string()),
+            sha256: Some(s.sha256.clone()),
+        },
+        cells,
+        order,
+        skipped,
+    };
+    if let Some(f) = filter {
+        plan.filter(f);
+        if plan.order.is_empty() {
+            return Err(bad(anyhow!(
+                "--filter {f:?}: matches no run id of suite {} (ids look like {})",
+                s.name,
+                plan.cells
+                    .first()
+                    .map_or_else(String::new, |c| c.run_id(&s.name, 1))
+            )));
+        }
+    }
+    Ok(plan)
+}
+
+/// The options a manifest records for `mapbench run`.
+fn run_options(
+    opts: &RunOptions,
+    out: &Path,
+    trace_cache: &Path,
+    skipped: &[Skipped],
+) -> BTreeMap<String, Value> {
     let mut options = BTreeMap::new();
     options.insert("suite".into(), json!(opts.suite));
     options.insert("out".into(), json!(out.display().to_string()));
@@ -789,7 +913,7 @@ pub fn run_suite(opts: &RunOptions) -> Result<RunSummary, Failure> {
     options.insert(
         "skipped".into(),
         json!(
-            plan.skipped
+            skipped
                 .iter()
                 .map(|k| format!(
                     "{} {} {} t{}: {}",
@@ -798,28 +922,7 @@ pub fn run_suite(opts: &RunOptions) -> Result<RunSummary, Failure> {
                 .collect::<Vec<_>>()
         ),
     );
-    let cfg = ExecConfig {
-        out_dir: &out,
-        runners: &runners,
-        trace_cache: &trace_cache,
-        run_timeout: opts.run_timeout,
-        command: std::env::args().collect(),
-        options,
-        repo: &repo,
-    };
-    eprintln!(
-        "mapbench: suite {}: {} runs ({} cells) into {}",
-        s.name,
-        plan.order.len(),
-        plan.cells_in_order(),
-        out.display()
-    );
-    let outcome = execute(&plan, &cfg)?;
-    report(&outcome, &out);
-    Ok(RunSummary::Executed {
-        out,
-        outcome: Box::new(outcome),
-    })
+    options
 }
 
 /// The closing lines: counts, failures, where the results are.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::results::Lang;
 use crate::runners::MapEntry;
 use crate::trace::sha256_hex;
-use crate::workload::{self, Overrides, Workload, WorkloadError};
+use crate::workload::{self, Invalid, Overrides, Workload, WorkloadError};
 
 /// The keyword for "every map the runner lists".
 pub const ALL_MAPS: &str = "all";
@@ -250,20 +250,11 @@ pub fn suites_dir() -> PathBuf {
 /// Resolves `--suite`: an existing file, or anything that looks like a path, is a file;
 /// a bare NAME is `<dir>/NAME.toml`.
 pub fn resolve(arg: &str, dir: &Path) -> Result<PathBuf, SuiteError> {
-    let as_path = Path::new(arg);
-    if as_path.is_file() || arg.contains('/') || arg.ends_with(".toml") {
-        return Ok(as_path.to_path_buf());
-    }
-    let path = dir.join(format!("{arg}.toml"));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(SuiteError::UnknownName {
-            name: arg.to_owned(),
-            path,
-            available: workload::available_workloads(dir),
-        })
-    }
+    workload::resolve_spec_path(arg, dir).map_err(|path| SuiteError::UnknownName {
+        name: arg.to_owned(),
+        path,
+        available: workload::available_workloads(dir),
+    })
 }
 
 /// Reads and validates a suite; workload names resolve in `workloads_dir`.
@@ -283,9 +274,9 @@ pub fn load(path: &Path, workloads_dir: &Path) -> Result<Suite, SuiteError> {
 
 /// Parses and validates suite text; `path` names the file in errors.
 pub fn parse(text: &str, path: &Path, workloads_dir: &Path) -> Result<Suite, SuiteError> {
-    let file: SuiteFile = toml::from_str(text).map_err(|e| SuiteError::Parse {
+    let file: SuiteFile = workload::from_toml(text).map_err(|message| SuiteError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_owned(),
+        message,
     })?;
     let invalid = |field: &str, expected: &str, found: String| SuiteError::Invalid {
         path: path.to_path_buf(),
@@ -293,155 +284,18 @@ pub fn parse(text: &str, path: &Path, workloads_dir: &Path) -> Result<Suite, Sui
         expected: expected.to_owned(),
         found,
     };
-    let name_ok = (1..=64).contains(&file.name.len())
-        && file
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !name_ok {
-        return Err(invalid(
-            "name",
-            "1 to 64 characters from [A-Za-z0-9._-] (it names result directories and run ids)",
-            format!("{:?}", file.name),
-        ));
-    }
-    if file.description.trim().is_empty() {
-        return Err(invalid(
-            "description",
-            "a sentence saying what the suite is for",
-            "an empty string".into(),
-        ));
-    }
+    workload::check_name(&file.name, "result directories and run ids", &invalid)?;
+    workload::check_description(&file.description, "what the suite is for", &invalid)?;
     if file.groups.is_empty() {
         return Err(invalid("group", "at least one [[group]]", "none".into()));
     }
     check_settings(&file.defaults, "defaults", &invalid)?;
-
-    let mut groups = Vec::new();
-    for (gi, g) in file.groups.iter().enumerate() {
-        let at = |field: &str| format!("group[{gi}].{field}");
-        let label = match &g.name {
-            Some(n) => format!("group[{gi}] ({n})"),
-            None => format!("group[{gi}]"),
-        };
-        let settings = g.settings().or(file.defaults);
-        check_settings(&g.settings(), &format!("group[{gi}]"), &invalid)?;
-
-        if g.threads.is_empty() {
-            return Err(invalid(
-                &at("threads"),
-                "a list of thread counts, e.g. [1, 2]",
-                "[]".into(),
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for &t in &g.threads {
-            if !(1..=workload::MAX_THREADS).contains(&t) {
-                return Err(invalid(
-                    &at("threads"),
-                    &format!("thread counts from 1 to {}", workload::MAX_THREADS),
-                    t.to_string(),
-                ));
-            }
-            if !seen.insert(t) {
-                return Err(invalid(
-                    &at("threads"),
-                    "each thread count once",
-                    format!("{t} twice"),
-                ));
-            }
-        }
-        if g.workloads.is_empty() {
-            return Err(invalid(
-                &at("workloads"),
-                "a list of workload names, e.g. [\"read-heavy\"]",
-                "[]".into(),
-            ));
-        }
-        if g.rust.is_empty() && g.go.is_empty() {
-            return Err(invalid(
-                &at("rust"),
-                "maps for at least one language: rust = [...] and/or go = [...] (\"all\" = every listed map)",
-                "neither".into(),
-            ));
-        }
-        let rust = map_list(&g.rust, &at("rust"), &invalid)?;
-        let go = map_list(&g.go, &at("go"), &invalid)?;
-
-        let mut workloads = Vec::new();
-        let mut seen_w = BTreeSet::new();
-        for (wi, wname) in g.workloads.iter().enumerate() {
-            let field = format!("group[{gi}].workloads[{wi}]");
-            if !seen_w.insert(wname.clone()) {
-                return Err(invalid(
-                    &field,
-                    "each workload once per group",
-                    format!("{wname:?} twice"),
-                ));
-            }
-            // A workload given as a relative path is relative to the repository root
-            // (the parent of `comparisons/`), so a suite means the same file from any
-            // working directory; the current directory is tried first.
-            let from_root = workloads_dir
-                .parent()
-                .and_then(Path::parent)
-                .map(|root| root.join(wname))
-                .filter(|p| {
-                    Path::new(wname).is_relative() && !Path::new(wname).is_file() && p.is_file()
-                });
-            let wname_resolved = from_root
-                .as_deref()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|| wname.clone());
-            let spec = workload::resolve(&wname_resolved, workloads_dir).map_err(|e| {
-                SuiteError::Workload {
-                    path: path.to_path_buf(),
-                    field: field.clone(),
-                    source: Box::new(e),
-                }
-            })?;
-            let per_threads = g
-                .threads
-                .iter()
-                .map(|&t| {
-                    workload::load(
-                        &spec,
-                        Overrides {
-                            threads: Some(t),
-                            ops_per_thread: settings.ops_per_thread,
-                            seed: settings.seed,
-                        },
-                    )
-                    .map_err(|e| SuiteError::Workload {
-                        path: path.to_path_buf(),
-                        field: field.clone(),
-                        source: Box::new(e),
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let name = per_threads[0].name.clone();
-            workloads.push((name, spec, per_threads));
-        }
-        let d = RunnerSettings::default();
-        groups.push(Group {
-            label,
-            index: gi,
-            workloads,
-            threads: g.threads.clone(),
-            rust,
-            go,
-            repeats: settings.repeats.unwrap_or(1),
-            runner: RunnerSettings {
-                duration_ms: settings.duration_ms.unwrap_or(d.duration_ms),
-                interval_ms: settings.interval_ms.unwrap_or(d.interval_ms),
-                latency_sample_every: settings
-                    .latency_sample_every
-                    .unwrap_or(d.latency_sample_every),
-                warmup_ops: settings.warmup_ops.unwrap_or(d.warmup_ops),
-                op_delay_ns: settings.op_delay_ns.unwrap_or(d.op_delay_ns),
-            },
-        });
-    }
+    let groups = file
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| parse_group(gi, g, file.defaults, path, workloads_dir, &invalid))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Suite {
         name: file.name,
         description: file.description,
@@ -451,10 +305,146 @@ pub fn parse(text: &str, path: &Path, workloads_dir: &Path) -> Result<Suite, Sui
     })
 }
 
+/// Validates `[[group]]` number `gi` and loads its workloads at each thread count.
+fn parse_group(
+    gi: usize,
+    g: &GroupFile,
+    defaults: SettingsFile,
+    path: &Path,
+    workloads_dir: &Path,
+    invalid: Invalid<'_, SuiteError>,
+) -> Result<Group, SuiteError> {
+    let at = |field: &str| format!("group[{gi}].{field}");
+    let label = match &g.name {
+        Some(n) => format!("group[{gi}] ({n})"),
+        None => format!("group[{gi}]"),
+    };
+    let settings = g.settings().or(defaults);
+    check_settings(&g.settings(), &format!("group[{gi}]"), invalid)?;
+    check_threads(&g.threads, &at("threads"), invalid)?;
+    if g.workloads.is_empty() {
+        return Err(invalid(
+            &at("workloads"),
+            "a list of workload names, e.g. [\"read-heavy\"]",
+            "[]".into(),
+        ));
+    }
+    if g.rust.is_empty() && g.go.is_empty() {
+        return Err(invalid(
+            &at("rust"),
+            "maps for at least one language: rust = [...] and/or go = [...] (\"all\" = every listed map)",
+            "neither".into(),
+        ));
+    }
+    let rust = map_list(&g.rust, &at("rust"), invalid)?;
+    let go = map_list(&g.go, &at("go"), invalid)?;
+
+    let mut workloads = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (wi, wname) in g.workloads.iter().enumerate() {
+        let field = format!("group[{gi}].workloads[{wi}]");
+        if !seen.insert(wname.clone()) {
+            return Err(invalid(
+                &field,
+                "each workload once per group",
+                format!("{wname:?} twice"),
+            ));
+        }
+        let as_workload_error = |e| SuiteError::Workload {
+            path: path.to_path_buf(),
+            field: field.clone(),
+            source: Box::new(e),
+        };
+        let spec = resolve_workload(wname, workloads_dir).map_err(as_workload_error)?;
+        let per_threads = g
+            .threads
+            .iter()
+            .map(|&t| {
+                let ov = Overrides {
+                    threads: Some(t),
+                    ops_per_thread: settings.ops_per_thread,
+                    seed: settings.seed,
+                };
+                workload::load(&spec, ov).map_err(as_workload_error)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let name = per_threads[0].name.clone();
+        workloads.push((name, spec, per_threads));
+    }
+    let d = RunnerSettings::default();
+    Ok(Group {
+        label,
+        index: gi,
+        workloads,
+        threads: g.threads.clone(),
+        rust,
+        go,
+        repeats: settings.repeats.unwrap_or(1),
+        runner: RunnerSettings {
+            duration_ms: settings.duration_ms.unwrap_or(d.duration_ms),
+            interval_ms: settings.interval_ms.unwrap_or(d.interval_ms),
+            latency_sample_every: settings
+                .latency_sample_every
+                .unwrap_or(d.latency_sample_every),
+            warmup_ops: settings.warmup_ops.unwrap_or(d.warmup_ops),
+            op_delay_ns: settings.op_delay_ns.unwrap_or(d.op_delay_ns),
+        },
+    })
+}
+
+/// A group's `threads`: a non-empty list of distinct counts from 1 to the trace's limit.
+fn check_threads(
+    threads: &[u32],
+    field: &str,
+    invalid: Invalid<'_, SuiteError>,
+) -> Result<(), SuiteError> {
+    if threads.is_empty() {
+        return Err(invalid(
+            field,
+            "a list of thread counts, e.g. [1, 2]",
+            "[]".into(),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for &t in threads {
+        if !(1..=workload::MAX_THREADS).contains(&t) {
+            return Err(invalid(
+                field,
+                &format!("thread counts from 1 to {}", workload::MAX_THREADS),
+                t.to_string(),
+            ));
+        }
+        if !seen.insert(t) {
+            return Err(invalid(
+                field,
+                "each thread count once",
+                format!("{t} twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A group's workload entry as a spec file. A workload given as a relative path is
+/// relative to the repository root (the parent of `comparisons/`), so a suite means the
+/// same file from any working directory; the current directory is tried first.
+fn resolve_workload(wname: &str, workloads_dir: &Path) -> Result<PathBuf, WorkloadError> {
+    let from_root = workloads_dir
+        .parent()
+        .and_then(Path::parent)
+        .map(|root| root.join(wname))
+        .filter(|p| Path::new(wname).is_relative() && !Path::new(wname).is_file() && p.is_file());
+    let resolved = from_root
+        .as_deref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| wname.to_owned());
+    workload::resolve(&resolved, workloads_dir)
+}
+
 fn check_settings(
     s: &SettingsFile,
     at: &str,
-    invalid: &dyn Fn(&str, &str, String) -> SuiteError,
+    invalid: Invalid<'_, SuiteError>,
 ) -> Result<(), SuiteError> {
     if s.repeats == Some(0) {
         return Err(invalid(&format!("{at}.repeats"), "at least 1", "0".into()));
@@ -482,7 +472,7 @@ fn check_settings(
 fn map_list(
     names: &[String],
     field: &str,
-    invalid: &dyn Fn(&str, &str, String) -> SuiteError,
+    invalid: Invalid<'_, SuiteError>,
 ) -> Result<Vec<MapSel>, SuiteError> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
@@ -490,11 +480,7 @@ fn map_list(
         if !seen.insert(n.as_str()) {
             return Err(invalid(field, "each map once", format!("{n:?} twice")));
         }
-        if n.is_empty()
-            || !n
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        {
+        if n.is_empty() || !n.bytes().all(workload::is_name_byte) {
             return Err(invalid(
                 field,
                 "map names from [A-Za-z0-9._-], or \"all\"",
@@ -546,94 +532,28 @@ impl Suite {
         registries: &Registries,
         langs: &[Lang],
     ) -> Result<(Vec<Cell>, Vec<Skipped>), SuiteError> {
-        let mut cells: Vec<Cell> = Vec::new();
-        let mut skipped = Vec::new();
-        let mut index: BTreeMap<(Lang, String, String, u32), (usize, String)> = BTreeMap::new();
+        let mut acc = CellList::default();
         for g in &self.groups {
             for lang in Lang::ALL.into_iter().filter(|l| langs.contains(l)) {
                 let sels = g.maps(lang);
                 if sels.is_empty() {
                     continue;
                 }
-                let field = format!("group[{}].{lang}", g.index);
                 let registry = registries.get(lang).unwrap_or(&[]);
-                let mut maps: Vec<(&str, bool)> = Vec::new(); // (name, named explicitly)
-                for sel in sels {
-                    match sel {
-                        MapSel::All => {
-                            maps.extend(registry.iter().map(|e| (e.name.as_str(), false)))
-                        }
-                        MapSel::Named(n) => {
-                            if n != NOOP_MAP && !registry.iter().any(|e| &e.name == n) {
-                                let available: Vec<&str> =
-                                    registry.iter().map(|e| e.name.as_str()).collect();
-                                return Err(SuiteError::Invalid {
-                                    path: self.path.clone(),
-                                    field,
-                                    expected: format!(
-                                        "a map the {lang} runner lists (--list-maps) or \"all\" or \"noop\": {}",
-                                        available.join(", ")
-                                    ),
-                                    found: format!("{n:?}"),
-                                });
-                            }
-                            maps.push((n.as_str(), true));
-                        }
-                    }
-                }
-                // "all" plus a name would list the name twice: keep the first, but an
-                // explicit mention wins for the thread-limit rule.
-                let mut dedup: Vec<(&str, bool)> = Vec::new();
-                for (n, explicit) in maps {
-                    match dedup.iter_mut().find(|(m, _)| *m == n) {
-                        Some(slot) => slot.1 |= explicit,
-                        None => dedup.push((n, explicit)),
-                    }
-                }
+                let maps = self.group_maps(g, lang, sels, registry)?;
                 for (wname, spec, per_threads) in &g.workloads {
                     for w in per_threads {
-                        for &(map, explicit) in &dedup {
+                        for &(map, explicit) in &maps {
                             let listed = registry.iter().find(|e| e.name == map);
-                            let limit = listed.and_then(|e| e.max_threads);
-                            let kind = format!("{}/{}", w.key_type, w.value_kind);
-                            if let Some(kinds) = listed.and_then(|e| e.kinds.as_ref())
-                                && !kinds.contains(&kind)
+                            if let Some(reason) =
+                                self.skip_reason(g, lang, map, explicit, listed, w)?
                             {
-                                skipped.push(Skipped {
+                                acc.skipped.push(Skipped {
                                     lang,
                                     map: map.to_owned(),
                                     workload: wname.clone(),
                                     threads: w.threads,
-                                    reason: format!(
-                                        "comes without {} keys with {} values (its --list-maps kinds: {})",
-                                        w.key_type,
-                                        w.value_kind,
-                                        kinds.join(", ")
-                                    ),
-                                });
-                                continue;
-                            }
-                            if let Some(max) = limit
-                                && w.threads > max
-                            {
-                                if explicit {
-                                    return Err(SuiteError::Invalid {
-                                        path: self.path.clone(),
-                                        field: format!("group[{}].threads", g.index),
-                                        expected: format!(
-                                            "at most {max} thread(s) for {lang} map {map:?} (its --list-maps limit), or leave it to \"all\", which skips it"
-                                        ),
-                                        found: w.threads.to_string(),
-                                    });
-                                }
-                                skipped.push(Skipped {
-                                    lang,
-                                    map: map.to_owned(),
-                                    workload: wname.clone(),
-                                    threads: w.threads,
-                                    reason: format!(
-                                        "allows at most {max} thread(s) (listed through \"all\")"
-                                    ),
+                                    reason,
                                 });
                                 continue;
                             }
@@ -645,35 +565,142 @@ impl Suite {
                                 repeats: g.repeats,
                                 runner: g.runner,
                             };
-                            let key = (lang, map.to_owned(), wname.clone(), w.threads);
-                            match index.get(&key) {
-                                None => {
-                                    index.insert(key, (cells.len(), g.label.clone()));
-                                    cells.push(cell);
-                                }
-                                Some((i, first)) => {
-                                    let prev = &mut cells[*i];
-                                    if prev.workload != cell.workload || prev.runner != cell.runner
-                                    {
-                                        return Err(SuiteError::Invalid {
-                                            path: self.path.clone(),
-                                            field: format!("group[{}]", g.index),
-                                            expected: format!(
-                                                "the same ops_per_thread, seed and runner settings as {first} for {} (run ids would collide)",
-                                                cell.label()
-                                            ),
-                                            found: "different settings".into(),
-                                        });
-                                    }
-                                    prev.repeats = prev.repeats.max(cell.repeats);
-                                }
-                            }
+                            acc.add(&self.path, g, wname, cell)?;
                         }
                     }
                 }
             }
         }
-        Ok((cells, skipped))
+        Ok((acc.cells, acc.skipped))
+    }
+
+    /// The maps a group's selections name for `lang`, each once, with whether it was
+    /// named explicitly. Unknown names are errors listing the valid ones.
+    fn group_maps<'a>(
+        &self,
+        g: &Group,
+        lang: Lang,
+        sels: &'a [MapSel],
+        registry: &'a [MapEntry],
+    ) -> Result<Vec<(&'a str, bool)>, SuiteError> {
+        let mut maps: Vec<(&str, bool)> = Vec::new(); // (name, named explicitly)
+        for sel in sels {
+            match sel {
+                MapSel::All => maps.extend(registry.iter().map(|e| (e.name.as_str(), false))),
+                MapSel::Named(n) => {
+                    if n != NOOP_MAP && !registry.iter().any(|e| &e.name == n) {
+                        let available: Vec<&str> =
+                            registry.iter().map(|e| e.name.as_str()).collect();
+                        return Err(SuiteError::Invalid {
+                            path: self.path.clone(),
+                            field: format!("group[{}].{lang}", g.index),
+                            expected: format!(
+                                "a map the {lang} runner lists (--list-maps) or \"all\" or \"noop\": {}",
+                                available.join(", ")
+                            ),
+                            found: format!("{n:?}"),
+                        });
+                    }
+                    maps.push((n.as_str(), true));
+                }
+            }
+        }
+        // "all" plus a name would list the name twice: keep the first, but an
+        // explicit mention wins for the thread-limit rule.
+        let mut dedup: Vec<(&str, bool)> = Vec::new();
+        for (n, explicit) in maps {
+            match dedup.iter_mut().find(|(m, _)| *m == n) {
+                Some(slot) => slot.1 |= explicit,
+                None => dedup.push((n, explicit)),
+            }
+        }
+        Ok(dedup)
+    }
+
+    /// Why `map` (its `--list-maps` line: `listed`) cannot run `w`, if it cannot: kinds
+    /// it does not list, or more threads than its limit (an error if named explicitly).
+    fn skip_reason(
+        &self,
+        g: &Group,
+        lang: Lang,
+        map: &str,
+        explicit: bool,
+        listed: Option<&MapEntry>,
+        w: &Workload,
+    ) -> Result<Option<String>, SuiteError> {
+        let kind = format!("{}/{}", w.key_type, w.value_kind);
+        if let Some(kinds) = listed.and_then(|e| e.kinds.as_ref())
+            && !kinds.contains(&kind)
+        {
+            return Ok(Some(format!(
+                "comes without {} keys with {} values (its --list-maps kinds: {})",
+                w.key_type,
+                w.value_kind,
+                kinds.join(", ")
+            )));
+        }
+        if let Some(max) = listed.and_then(|e| e.max_threads)
+            && w.threads > max
+        {
+            if explicit {
+                return Err(SuiteError::Invalid {
+                    path: self.path.clone(),
+                    field: format!("group[{}].threads", g.index),
+                    expected: format!(
+                        "at most {max} thread(s) for {lang} map {map:?} (its --list-maps limit), or leave it to \"all\", which skips it"
+                    ),
+                    found: w.threads.to_string(),
+                });
+            }
+            return Ok(Some(format!(
+                "allows at most {max} thread(s) (listed through \"all\")"
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// The cells [`Suite::cells`] has built so far, and the group that first listed each
+/// (lang, map, workload, threads).
+#[derive(Default)]
+struct CellList {
+    cells: Vec<Cell>,
+    skipped: Vec<Skipped>,
+    index: BTreeMap<(Lang, String, String, u32), (usize, String)>,
+}
+
+impl CellList {
+    /// Adds `cell` (of group `g`, workload `wname`), or merges it into the cell another
+    /// group listed: the larger repeat count, provided both ask for the same settings.
+    fn add(&mut self, path: &Path, g: &Group, wname: &str, cell: Cell) -> Result<(), SuiteError> {
+        let key = (
+            cell.lang,
+            cell.map.clone(),
+            wname.to_owned(),
+            cell.workload.threads,
+        );
+        match self.index.get(&key) {
+            None => {
+                self.index.insert(key, (self.cells.len(), g.label.clone()));
+                self.cells.push(cell);
+            }
+            Some((i, first)) => {
+                let prev = &mut self.cells[*i];
+                if prev.workload != cell.workload || prev.runner != cell.runner {
+                    return Err(SuiteError::Invalid {
+                        path: path.to_path_buf(),
+                        field: format!("group[{}]", g.index),
+                        expected: format!(
+                            "the same ops_per_thread, seed and runner settings as {first} for {} (run ids would collide)",
+                            cell.label()
+                        ),
+                        found: "different settings".into(),
+                    });
+                }
+                prev.repeats = prev.repeats.max(cell.repeats);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -769,6 +796,15 @@ repeats = 3
 
     fn err_of(text: &str) -> String {
         parse_str(text).expect_err("should be rejected").to_string()
+    }
+
+    /// The cells of a suite text that parses, against [`registries`].
+    fn cells_of(text: &str) -> Result<(Vec<Cell>, Vec<Skipped>), SuiteError> {
+        parse_str(text).unwrap().cells(&registries(), &Lang::ALL)
+    }
+
+    fn cells_err(text: &str) -> String {
+        cells_of(text).expect_err("should be rejected").to_string()
     }
 
     fn entry(name: &str, max: Option<u32>) -> MapEntry {
@@ -896,11 +932,7 @@ rust = ["g-rust", "m-rust"]
     #[test]
     fn an_explicit_map_over_its_thread_limit_is_an_error() {
         let text = GOOD.replace("rust = [\"m-rust\"]", "rust = [\"u-rust\"]");
-        let e = parse_str(&text)
-            .unwrap()
-            .cells(&registries(), &Lang::ALL)
-            .unwrap_err()
-            .to_string();
+        let e = cells_err(&text);
         assert!(
             e.starts_with("suites/t.toml: field `group[1].threads`: expected at most 1 thread(s) for rust map \"u-rust\""),
             "{e}"
@@ -910,23 +942,14 @@ rust = ["g-rust", "m-rust"]
     #[test]
     fn unknown_maps_are_rejected_with_the_valid_names() {
         let text = GOOD.replace("go = [\"u-go\"]", "go = [\"mutex-map\"]");
-        let e = parse_str(&text)
-            .unwrap()
-            .cells(&registries(), &Lang::ALL)
-            .unwrap_err()
-            .to_string();
+        let e = cells_err(&text);
         assert!(
             e.contains("field `group[2].go`: expected a map the go runner lists (--list-maps) or \"all\" or \"noop\": u-go, m-go, found \"mutex-map\""),
             "{e}"
         );
         // noop is always accepted.
         let text = GOOD.replace("go = [\"m-go\"]", "go = [\"noop\"]");
-        assert!(
-            parse_str(&text)
-                .unwrap()
-                .cells(&registries(), &Lang::ALL)
-                .is_ok()
-        );
+        assert!(cells_of(&text).is_ok());
     }
 
     #[test]
@@ -934,11 +957,7 @@ rust = ["g-rust", "m-rust"]
         let text = format!(
             "{GOOD}\n[[group]]\nworkloads = [\"exchange\"]\nthreads = [1]\nrust = [\"m-rust\"]\nops_per_thread = 5\n"
         );
-        let e = parse_str(&text)
-            .unwrap()
-            .cells(&registries(), &Lang::ALL)
-            .unwrap_err()
-            .to_string();
+        let e = cells_err(&text);
         assert!(
             e.contains("field `group[3]`") && e.contains("run ids would collide"),
             "{e}"

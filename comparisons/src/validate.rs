@@ -356,10 +356,7 @@ fn repeat_cells(
     let default_every = RunnerSettings::default().latency_sample_every;
     for (&lang, runner) in runners {
         let listed = |m: &str| runner.maps.iter().any(|e| e.name == m);
-        let (maps, sampling_map, baseline) = match lang {
-            Lang::Rust => (MICRO_MAPS_RUST, SAMPLING_MAP_RUST, BASELINE_RUST),
-            Lang::Go => (MICRO_MAPS_GO, SAMPLING_MAP_GO, BASELINE_GO),
-        };
+        let (maps, sampling_map, baseline, _) = lang_setup(lang);
         let (spec, read_t1) = (&read[0].0, &read[0].1);
         push(lang, NOOP_MAP, read_t1, Some(spec), default_every);
         for every in OTHER_SAMPLING {
@@ -419,16 +416,7 @@ pub fn bustle_shapes(capacity_log2: u8) -> Vec<BustleShape> {
 }
 
 pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
-    let bad = |e: anyhow::Error| Failure::BadInput(e);
-    if opts.repeats == 0 {
-        return Err(bad(anyhow!("--repeats: expected at least 1, found 0")));
-    }
-    if !(10..=28).contains(&opts.bustle_capacity_log2) {
-        return Err(bad(anyhow!(
-            "--bustle-capacity-log2: expected 10 to 28, found {}",
-            opts.bustle_capacity_log2
-        )));
-    }
+    check_options(opts)?;
     let langs: Vec<Lang> = Lang::ALL
         .into_iter()
         .filter(|l| opts.only_lang.is_none_or(|o| o == *l))
@@ -462,25 +450,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
     std::fs::create_dir_all(&runs_dir)
         .with_context(|| format!("{}: cannot create", runs_dir.display()))
         .map_err(Failure::Failed)?;
-
-    // The micro-benchmarks read the runner's traces.
-    let gets: Vec<Workload> = [GETS_IN_CACHE, GETS_OUT_OF_CACHE]
-        .into_iter()
-        .flat_map(|s| [1, 2].map(|t| gets_workload(s, t, opts.ops_per_thread)))
-        .collect();
-    let mut gets_paths = Vec::new();
-    for w in &gets {
-        gets_paths.push(
-            orchestrate::ensure_trace(&trace_cache, w)
-                .map_err(Failure::Failed)?
-                .path,
-        );
-    }
-    let gets_env = gets_paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let gets_env = gets_traces_env(opts, &trace_cache)?;
     let go_micro = (runners.contains_key(&Lang::Go) && !opts.skip_micro)
         .then(|| GoMicro::build(&repo, &opts.out, &gets_env));
     let rust_micro = (runners.contains_key(&Lang::Rust) && !opts.skip_micro)
@@ -489,125 +459,27 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         .then(|| BustleCheck::build(&repo))
         .transpose()
         .map_err(Failure::Failed)?;
-
-    let loadavg_start = loadavg();
-    let mut samples = Samples::default();
-    let mut micro_notes: BTreeMap<String, Micro> = BTreeMap::new();
-    let mut outcomes: Vec<ExecOutcome> = Vec::new();
-    let mut failed = Vec::new();
     let mut options = BTreeMap::new();
     options.insert("repeats".into(), json!(opts.repeats));
     options.insert("ops_per_thread".into(), json!(opts.ops_per_thread));
     options.insert("only_lang".into(), json!(opts.only_lang.map(Lang::name)));
-    for repeat in 1..=opts.repeats {
-        // One plan per sampling period (run ids do not name it), each into its own
-        // results directory: rep-NN, rep-NN-k0, rep-NN-k16.
-        let default_every = RunnerSettings::default().latency_sample_every;
-        let mut groups: BTreeMap<u64, Vec<Cell>> = BTreeMap::new();
-        for c in repeat_cells(&runners, opts, &read, repeat) {
-            groups
-                .entry(c.runner.latency_sample_every)
-                .or_default()
-                .push(c);
-        }
-        let mut run_runners = |samples: &mut Samples| -> Result<bool, Failure> {
-            for (every, cells) in &groups {
-                let (suite, dir) = if *every == default_every {
-                    (
-                        "validate".to_owned(),
-                        runs_dir.join(format!("rep-{repeat:02}")),
-                    )
-                } else {
-                    (
-                        format!("validate-k{every}"),
-                        runs_dir.join(format!("rep-{repeat:02}-k{every}")),
-                    )
-                };
-                let plan = Plan {
-                    suite: SuiteRef {
-                        name: suite,
-                        description: format!(
-                            "mapbench validate, repeat {repeat} of {}, one op in {every} timed: harness cost, runner vs micro-benchmark and bustle, scaling",
-                            opts.repeats
-                        ),
-                        file: None,
-                        sha256: None,
-                    },
-                    order: order_runs(cells),
-                    cells: cells.clone(),
-                    skipped: Vec::new(),
-                };
-                let cfg = ExecConfig {
-                    out_dir: &dir,
-                    runners: &runners,
-                    trace_cache: &trace_cache,
-                    run_timeout: Some(std::time::Duration::from_secs(600)),
-                    command: std::env::args().collect(),
-                    options: options.clone(),
-                    repo: &repo,
-                };
-                eprintln!(
-                    "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
-                    opts.repeats,
-                    plan.order.len(),
-                    dir.display()
-                );
-                let exec = orchestrate::execute(&plan, &cfg)?;
-                orchestrate::report(&exec, &dir);
-                let interrupted = exec.interrupted;
-                outcomes.push(exec);
-                let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
-                samples.add_runs(repeat, &loaded.runs);
-                if interrupted {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        };
-        let mut run_others = |samples: &mut Samples| {
-            if let Some(g) = &go_micro {
-                g.run(repeat, samples, &mut micro_notes);
-            }
-            if orchestrate::interrupted() {
-                return;
-            }
-            if let Some(r) = &rust_micro {
-                r.run(&repo, repeat, samples, &mut micro_notes);
-            }
-            if let Some(b) = bustle.as_ref().filter(|_| repeat <= BUSTLE_REPEATS) {
-                for shape in bustle_shapes(opts.bustle_capacity_log2) {
-                    for map in BUSTLE_MAPS {
-                        if orchestrate::interrupted() {
-                            return;
-                        }
-                        match b.run(map, &shape) {
-                            Ok(t) => samples
-                                .bustle
-                                .entry((map.into(), shape.mix.name().into(), shape.threads))
-                                .or_default()
-                                .push((repeat, t)),
-                            Err(e) => failed.push(format!("bustle-check, repeat {repeat}: {e:#}")),
-                        }
-                    }
-                }
-            }
-        };
-        // Alternate which harness goes first.
-        let ok = if repeat % 2 == 1 {
-            let ok = run_runners(&mut samples)?;
-            if ok {
-                run_others(&mut samples);
-            }
-            ok
-        } else {
-            run_others(&mut samples);
-            !orchestrate::interrupted() && run_runners(&mut samples)?
-        };
-        if !ok || orchestrate::interrupted() {
-            break;
-        }
-    }
-    let mut exec = merge_outcomes(outcomes);
+    let session = Session {
+        opts,
+        runners: &runners,
+        read: &read,
+        trace_cache: &trace_cache,
+        runs_dir: &runs_dir,
+        repo: &repo,
+        options,
+        go_micro,
+        rust_micro,
+        bustle,
+    };
+
+    let loadavg_start = loadavg();
+    let mut m = Measured::default();
+    session.run_repeats(&mut m)?;
+    let mut exec = merge_outcomes(m.outcomes);
     exec.interrupted |= orchestrate::interrupted();
     if exec.interrupted {
         return Ok(ValidateOutcome {
@@ -615,15 +487,15 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
             validation: None,
         });
     }
-    failed.extend(
+    m.failed.extend(
         exec.manifest
             .runs
             .iter()
             .filter(|r| r.status != crate::manifest::RunState::Ok)
             .map(|r| format!("{}: {}", r.run_id, r.status.label())),
     );
-    if let Some(b) = &bustle {
-        micro_notes.insert(
+    if let Some(b) = &session.bustle {
+        m.micro_notes.insert(
             "bustle".into(),
             Micro {
                 tool: "bustle 0.5 (rust-impl/bustle-check)".into(),
@@ -636,9 +508,9 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         opts,
         &runners,
         &read[0].1,
-        samples,
-        micro_notes,
-        failed,
+        m.samples,
+        m.micro_notes,
+        m.failed,
         &runs_dir,
         &repo,
     );
@@ -649,6 +521,190 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome, Failure> {
         exec,
         validation: Some(validation),
     })
+}
+
+fn check_options(opts: &ValidateOptions) -> Result<(), Failure> {
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    if opts.repeats == 0 {
+        return Err(bad(anyhow!("--repeats: expected at least 1, found 0")));
+    }
+    if !(10..=28).contains(&opts.bustle_capacity_log2) {
+        return Err(bad(anyhow!(
+            "--bustle-capacity-log2: expected 10 to 28, found {}",
+            opts.bustle_capacity_log2
+        )));
+    }
+    Ok(())
+}
+
+/// Makes check 2's four gets traces (the micro-benchmarks read the runner's traces) and
+/// returns their paths, comma-separated, for `CMAP_BENCH_TRACES`.
+fn gets_traces_env(opts: &ValidateOptions, trace_cache: &Path) -> Result<String, Failure> {
+    let gets: Vec<Workload> = [GETS_IN_CACHE, GETS_OUT_OF_CACHE]
+        .into_iter()
+        .flat_map(|s| [1, 2].map(|t| gets_workload(s, t, opts.ops_per_thread)))
+        .collect();
+    let mut gets_paths = Vec::new();
+    for w in &gets {
+        gets_paths.push(
+            orchestrate::ensure_trace(trace_cache, w)
+                .map_err(Failure::Failed)?
+                .path,
+        );
+    }
+    Ok(gets_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// Everything one `validate` uses across its repeats.
+struct Session<'a> {
+    opts: &'a ValidateOptions,
+    runners: &'a BTreeMap<Lang, runners::Runner>,
+    read: &'a [(PathBuf, Workload); 2],
+    trace_cache: &'a Path,
+    runs_dir: &'a Path,
+    repo: &'a Path,
+    options: BTreeMap<String, Value>,
+    go_micro: Option<GoMicro>,
+    rust_micro: Option<RustMicro>,
+    bustle: Option<BustleCheck>,
+}
+
+/// What the repeats measured and how they went.
+#[derive(Default)]
+struct Measured {
+    samples: Samples,
+    micro_notes: BTreeMap<String, Micro>,
+    outcomes: Vec<ExecOutcome>,
+    failed: Vec<String>,
+}
+
+impl Session<'_> {
+    /// Every repeat, the runners and the other harnesses in alternating order, until the
+    /// end or Ctrl-C.
+    fn run_repeats(&self, m: &mut Measured) -> Result<(), Failure> {
+        for repeat in 1..=self.opts.repeats {
+            // Alternate which harness goes first.
+            let ok = if repeat % 2 == 1 {
+                let ok = self.run_runners(repeat, m)?;
+                if ok {
+                    self.run_others(repeat, m);
+                }
+                ok
+            } else {
+                self.run_others(repeat, m);
+                !orchestrate::interrupted() && self.run_runners(repeat, m)?
+            };
+            if !ok || orchestrate::interrupted() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Repeat `repeat`'s runner cells: one plan per sampling period (run ids do not name
+    /// it), each into its own results directory: rep-NN, rep-NN-k0, rep-NN-k16. Returns
+    /// false if interrupted.
+    fn run_runners(&self, repeat: u32, m: &mut Measured) -> Result<bool, Failure> {
+        let opts = self.opts;
+        let default_every = RunnerSettings::default().latency_sample_every;
+        let mut groups: BTreeMap<u64, Vec<Cell>> = BTreeMap::new();
+        for c in repeat_cells(self.runners, opts, self.read, repeat) {
+            groups
+                .entry(c.runner.latency_sample_every)
+                .or_default()
+                .push(c);
+        }
+        for (every, cells) in &groups {
+            let (suite, dir) = if *every == default_every {
+                (
+                    "validate".to_owned(),
+                    self.runs_dir.join(format!("rep-{repeat:02}")),
+                )
+            } else {
+                (
+                    format!("validate-k{every}"),
+                    self.runs_dir.join(format!("rep-{repeat:02}-k{every}")),
+                )
+            };
+            let plan = Plan {
+                suite: SuiteRef {
+                    name: suite,
+                    description: format!(
+                        "mapbench validate, repeat {repeat} of {}, one op in {every} timed: harness cost, runner vs micro-benchmark and bustle, scaling",
+                        opts.repeats
+                    ),
+                    file: None,
+                    sha256: None,
+                },
+                order: order_runs(cells),
+                cells: cells.clone(),
+                skipped: Vec::new(),
+            };
+            let cfg = ExecConfig {
+                out_dir: &dir,
+                runners: self.runners,
+                trace_cache: self.trace_cache,
+                run_timeout: Some(std::time::Duration::from_secs(600)),
+                command: std::env::args().collect(),
+                options: self.options.clone(),
+                repo: self.repo,
+            };
+            eprintln!(
+                "mapbench: validate: repeat {repeat}/{}: {} runs into {}",
+                opts.repeats,
+                plan.order.len(),
+                dir.display()
+            );
+            let exec = orchestrate::execute(&plan, &cfg)?;
+            orchestrate::report(&exec, &dir);
+            let interrupted = exec.interrupted;
+            m.outcomes.push(exec);
+            let loaded = results::load_dir(&dir).map_err(|e| Failure::BadInput(e.into()))?;
+            m.samples.add_runs(repeat, &loaded.runs);
+            if interrupted {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Repeat `repeat`'s other harnesses: the micro-benchmarks, then bustle (in the
+    /// first [`BUSTLE_REPEATS`] repeats).
+    fn run_others(&self, repeat: u32, m: &mut Measured) {
+        if let Some(g) = &self.go_micro {
+            g.run(repeat, &mut m.samples, &mut m.micro_notes);
+        }
+        if orchestrate::interrupted() {
+            return;
+        }
+        if let Some(r) = &self.rust_micro {
+            r.run(self.repo, repeat, &mut m.samples, &mut m.micro_notes);
+        }
+        if let Some(b) = self.bustle.as_ref().filter(|_| repeat <= BUSTLE_REPEATS) {
+            for shape in bustle_shapes(self.opts.bustle_capacity_log2) {
+                for map in BUSTLE_MAPS {
+                    if orchestrate::interrupted() {
+                        return;
+                    }
+                    match b.run(map, &shape) {
+                        Ok(t) => m
+                            .samples
+                            .bustle
+                            .entry((map.into(), shape.mix.name().into(), shape.threads))
+                            .or_default()
+                            .push((repeat, t)),
+                        Err(e) => m
+                            .failed
+                            .push(format!("bustle-check, repeat {repeat}: {e:#}")),
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// One outcome for all repeats: the first manifest, with every repeat's runs.
@@ -734,6 +790,30 @@ fn within(ratio: Option<f64>) -> Option<bool> {
     ratio.map(|r| (EXPECTED[0]..=EXPECTED[1]).contains(&r))
 }
 
+/// The maps and target of one language's checks: the micro-benchmark maps, the sampling
+/// map, the scaling baseline and the harness-cost target.
+fn lang_setup(lang: Lang) -> ([&'static str; 3], &'static str, &'static str, f64) {
+    match lang {
+        Lang::Rust => (
+            MICRO_MAPS_RUST,
+            SAMPLING_MAP_RUST,
+            BASELINE_RUST,
+            HARNESS_TARGET_RUST_NS,
+        ),
+        Lang::Go => (
+            MICRO_MAPS_GO,
+            SAMPLING_MAP_GO,
+            BASELINE_GO,
+            HARNESS_TARGET_GO_NS,
+        ),
+    }
+}
+
+/// A measurement's key at the given sampling period.
+fn key(lang: Lang, map: &str, w: &str, t: u32, every: u64) -> Key {
+    (lang, map.to_owned(), w.to_owned(), t, every)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn summarise(
     opts: &ValidateOptions,
@@ -745,157 +825,19 @@ fn summarise(
     runs_dir: &Path,
     repo: &Path,
 ) -> Validation {
-    let default_every = RunnerSettings::default().latency_sample_every;
-    let key = |lang: Lang, map: &str, w: &str, t: u32, every: u64| -> Key {
-        (lang, map.to_owned(), w.to_owned(), t, every)
-    };
     let mut harness_cost = Vec::new();
     let mut sampling = Vec::new();
     let mut runner_vs_micro = Vec::new();
     let mut runner_vs_bustle = Vec::new();
     let mut scaling = Vec::new();
     for (&lang, runner) in runners {
-        let (maps, sampling_map, baseline, target) = match lang {
-            Lang::Rust => (
-                MICRO_MAPS_RUST,
-                SAMPLING_MAP_RUST,
-                BASELINE_RUST,
-                HARNESS_TARGET_RUST_NS,
-            ),
-            Lang::Go => (
-                MICRO_MAPS_GO,
-                SAMPLING_MAP_GO,
-                BASELINE_GO,
-                HARNESS_TARGET_GO_NS,
-            ),
-        };
-        let k = key(lang, NOOP_MAP, &read_t1.name, 1, default_every);
-        let ns = Stat::of(&values(s.runner_ns.get(&k)));
-        harness_cost.push(HarnessCost {
-            lang,
-            workload: read_t1.name.clone(),
-            threads: 1,
-            sample_every: default_every,
-            ns_per_op: ns,
-            timer_overhead_ns: s.timer_ns.get(&k).and_then(|v| Stat::of(v)),
-            target_ns: target,
-            within: ns.map(|n| n.median <= target),
-        });
-        for every in [OTHER_SAMPLING[0], OTHER_SAMPLING[1], default_every] {
-            for (map, w) in [
-                (NOOP_MAP, read_t1.name.as_str()),
-                (sampling_map, GETS_OUT_OF_CACHE),
-            ] {
-                sampling.push(SamplingEffect {
-                    lang,
-                    map: map.into(),
-                    workload: w.into(),
-                    threads: 1,
-                    sample_every: every,
-                    ns_per_op: Stat::of(&values(s.runner_ns.get(&key(lang, map, w, 1, every)))),
-                });
-            }
-        }
-        for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
-            for threads in [1, 2] {
-                let noop = Stat::of(&values(s.runner_ns.get(&key(
-                    lang,
-                    NOOP_MAP,
-                    shape,
-                    threads,
-                    default_every,
-                ))));
-                for map in maps {
-                    let r = s
-                        .runner_ns
-                        .get(&key(lang, map, shape, threads, default_every));
-                    let m = s
-                        .micro_ns
-                        .get(&(lang, map.to_owned(), shape.to_owned(), threads));
-                    let rs = Stat::of(&values(r));
-                    let ms = Stat::of(&values(m));
-                    let ratio = rs.zip(ms).map(|(a, b)| a.median / b.median);
-                    runner_vs_micro.push(RunnerVsMicro {
-                        lang,
-                        map: map.into(),
-                        workload: shape.into(),
-                        threads,
-                        runner_ns_per_op: rs,
-                        noop_ns_per_op: noop,
-                        micro_ns_per_op: ms,
-                        ratio,
-                        paired_ratios: r.zip(m).and_then(|(a, b)| paired(a, b)),
-                        within: within(ratio),
-                    });
-                }
-            }
-        }
+        harness_cost.push(harness_cost_of(lang, &s, read_t1));
+        sampling.extend(sampling_of(lang, &s, read_t1));
+        runner_vs_micro.extend(runner_vs_micro_of(lang, &s));
         if lang == Lang::Rust && !opts.skip_bustle {
-            for shape in bustle_shapes(opts.bustle_capacity_log2) {
-                let w = shape.workload();
-                for map in BUSTLE_MAPS {
-                    let k = key(lang, map, &w.name, shape.threads, default_every);
-                    let r = s.runner_tput.get(&k);
-                    let b =
-                        s.bustle
-                            .get(&(map.to_owned(), shape.mix.name().to_owned(), shape.threads));
-                    let rs = Stat::of(&values(r));
-                    let bs = Stat::of(&values(b));
-                    let ratio = rs.zip(bs).map(|(a, b)| a.median / b.median);
-                    let hit = |i: usize| {
-                        s.hits
-                            .get(&k)
-                            .and_then(|v| Stat::of(&v.iter().map(|h| h[i]).collect::<Vec<_>>()))
-                            .map(|st| st.median)
-                    };
-                    runner_vs_bustle.push(RunnerVsBustle {
-                        map: map.into(),
-                        mix: shape.mix.name().into(),
-                        threads: shape.threads,
-                        workload: w.name.clone(),
-                        key_space: shape.key_space(),
-                        prefill: shape.prefill_count(),
-                        table_capacity: shape.key_space(),
-                        total_ops: shape.total_ops(),
-                        runner_ops_per_s: rs,
-                        bustle_ops_per_s: bs,
-                        ratio,
-                        paired_ratios: r.zip(b).and_then(|(a, b)| paired(a, b)),
-                        within: within(ratio),
-                        runner_get_hit: hit(0),
-                        runner_insert_new: hit(1),
-                        runner_remove_hit: hit(2),
-                        bustle_initial_read_hit: shape.initial_read_hit_rate(),
-                    });
-                }
-            }
+            runner_vs_bustle.extend(runner_vs_bustle_of(&s, opts.bustle_capacity_log2));
         }
-        let tput = |map: &str, t: u32| {
-            Stat::of(&values(s.runner_tput.get(&key(
-                lang,
-                map,
-                READ_ONLY_WORKLOAD,
-                t,
-                default_every,
-            ))))
-            .map(|st| st.median)
-        };
-        let base = tput(baseline, 1);
-        for m in runner
-            .maps
-            .iter()
-            .filter(|m| m.max_threads.is_none_or(|n| n >= 2))
-        {
-            let t2 = tput(&m.name, 2);
-            scaling.push(Scaling {
-                lang,
-                map: m.name.clone(),
-                ops_per_s_t2: t2,
-                baseline_map: baseline.into(),
-                baseline_ops_per_s_t1: base,
-                efficiency: t2.zip(base).map(|(t, b)| t / (2.0 * b)),
-            });
-        }
+        scaling.extend(scaling_of(lang, runner, &s));
     }
     Validation {
         generated_by: format!("mapbench {}", env!("CARGO_PKG_VERSION")),
@@ -918,6 +860,167 @@ fn summarise(
         loadavg_start: None,
         loadavg_end: None,
     }
+}
+
+/// Check 1: `noop`, one thread, the read-only workload, default sampling.
+fn harness_cost_of(lang: Lang, s: &Samples, read_t1: &Workload) -> HarnessCost {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let target = lang_setup(lang).3;
+    let k = key(lang, NOOP_MAP, &read_t1.name, 1, default_every);
+    let ns = Stat::of(&values(s.runner_ns.get(&k)));
+    HarnessCost {
+        lang,
+        workload: read_t1.name.clone(),
+        threads: 1,
+        sample_every: default_every,
+        ns_per_op: ns,
+        timer_overhead_ns: s.timer_ns.get(&k).and_then(|v| Stat::of(v)),
+        target_ns: target,
+        within: ns.map(|n| n.median <= target),
+    }
+}
+
+/// Check 1, continued: `noop` and the sampling map at each sampling period.
+fn sampling_of(lang: Lang, s: &Samples, read_t1: &Workload) -> Vec<SamplingEffect> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let sampling_map = lang_setup(lang).1;
+    let mut sampling = Vec::new();
+    for every in [OTHER_SAMPLING[0], OTHER_SAMPLING[1], default_every] {
+        for (map, w) in [
+            (NOOP_MAP, read_t1.name.as_str()),
+            (sampling_map, GETS_OUT_OF_CACHE),
+        ] {
+            sampling.push(SamplingEffect {
+                lang,
+                map: map.into(),
+                workload: w.into(),
+                threads: 1,
+                sample_every: every,
+                ns_per_op: Stat::of(&values(s.runner_ns.get(&key(lang, map, w, 1, every)))),
+            });
+        }
+    }
+    sampling
+}
+
+/// Check 2: each micro-benchmark map on both gets shapes at 1 and 2 threads.
+fn runner_vs_micro_of(lang: Lang, s: &Samples) -> Vec<RunnerVsMicro> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let maps = lang_setup(lang).0;
+    let mut out = Vec::new();
+    for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
+        for threads in [1, 2] {
+            let noop = Stat::of(&values(s.runner_ns.get(&key(
+                lang,
+                NOOP_MAP,
+                shape,
+                threads,
+                default_every,
+            ))));
+            for map in maps {
+                let r = s
+                    .runner_ns
+                    .get(&key(lang, map, shape, threads, default_every));
+                let m = s
+                    .micro_ns
+                    .get(&(lang, map.to_owned(), shape.to_owned(), threads));
+                let rs = Stat::of(&values(r));
+                let ms = Stat::of(&values(m));
+                let ratio = rs.zip(ms).map(|(a, b)| a.median / b.median);
+                out.push(RunnerVsMicro {
+                    lang,
+                    map: map.into(),
+                    workload: shape.into(),
+                    threads,
+                    runner_ns_per_op: rs,
+                    noop_ns_per_op: noop,
+                    micro_ns_per_op: ms,
+                    ratio,
+                    paired_ratios: r.zip(m).and_then(|(a, b)| paired(a, b)),
+                    within: within(ratio),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Check 3: the Rust runner against bustle on each shape and map.
+fn runner_vs_bustle_of(s: &Samples, capacity_log2: u8) -> Vec<RunnerVsBustle> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let mut out = Vec::new();
+    for shape in bustle_shapes(capacity_log2) {
+        let w = shape.workload();
+        for map in BUSTLE_MAPS {
+            let k = key(Lang::Rust, map, &w.name, shape.threads, default_every);
+            let r = s.runner_tput.get(&k);
+            let b = s
+                .bustle
+                .get(&(map.to_owned(), shape.mix.name().to_owned(), shape.threads));
+            let rs = Stat::of(&values(r));
+            let bs = Stat::of(&values(b));
+            let ratio = rs.zip(bs).map(|(a, b)| a.median / b.median);
+            let hit = |i: usize| {
+                s.hits
+                    .get(&k)
+                    .and_then(|v| Stat::of(&v.iter().map(|h| h[i]).collect::<Vec<_>>()))
+                    .map(|st| st.median)
+            };
+            out.push(RunnerVsBustle {
+                map: map.into(),
+                mix: shape.mix.name().into(),
+                threads: shape.threads,
+                workload: w.name.clone(),
+                key_space: shape.key_space(),
+                prefill: shape.prefill_count(),
+                table_capacity: shape.key_space(),
+                total_ops: shape.total_ops(),
+                runner_ops_per_s: rs,
+                bustle_ops_per_s: bs,
+                ratio,
+                paired_ratios: r.zip(b).and_then(|(a, b)| paired(a, b)),
+                within: within(ratio),
+                runner_get_hit: hit(0),
+                runner_insert_new: hit(1),
+                runner_remove_hit: hit(2),
+                bustle_initial_read_hit: shape.initial_read_hit_rate(),
+            });
+        }
+    }
+    out
+}
+
+/// Check 4: every map that allows 2 threads against the unsynchronised baseline.
+fn scaling_of(lang: Lang, runner: &runners::Runner, s: &Samples) -> Vec<Scaling> {
+    let default_every = RunnerSettings::default().latency_sample_every;
+    let baseline = lang_setup(lang).2;
+    let tput = |map: &str, t: u32| {
+        Stat::of(&values(s.runner_tput.get(&key(
+            lang,
+            map,
+            READ_ONLY_WORKLOAD,
+            t,
+            default_every,
+        ))))
+        .map(|st| st.median)
+    };
+    let base = tput(baseline, 1);
+    runner
+        .maps
+        .iter()
+        .filter(|m| m.max_threads.is_none_or(|n| n >= 2))
+        .map(|m| {
+            let t2 = tput(&m.name, 2);
+            Scaling {
+                lang,
+                map: m.name.clone(),
+                ops_per_s_t2: t2,
+                baseline_map: baseline.into(),
+                baseline_ops_per_s_t1: base,
+                efficiency: t2.zip(base).map(|(t, b)| t / (2.0 * b)),
+            }
+        })
+        .collect()
 }
 
 /// Go's side of check 2: the test binary of go-reference/maps, built once.
@@ -1342,16 +1445,27 @@ fn fmt_pct(x: Option<f64>) -> String {
 
 /// `validation.md`.
 pub fn render_markdown(v: &Validation) -> String {
-    let mut md = format!(
+    let mut md = String::new();
+    for section in [
+        md_intro,
+        md_harness_cost,
+        md_sampling,
+        md_runner_vs_micro,
+        md_runner_vs_bustle,
+        md_scaling,
+        md_failed,
+    ] {
+        section(v, &mut md);
+    }
+    md
+}
+
+/// The title, and the host and method paragraph.
+fn md_intro(v: &Validation, md: &mut String) {
+    md.push_str(&format!(
         "<!-- Generated by mapbench validate ({}); regenerate with: {} -->\n\n# Harness validation\n\n",
         v.generated_by, v.command
-    );
-    let runs = v
-        .harness_cost
-        .iter()
-        .filter_map(|h| h.ns_per_op.map(|s| s.n))
-        .min()
-        .unwrap_or(0);
+    ));
     md.push_str(&format!(
         "Host: {} ({} vCPUs, kernel {}), commit {}. {} repeats of {} ops per thread; each repeat runs every runner cell once, the micro-benchmarks once and the bustle runs once (which goes first alternates), so the harnesses compared are interleaved. A figure is the median over the repeats, with the range (min–max) in parentheses; a ratio is median ÷ median, and the range of the per-repeat ratios follows it. Runs: `{}/rep-NN`. Rust build profile of both Rust harnesses: {}. Load average (1, 5, 15 min) at the start: {}; at the end: {}.\n\n",
         v.host.cpu_model.as_deref().unwrap_or("unknown CPU"),
@@ -1367,7 +1481,16 @@ pub fn render_markdown(v: &Validation) -> String {
         v.loadavg_start.as_deref().unwrap_or("n/a"),
         v.loadavg_end.as_deref().unwrap_or("n/a"),
     ));
+}
 
+/// Check 1: the harness cost per op.
+fn md_harness_cost(v: &Validation, md: &mut String) {
+    let runs = v
+        .harness_cost
+        .iter()
+        .filter_map(|h| h.ns_per_op.map(|s| s.n))
+        .min()
+        .unwrap_or(0);
     md.push_str(&format!(
         "## Harness cost per op\n\nThe `noop` map (every op returns a constant), one thread, `{READ_ONLY_WORKLOAD}`, one op in {} timed (the default): the runner's own cost per op, included in every figure the runner reports. The last column is the runner's own measurement of one clock read pair at start-up (`timer_overhead_ns`), which each timed op pays. {runs} runs per side.\n\n| lang | noop ns/op | target ns/op | within target | clock read pair ns |\n|---|---:|---:|---|---:|\n",
         RunnerSettings::default().latency_sample_every
@@ -1382,7 +1505,10 @@ pub fn render_markdown(v: &Validation) -> String {
             fmt_stat(h.timer_overhead_ns, 1.0, 0),
         ));
     }
+}
 
+/// Check 1, continued: what latency sampling costs.
+fn md_sampling(v: &Validation, md: &mut String) {
     md.push_str("\n## What latency sampling costs\n\nThe same runs at other sampling periods (time op i iff i mod K = 0; K = 0 times nothing), on `noop` and on a lock map out of cache, one thread.\n\n| lang | map | workload | K | ns/op |\n|---|---|---|---:|---:|\n");
     for s in &v.sampling {
         md.push_str(&format!(
@@ -1394,7 +1520,10 @@ pub fn render_markdown(v: &Validation) -> String {
             fmt_stat(s.ns_per_op, 1.0, 2)
         ));
     }
+}
 
+/// Check 2: runner vs micro-benchmark, with each side's speed-up and the commands.
+fn md_runner_vs_micro(v: &Validation, md: &mut String) {
     md.push_str(&format!(
         "\n## Runner vs micro-benchmark\n\nGets only, uniform keys, presized map: `{GETS_IN_CACHE}` (65,536 keys, all present: in cache) and `{GETS_OUT_OF_CACHE}` (1,000,000 keys, 75% present: out of cache), 1 and 2 threads. The micro-benchmarks replay the same trace's keys through the same adapters with nothing else in the loop. ns/op is wall-clock time per op over all threads (as `go test -bench` reports for `b.RunParallel`). The ratio is raw: nothing is subtracted. Expected: {}–{}.\n\n| lang | map | shape | threads | runner ns/op | runner noop ns/op | micro ns/op | ratio (per-repeat range) | within |\n|---|---|---|---:|---:|---:|---:|---:|---|\n",
         EXPECTED[0], EXPECTED[1]
@@ -1446,7 +1575,10 @@ pub fn render_markdown(v: &Validation) -> String {
         }
         md.push_str(".\n");
     }
+}
 
+/// Check 3: the Rust runner vs bustle, with each side's speed-up (nothing when bustle did not run).
+fn md_runner_vs_bustle(v: &Validation, md: &mut String) {
     if !v.runner_vs_bustle.is_empty() {
         md.push_str(&format!(
             "\n## Rust runner vs bustle\n\nbustle 0.5 (conc-map-bench's harness) drives the same adapters through `rust-impl/bustle-check` with conc-map-bench's mixes (read/insert/remove/update %: read-heavy 98/1/1/0, exchange 10/40/40/10, rapid-grow 5/80/5/10; 75%, 75% and 0% of the capacity prefilled) at capacity 2^{}, one op per capacity slot; the Rust runner replays a trace of the same shape: the same key count, prefill, op shares and op count, uniform keys, and the same table capacity (bustle-check creates the map with the trace's capacity, its key space). Throughput, Mops/s, over the first {} repeats. Expected ratio: {}–{}. A trace's inserts and removes draw uniform keys, where bustle's inserts always create and its removes always find: the runner's hit rates are shown beside bustle's read hit rate at the start. Command: `{}`.\n\n| map | mix | threads | keys | prefilled | runner Mops/s | bustle Mops/s | ratio (per-repeat range) | within | runner get hit / insert new / remove hit | bustle read hit at start |\n|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n",
@@ -1498,7 +1630,10 @@ pub fn render_markdown(v: &Validation) -> String {
             ));
         }
     }
+}
 
+/// Check 4: read-only scaling efficiency.
+fn md_scaling(v: &Validation, md: &mut String) {
     md.push_str(&format!("\n## Scaling efficiency, read-only\n\n`{READ_ONLY_WORKLOAD}` throughput at 2 threads ÷ (2 × the unsynchronised map's throughput at 1 thread), medians of the first {} repeat(s). 1.0 = perfect scaling from the single-thread ceiling.\n\n| lang | map | Mops/s at 2 threads | baseline | baseline Mops/s at 1 thread | efficiency |\n|---|---|---:|---|---:|---:|\n", SCALING_REPEATS.min(v.repeats)));
     for s in &v.scaling {
         md.push_str(&format!(
@@ -1511,13 +1646,16 @@ pub fn render_markdown(v: &Validation) -> String {
             fmt_opt(s.efficiency, 3)
         ));
     }
+}
+
+/// The runs that did not finish ok, if any.
+fn md_failed(v: &Validation, md: &mut String) {
     if !v.failed.is_empty() {
         md.push_str("\n## Runs that did not finish ok\n\n");
         for f in &v.failed {
             md.push_str(&format!("- {f}\n"));
         }
     }
-    md
 }
 
 #[cfg(test)]

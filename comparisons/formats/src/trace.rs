@@ -925,40 +925,78 @@ fn allowed_kinds(mix: &Mix) -> String {
         .join(", ")
 }
 
+/// Builds a [`TraceError::BadHeader`] from (field, expected, found); the caller's
+/// closure adds the file.
+type BadHeader<'a> = &'a dyn Fn(&'static str, String, String) -> TraceError;
+
 fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
-    let path = || label.to_owned();
-    let truncated = |expected: usize| TraceError::TruncatedHeader {
-        path: path(),
-        expected: expected as u64,
-        found: b.len() as u64,
-    };
-    // Magic first when there are 8 bytes to look at, so a non-trace says so.
-    if b.len() >= 8 && b[..8] != MAGIC {
-        return Err(TraceError::BadMagic {
-            path: path(),
-            found: format!("{:?}", String::from_utf8_lossy(&b[..8])),
-        });
-    }
-    if b.len() < off::HEADER_LEN {
-        return Err(truncated(FIXED_HEADER_LEN));
-    }
-    let version = get_u32(b, off::VERSION);
-    if !(MIN_VERSION..=VERSION).contains(&version) {
-        return Err(TraceError::UnsupportedVersion {
-            path: path(),
-            found: version,
-        });
-    }
-    if b.len() < FIXED_HEADER_LEN {
-        return Err(truncated(FIXED_HEADER_LEN));
-    }
+    let version = check_frame(b, label)?;
     let bad = |field: &'static str, expected: String, found: String| TraceError::BadHeader {
-        path: path(),
+        path: label.to_owned(),
         field,
         expected,
         found,
     };
+    let (name, header_len) = read_name(b, label, &bad)?;
+    let counts = read_counts(b, &bad)?;
+    let mix_bp = read_mix(b, &bad)?;
+    let (key_type, value_kind) = read_kinds(b, version, &bad)?;
+    let distribution = read_distribution(b, &bad)?;
+    let header = TraceHeader {
+        version,
+        header_len,
+        name,
+        key_space: counts.key_space,
+        key_id_bound: counts.key_id_bound,
+        threads: counts.threads,
+        ops_per_thread: counts.ops_per_thread,
+        prefill_count: counts.prefill_count,
+        presize: counts.presize,
+        seed: get_u64(b, off::SEED),
+        mix_bp,
+        distribution,
+        key_type,
+        value_kind,
+    };
+    check_length(&header, b.len() as u64, label)?;
+    Ok(header)
+}
 
+fn truncated_header(label: &str, expected: usize, found: usize) -> TraceError {
+    TraceError::TruncatedHeader {
+        path: label.to_owned(),
+        expected: expected as u64,
+        found: found as u64,
+    }
+}
+
+/// The magic, the version and enough bytes for the fixed header; returns the version.
+fn check_frame(b: &[u8], label: &str) -> Result<u32, TraceError> {
+    // Magic first when there are 8 bytes to look at, so a non-trace says so.
+    if b.len() >= 8 && b[..8] != MAGIC {
+        return Err(TraceError::BadMagic {
+            path: label.to_owned(),
+            found: format!("{:?}", String::from_utf8_lossy(&b[..8])),
+        });
+    }
+    if b.len() < off::HEADER_LEN {
+        return Err(truncated_header(label, FIXED_HEADER_LEN, b.len()));
+    }
+    let version = get_u32(b, off::VERSION);
+    if !(MIN_VERSION..=VERSION).contains(&version) {
+        return Err(TraceError::UnsupportedVersion {
+            path: label.to_owned(),
+            found: version,
+        });
+    }
+    if b.len() < FIXED_HEADER_LEN {
+        return Err(truncated_header(label, FIXED_HEADER_LEN, b.len()));
+    }
+    Ok(version)
+}
+
+/// The workload name and the header length it implies (checked against the file).
+fn read_name(b: &[u8], label: &str, bad: BadHeader<'_>) -> Result<(String, u32), TraceError> {
     let name_len = get_u32(b, off::NAME_LEN) as usize;
     if !(1..=MAX_NAME_LEN).contains(&name_len) {
         return Err(bad(
@@ -977,7 +1015,7 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
         ));
     }
     if b.len() < header_len as usize {
-        return Err(truncated(header_len as usize));
+        return Err(truncated_header(label, header_len as usize, b.len()));
     }
     let name = std::str::from_utf8(&b[off::NAME..off::NAME + name_len])
         .map_err(|_| {
@@ -988,7 +1026,20 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             )
         })?
         .to_owned();
+    Ok((name, header_len))
+}
 
+/// The header's sizes and flags, each checked against its limit.
+struct HeaderCounts {
+    key_space: u64,
+    key_id_bound: u64,
+    threads: u32,
+    presize: bool,
+    ops_per_thread: u64,
+    prefill_count: u64,
+}
+
+fn read_counts(b: &[u8], bad: BadHeader<'_>) -> Result<HeaderCounts, TraceError> {
     let key_space = get_u64(b, off::KEY_SPACE);
     if !(1..=KEY_ID_LIMIT).contains(&key_space) {
         return Err(bad("key_space", "1 to 2^62".into(), key_space.to_string()));
@@ -1033,6 +1084,18 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             prefill_count.to_string(),
         ));
     }
+    Ok(HeaderCounts {
+        key_space,
+        key_id_bound,
+        threads,
+        presize: flags & FLAG_PRESIZE != 0,
+        ops_per_thread,
+        prefill_count,
+    })
+}
+
+/// The op mix in basis points, summing to 10,000.
+fn read_mix(b: &[u8], bad: BadHeader<'_>) -> Result<Mix, TraceError> {
     let share = |i: usize| get_u16(b, off::MIX + 2 * i);
     let mix_bp = Mix {
         get: share(0),
@@ -1051,6 +1114,16 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             ),
         ));
     }
+    Ok(mix_bp)
+}
+
+/// The key type and value kind (zero bytes in a version-1 trace), and the reserved
+/// bytes after them.
+fn read_kinds(
+    b: &[u8],
+    version: u32,
+    bad: BadHeader<'_>,
+) -> Result<(KeyType, ValueKind), TraceError> {
     let kinds_from = if version >= 2 {
         off::RESERVED
     } else {
@@ -1088,6 +1161,11 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             format!("{key_type} keys, {value_kind} values"),
         ));
     }
+    Ok((key_type, value_kind))
+}
+
+/// The key distribution and its two parameters.
+fn read_distribution(b: &[u8], bad: BadHeader<'_>) -> Result<Distribution, TraceError> {
     let p0 = f64::from_bits(get_u64(b, off::PARAM0));
     let p1 = f64::from_bits(get_u64(b, off::PARAM1));
     let theta = |scrambled| {
@@ -1100,7 +1178,7 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             Err(bad("theta", "0 < theta < 1".into(), p0.to_string()))
         }
     };
-    let distribution = match b[off::DIST_KIND] {
+    Ok(match b[off::DIST_KIND] {
         dist_code::UNIFORM => Distribution::Uniform {},
         dist_code::ZIPF => theta(false)?,
         dist_code::SCRAMBLED_ZIPF => theta(true)?,
@@ -1125,29 +1203,15 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
                 other.to_string(),
             ));
         }
-    };
+    })
+}
 
-    let header = TraceHeader {
-        version,
-        header_len,
-        name,
-        key_space,
-        key_id_bound,
-        threads,
-        ops_per_thread,
-        prefill_count,
-        presize: flags & FLAG_PRESIZE != 0,
-        seed: get_u64(b, off::SEED),
-        mix_bp,
-        distribution,
-        key_type,
-        value_kind,
-    };
+/// The file is exactly as long as the header says: header, prefill and op streams.
+fn check_length(header: &TraceHeader, found: u64, label: &str) -> Result<(), TraceError> {
     let expected = header.expected_len().unwrap_or(u64::MAX);
-    let found = b.len() as u64;
     if found != expected {
         return Err(TraceError::LengthMismatch {
-            path: path(),
+            path: label.to_owned(),
             what: if found < expected {
                 "truncated op stream"
             } else {
@@ -1155,13 +1219,13 @@ fn parse_header(b: &[u8], label: &str) -> Result<TraceHeader, TraceError> {
             },
             expected,
             found,
-            header_len,
-            prefill_count,
-            threads,
-            ops_per_thread,
+            header_len: header.header_len,
+            prefill_count: header.prefill_count,
+            threads: header.threads,
+            ops_per_thread: header.ops_per_thread,
         });
     }
-    Ok(header)
+    Ok(())
 }
 
 /// One thread's ops: a slice of the trace buffer, decoded on access.

@@ -364,19 +364,11 @@ pub fn resolve(arg: &str, dir: &Path) -> Result<PathBuf, WorkloadError> {
     if !arg.ends_with(".toml") && !as_path.is_file() && in_dir.is_file() {
         return Ok(in_dir);
     }
-    if as_path.is_file() || arg.contains('/') || arg.ends_with(".toml") {
-        return Ok(as_path.to_path_buf());
-    }
-    let path = dir.join(format!("{arg}.toml"));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(WorkloadError::UnknownName {
-            name: arg.to_owned(),
-            path,
-            available: available_workloads(dir),
-        })
-    }
+    resolve_spec_path(arg, dir).map_err(|path| WorkloadError::UnknownName {
+        name: arg.to_owned(),
+        path,
+        available: available_workloads(dir),
+    })
 }
 
 /// Reads and validates a spec file, applying command-line overrides before validation.
@@ -390,11 +382,69 @@ pub fn load(path: &Path, overrides: Overrides) -> Result<Workload, WorkloadError
 
 /// Parses and validates spec text; `path` is only used in errors.
 pub fn parse(text: &str, path: &Path, overrides: Overrides) -> Result<Workload, WorkloadError> {
-    let file: SpecFile = toml::from_str(text).map_err(|e| WorkloadError::Parse {
+    let file: SpecFile = from_toml(text).map_err(|message| WorkloadError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_owned(),
+        message,
     })?;
     validate(file, path, overrides)
+}
+
+/// Deserialises a TOML spec (a workload or a suite); the error is toml's message, one
+/// line per line of its report.
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+}
+
+/// Builds the error for a rejected field from (field, expected, found); the caller's
+/// closure adds the file. Shared by workload specs and suites.
+pub type Invalid<'a, E> = &'a dyn Fn(&str, &str, String) -> E;
+
+/// Whether `b` may appear in a name that becomes part of a file name or run id:
+/// `[A-Za-z0-9._-]`.
+pub fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._-".contains(&b)
+}
+
+/// The `name` rule of workload specs and suites: 1 to 64 characters from
+/// `[A-Za-z0-9._-]`, because it names files; `names` says which (for the error).
+pub fn check_name<E>(name: &str, names: &str, invalid: Invalid<'_, E>) -> Result<(), E> {
+    if (1..=64).contains(&name.len()) && name.bytes().all(is_name_byte) {
+        return Ok(());
+    }
+    Err(invalid(
+        "name",
+        &format!("1 to 64 characters from [A-Za-z0-9._-] (it names {names})"),
+        format!("{name:?}"),
+    ))
+}
+
+/// The `description` rule of workload specs and suites: not blank; `says` is what it
+/// should say (for the error).
+pub fn check_description<E>(
+    description: &str,
+    says: &str,
+    invalid: Invalid<'_, E>,
+) -> Result<(), E> {
+    if description.trim().is_empty() {
+        return Err(invalid(
+            "description",
+            &format!("a sentence saying {says}"),
+            "an empty string".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves a spec argument (a workload or a suite): an existing file, or anything that
+/// looks like a path (has a `/` or ends in `.toml`), is a file; a bare NAME is
+/// `<dir>/NAME.toml` if that exists. `Err` holds the path a bare NAME was looked for at.
+pub fn resolve_spec_path(arg: &str, dir: &Path) -> Result<PathBuf, PathBuf> {
+    let as_path = Path::new(arg);
+    if as_path.is_file() || arg.contains('/') || arg.ends_with(".toml") {
+        return Ok(as_path.to_path_buf());
+    }
+    let path = dir.join(format!("{arg}.toml"));
+    if path.is_file() { Ok(path) } else { Err(path) }
 }
 
 fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, WorkloadError> {
@@ -404,26 +454,8 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
         expected: expected.to_owned(),
         found,
     };
-
-    let name_ok = (1..=64).contains(&file.name.len())
-        && file
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !name_ok {
-        return Err(invalid(
-            "name",
-            "1 to 64 characters from [A-Za-z0-9._-] (it names result files)",
-            format!("{:?}", file.name),
-        ));
-    }
-    if file.description.trim().is_empty() {
-        return Err(invalid(
-            "description",
-            "a sentence saying what the workload models",
-            "an empty string".into(),
-        ));
-    }
+    check_name(&file.name, "result files", &invalid)?;
+    check_description(&file.description, "what the workload models", &invalid)?;
     if file.key_space == 0 || file.key_space > KEY_ID_LIMIT {
         return Err(invalid(
             "key_space",
@@ -431,7 +463,32 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
             file.key_space.to_string(),
         ));
     }
+    let prefill_count = validate_prefill(&file, &invalid)?;
+    let (threads, ops_per_thread) = validate_size(&file, ov, &invalid)?;
+    let mix = validate_mix(&file.mix, &invalid)?;
+    let (key_type, value_kind) = validate_kinds(&file, &invalid)?;
+    validate_distribution(&file, prefill_count, threads, ops_per_thread, &invalid)?;
+    Ok(Workload {
+        name: file.name,
+        description: file.description,
+        key_space: file.key_space,
+        prefill_count,
+        presize: file.presize,
+        mix,
+        distribution: file.distribution,
+        threads,
+        ops_per_thread,
+        seed: ov.seed.unwrap_or(file.seed),
+        key_type,
+        value_kind,
+    })
+}
 
+/// The prefill count from `prefill_fraction` or `prefill_count` (at most one of them).
+fn validate_prefill(
+    file: &SpecFile,
+    invalid: Invalid<'_, WorkloadError>,
+) -> Result<u64, WorkloadError> {
     let prefill_count = match (file.prefill_fraction, file.prefill_count) {
         (Some(_), Some(_)) => {
             return Err(invalid(
@@ -470,7 +527,15 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
             prefill_count.to_string(),
         ));
     }
+    Ok(prefill_count)
+}
 
+/// Threads and ops per thread, command-line overrides first.
+fn validate_size(
+    file: &SpecFile,
+    ov: Overrides,
+    invalid: Invalid<'_, WorkloadError>,
+) -> Result<(u32, u64), WorkloadError> {
     let (threads, threads_field) = match ov.threads {
         Some(t) => (t, "threads (--threads)"),
         None => (file.threads, "threads"),
@@ -493,8 +558,14 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
             ops_per_thread.to_string(),
         ));
     }
+    Ok((threads, ops_per_thread))
+}
 
-    let mix = validate_mix(&file.mix, &invalid)?;
+/// `key_type` and `value_kind`, both `u64` when absent.
+fn validate_kinds(
+    file: &SpecFile,
+    invalid: Invalid<'_, WorkloadError>,
+) -> Result<(KeyType, ValueKind), WorkloadError> {
     let key_type = match file.key_type.as_deref() {
         None | Some("u64") => KeyType::U64,
         Some("string") => KeyType::String,
@@ -517,7 +588,17 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
             ));
         }
     };
+    Ok((key_type, value_kind))
+}
 
+/// The distribution's own parameters, and what it needs of the rest of the spec.
+fn validate_distribution(
+    file: &SpecFile,
+    prefill_count: u64,
+    threads: u32,
+    ops_per_thread: u64,
+    invalid: Invalid<'_, WorkloadError>,
+) -> Result<(), WorkloadError> {
     match file.distribution {
         Distribution::Uniform {} => {}
         Distribution::Zipf { theta, .. } => {
@@ -580,27 +661,10 @@ fn validate(file: SpecFile, path: &Path, ov: Overrides) -> Result<Workload, Work
             }
         }
     }
-
-    Ok(Workload {
-        name: file.name,
-        description: file.description,
-        key_space: file.key_space,
-        prefill_count,
-        presize: file.presize,
-        mix,
-        distribution: file.distribution,
-        threads,
-        ops_per_thread,
-        seed: ov.seed.unwrap_or(file.seed),
-        key_type,
-        value_kind,
-    })
+    Ok(())
 }
 
-fn validate_mix(
-    m: &MixFile,
-    invalid: &dyn Fn(&str, &str, String) -> WorkloadError,
-) -> Result<Mix, WorkloadError> {
+fn validate_mix(m: &MixFile, invalid: Invalid<'_, WorkloadError>) -> Result<Mix, WorkloadError> {
     let to_bp = |field: &str, pct: f64| -> Result<u16, WorkloadError> {
         let bp = pct * 100.0;
         if !(0.0..=100.0).contains(&pct) || (bp - bp.round()).abs() > 1e-6 {
