@@ -11,11 +11,16 @@
 //!   when there are no ties and `n1 + n2 <= EXACT_MAX_N`; otherwise the normal
 //!   approximation with the tie correction of the variance and a continuity correction
 //!   of 1/2 (as R's `wilcox.test(exact = FALSE, correct = TRUE)`).
+//!
+//! [`fit`]: the least-squares models of memory over a long run and the choice among them
+//! (what `mapbench report` draws and tabulates).
 
 /// Above this many samples in all the exact null distribution is not counted: the
 /// counts stop fitting an f64 exactly (C(60, 30) ≈ 1.2e17 > 2^53), and the normal
 /// approximation is good to three digits long before.
 pub const EXACT_MAX_N: usize = 50;
+
+pub mod fit;
 
 /// The median of unsorted values (mean of the middle two for an even count), from the
 /// formats crate so the runners' tools and the chapter programs share it.
