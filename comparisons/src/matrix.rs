@@ -37,8 +37,9 @@ use serde_json::{Value, json};
 
 use crate::figures::{SeriesKey, design_of, fmt_num, register_bundled_font};
 use crate::manifest::{Manifest, RunState, SuiteStatus};
-use crate::report::{median, median_of, per_op};
+use crate::report::{median, median_of};
 use crate::results::{self, Lang, Outcome, ResultsError};
+use crate::stats::cell::{AllocsPerOp, relative_range};
 use crate::theme::{INK, err, font};
 use crate::which_map::round;
 
@@ -291,8 +292,8 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
     let mut other_workloads: BTreeSet<String> = BTreeSet::new();
     let mut other_threads = 0usize;
     let mut in_progress = Vec::new();
-    // (lang, map, cell) -> (ok mops, allocs, bytes, runs ended not ok)
-    type Acc = (Vec<f64>, Vec<f64>, Vec<f64>, usize);
+    // (lang, map, cell) -> (ok mops, their allocations, runs ended not ok)
+    type Acc = (Vec<f64>, AllocsPerOp, usize);
     let mut acc: BTreeMap<(Lang, String, CellId), Acc> = BTreeMap::new();
     let mut ok_runs = 0;
     for path in &files {
@@ -332,15 +333,10 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
                 };
                 ok_runs += 1;
                 e.0.push(t / 1e6);
-                if let Some(a) = per_op(&run, |i| i.alloc_objects) {
-                    e.1.push(a);
-                }
-                if let Some(b) = per_op(&run, |i| i.alloc_bytes) {
-                    e.2.push(b);
-                }
+                e.1.add(&run);
             }
             _ if pending.contains(stem.as_str()) => in_progress.push(stem),
-            _ => e.3 += 1,
+            _ => e.2 += 1,
         }
     }
     if !other_workloads.is_empty() {
@@ -380,7 +376,7 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
 
     let mut data = BTreeMap::new();
     let mut failed_cells = BTreeSet::new();
-    for (k, (mut mops, allocs, bytes, not_ok)) in acc {
+    for (k, (mut mops, allocs, not_ok)) in acc {
         if mops.is_empty() {
             if not_ok > 0 {
                 failed_cells.insert(k);
@@ -392,8 +388,8 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             k,
             MapCell {
                 mops,
-                allocs_per_op: median_of(allocs),
-                b_per_op: median_of(bytes),
+                allocs_per_op: allocs.objects(),
+                b_per_op: allocs.bytes(),
             },
         );
     }
@@ -1344,12 +1340,8 @@ impl Matrix {
         let spreads: Vec<f64> = self
             .data
             .values()
-            .filter(|c| c.mops.len() >= 3 && c.median() > 0.0)
-            .map(|c| {
-                let lo = c.mops.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = c.mops.iter().copied().fold(0.0, f64::max);
-                (hi - lo) / c.median()
-            })
+            .filter(|c| c.mops.len() >= 3)
+            .filter_map(|c| relative_range(&c.mops))
             .collect();
         let n = spreads.len();
         let wide = spreads.iter().filter(|&&x| x > NOISE_WIDE).count();
@@ -1360,20 +1352,16 @@ impl Matrix {
         let (n, wide, med) = self.noise()?;
         Some(format!(
             "Of the {n} map × cell combinations that ran at least three times, {wide} have a \
-             min–max range wider than {}% of their median (median range {}%): where two maps \
+             min–max range wider than {} of their median (median range {}): where two maps \
              differ by less than that, their order in a cell is not settled.",
-            (NOISE_WIDE * 100.0).round(),
-            pct_plain(med)
+            pct(NOISE_WIDE),
+            pct(med)
         ))
     }
 }
 
 /// A min-max range wider than this fraction of the median counts as a noisy cell.
 pub const NOISE_WIDE: f64 = 0.25;
-
-fn pct_plain(v: f64) -> String {
-    format!("{:.0}", v * 100.0)
-}
 
 /// `matrix-summary.md`: the status, the takeaways and small tables, each anchored.
 pub fn render_md(m: &Matrix, command: &str) -> String {

@@ -25,6 +25,7 @@ use hdrhistogram::Histogram;
 use crate::figures::{self, Bar, Palette, SeriesKey, Spread};
 use crate::orchestrate::Failure;
 use crate::results::{self, Lang, LatencySummary, Outcome, RunFile};
+use crate::stats::cell::{AllocsPerOp, relative_range};
 use crate::stats::fit::{self, LONG_RUN_MIN_SAMPLES, LONG_RUN_MIN_SPAN_NS, fmt_sig, memory_series};
 
 /// What `mapbench report` needs.
@@ -151,19 +152,6 @@ pub use crate::stats::median;
 /// The median of unsorted values, taking them by value.
 pub(crate) fn median_of(v: Vec<f64>) -> Option<f64> {
     median(&v)
-}
-
-/// A run's interval sums of `field` divided by its ops (None when an interval lacks it).
-pub(crate) fn per_op(
-    run: &RunFile,
-    field: impl Fn(&results::Interval) -> Option<u64>,
-) -> Option<f64> {
-    let ops = run.total_ops();
-    let mut sum = 0u64;
-    for i in &run.intervals {
-        sum += field(i)?;
-    }
-    (ops > 0).then(|| sum as f64 / ops as f64)
 }
 
 fn bad(e: impl Into<anyhow::Error>) -> Failure {
@@ -317,21 +305,17 @@ pub fn cells(runs: &[LoadedRun], not_ok: &[RunFile]) -> Vec<CellStats> {
         .map(|(key, (rs, total))| {
             let mut throughputs: Vec<f64> = rs.iter().filter_map(|r| r.file.throughput()).collect();
             throughputs.sort_by(f64::total_cmp);
-            let bytes: Vec<f64> = rs
-                .iter()
-                .filter_map(|r| per_op(&r.file, |i| i.alloc_bytes))
-                .collect();
-            let objs: Vec<f64> = rs
-                .iter()
-                .filter_map(|r| per_op(&r.file, |i| i.alloc_objects))
-                .collect();
+            let mut allocs = AllocsPerOp::default();
+            for r in &rs {
+                allocs.add(&r.file);
+            }
             CellStats {
                 key,
                 runs_total: total,
                 throughputs,
                 latency: results::merge(rs.iter().map(|r| &r.latency)),
-                bytes_per_op: median(&bytes),
-                allocs_per_op: median(&objs),
+                bytes_per_op: allocs.bytes(),
+                allocs_per_op: allocs.objects(),
             }
         })
         .collect()
@@ -1309,10 +1293,7 @@ fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
     let repeated: Vec<(&CellStats, f64)> = cells
         .iter()
         .filter(|c| c.throughputs.len() > 1)
-        .filter_map(|c| {
-            let s = c.spread()?;
-            (s.median > 0.0).then(|| (c, (s.max - s.min) / s.median))
-        })
+        .filter_map(|c| Some((c, relative_range(&c.throughputs)?)))
         .collect();
     if cells.iter().all(|c| c.throughputs.is_empty()) {
         return None;
