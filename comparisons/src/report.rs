@@ -1880,78 +1880,55 @@ impl<'a> Page<'a> {
     ) -> anyhow::Result<()> {
         let cells: Vec<&CellStats> = self.cells.iter().filter(|c| c.key.workload == wl).collect();
         writeln!(w, "## Workload `{wl}`\n")?;
-        let mut emit = |w: &mut String, name: String, alt: String| -> anyhow::Result<()> {
-            writeln!(w, "![{alt}](figures/{name})\n")?;
-            figs.push(name);
-            Ok(())
+        let mut out = FigureOut {
+            dir: fig_dir,
+            names: figs,
         };
+        let series = self.throughput_figure(w, wl, &cells, &mut out)?;
+        cell_table(w, &cells)?;
+        // Knee (the rule is said once above; nothing here when no workload has 3 points).
+        if self.any_knee_possible() {
+            knee_table(w, &series)?;
+        }
+        self.latency_figures(w, wl, &cells, &mut out)?;
+        self.alloc_figure(w, wl, &cells, &mut out)?;
+        self.over_time(w, wl, &mut out)
+    }
 
-        // Throughput vs threads.
+    /// Throughput vs threads: the figure, and its series (median with min–max per
+    /// thread count) for the knee table.
+    fn throughput_figure(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<Vec<(SeriesKey, Vec<Spread>)>> {
         let mut by_series: BTreeMap<SeriesKey, Vec<Spread>> = BTreeMap::new();
-        for c in &cells {
+        for c in cells {
             if let Some(s) = c.spread() {
                 by_series.entry(c.series()).or_default().push(s);
             }
         }
         let series: Vec<(SeriesKey, Vec<Spread>)> = by_series.into_iter().collect();
         let name = format!("throughput-{wl}.svg");
-        figures::throughput_vs_threads(&fig_dir.join(&name), wl, &self.palette, &series)?;
-        emit(
+        figures::throughput_vs_threads(&out.path(&name), wl, &self.palette, &series)?;
+        out.emit(
             w,
             name,
             format!("{wl}: throughput vs threads, median with min–max"),
         )?;
+        Ok(series)
+    }
 
-        // Table (how to read it is said once, above the workloads).
-        writeln!(
-            w,
-            "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-        )?;
-        for c in &cells {
-            let lat = LatencySummary::of(&c.latency);
-            let (med, range) = match c.spread() {
-                Some(s) => (
-                    format!("{:.2}", s.median / 1e6),
-                    format!("{:.2}–{:.2}", s.min / 1e6, s.max / 1e6),
-                ),
-                None => ("–".into(), "–".into()),
-            };
-            writeln!(
-                w,
-                "| {} | {} | {} | {}/{} | {med} | {range} | {} | {} | {} | {} | {} | {} |",
-                c.key.threads,
-                c.key.lang,
-                c.key.map,
-                c.throughputs.len(),
-                c.runs_total,
-                opt_ns(lat.map(|l| l.p50)),
-                opt_ns(lat.map(|l| l.p99)),
-                opt_ns(lat.map(|l| l.p999)),
-                opt_ns(lat.map(|l| l.max)),
-                c.bytes_per_op.map_or("–".into(), |v| format!("{v:.2}")),
-                c.allocs_per_op.map_or("–".into(), |v| format!("{v:.3}")),
-            )?;
-        }
-        writeln!(w)?;
-
-        // Knee (the rule is said once above; nothing here when no workload has 3 points).
-        if self.any_knee_possible() {
-            writeln!(w, "### Where added threads stop paying\n")?;
-            writeln!(w, "| side | map | knee |\n|---|---|---|")?;
-            for (k, s) in &series {
-                let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
-                writeln!(
-                    w,
-                    "| {} | {} | {} |",
-                    k.lang,
-                    k.map,
-                    knee_sentence(&knee(&pts))
-                )?;
-            }
-            writeln!(w)?;
-        }
-
-        // Latency spectrum per threads.
+    /// The latency spectrum figure of each thread count.
+    fn latency_figures(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<()> {
         writeln!(w, "### Latency percentile spectrum\n")?;
         let threads: BTreeSet<u32> = cells.iter().map(|c| c.key.threads).collect();
         for t in &threads {
@@ -1965,153 +1942,129 @@ impl<'a> Page<'a> {
             }
             let name = format!("latency-{wl}-t{t}.svg");
             figures::latency_spectrum(
-                &fig_dir.join(&name),
+                &out.path(&name),
                 &format!("{wl}, {t} thread(s): latency by percentile (merged repeats)"),
                 &self.palette,
                 &row,
             )?;
-            emit(
+            out.emit(
                 w,
                 name,
                 format!("{wl} at {t} thread(s): latency percentile spectrum"),
             )?;
         }
+        Ok(())
+    }
 
-        // Allocation per op at the highest thread count.
-        if let Some(&t) = threads.iter().next_back() {
-            let bars: Vec<Bar> = cells
-                .iter()
-                .filter(|c| c.key.threads == t)
-                .filter_map(|c| {
-                    Some(Bar {
-                        key: c.series(),
-                        bytes_per_op: c.bytes_per_op?,
-                        allocs_per_op: c.allocs_per_op.unwrap_or(0.0),
-                    })
+    /// Allocation per op at the highest thread count, if any cell there recorded it.
+    fn alloc_figure(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<()> {
+        let Some(t) = cells.iter().map(|c| c.key.threads).max() else {
+            return Ok(());
+        };
+        let bars: Vec<Bar> = cells
+            .iter()
+            .filter(|c| c.key.threads == t)
+            .filter_map(|c| {
+                Some(Bar {
+                    key: c.series(),
+                    bytes_per_op: c.bytes_per_op?,
+                    allocs_per_op: c.allocs_per_op.unwrap_or(0.0),
                 })
-                .collect();
-            if !bars.is_empty() {
-                writeln!(w, "### Allocation per operation\n")?;
-                let name = format!("alloc-{wl}-t{t}.svg");
-                figures::alloc_per_op(
-                    &fig_dir.join(&name),
-                    &format!("{wl}, {t} thread(s): allocation per operation"),
-                    &self.palette,
-                    &bars,
-                )?;
-                emit(
-                    w,
-                    name,
-                    format!("{wl} at {t} thread(s): bytes and allocations per op"),
-                )?;
-            }
+            })
+            .collect();
+        if bars.is_empty() {
+            return Ok(());
         }
+        writeln!(w, "### Allocation per operation\n")?;
+        let name = format!("alloc-{wl}-t{t}.svg");
+        figures::alloc_per_op(
+            &out.path(&name),
+            &format!("{wl}, {t} thread(s): allocation per operation"),
+            &self.palette,
+            &bars,
+        )?;
+        out.emit(
+            w,
+            name,
+            format!("{wl} at {t} thread(s): bytes and allocations per op"),
+        )
+    }
 
-        // Over time, for the longest run on each side.
+    /// Over time, for the longest run on each side: throughput per interval, pauses of
+    /// the long runs, the reclamation backlog and memory.
+    fn over_time(&self, w: &mut String, wl: &str, out: &mut FigureOut) -> anyhow::Result<()> {
         let featured = self.featured(wl);
-        if !featured.is_empty() {
-            let ids: Vec<String> = featured
-                .iter()
-                .map(|r| format!("`{}`", r.start.run_id))
-                .collect();
-            writeln!(w, "### Over time\n")?;
+        if featured.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = featured
+            .iter()
+            .map(|r| format!("`{}`", r.start.run_id))
+            .collect();
+        writeln!(w, "### Over time\n")?;
+        writeln!(
+            w,
+            "The run with the most intervals on each side: {}.\n",
+            ids.join(", ")
+        )?;
+        let name = format!("timeline-{wl}.svg");
+        figures::throughput_over_time(
+            &out.path(&name),
+            &format!("{wl}: throughput per interval"),
+            &self.palette,
+            &featured,
+        )?;
+        out.emit(w, name, format!("{wl}: throughput over time"))?;
+        // Pauses: only from runs long enough to contain some (the long runs the
+        // memory fit uses); short runs get none, as "How to read this page" says.
+        let long: Vec<&RunFile> = self.long_runs(wl);
+        if !long.is_empty() {
+            writeln!(w, "{}", pauses_paragraph(&long))?;
+            let name = format!("pauses-{wl}.svg");
+            figures::pause_timeline(
+                &out.path(&name),
+                &format!("{wl}: pauses and max op latency per interval"),
+                &self.palette,
+                &long,
+            )?;
+            out.emit(w, name, format!("{wl}: pause timeline"))?;
+        }
+        let name = format!("backlog-{wl}.svg");
+        if let Some(peak) = figures::reclaim_backlog(
+            &out.path(&name),
+            &format!("{wl}: reclamation backlog"),
+            &self.palette,
+            &featured,
+        )? {
             writeln!(
                 w,
-                "The run with the most intervals on each side: {}.\n",
-                ids.join(", ")
+                "Backlog: values the Rust map retired (replaced or removed) and has not \
+                 freed yet, at each interval's end (peak {peak} values). A Go map has no \
+                 such series: its garbage is what the collector has not traced yet, seen \
+                 in the live heap (memory figure) and the GC pauses.\n"
             )?;
-            let name = format!("timeline-{wl}.svg");
-            figures::throughput_over_time(
-                &fig_dir.join(&name),
-                &format!("{wl}: throughput per interval"),
-                &self.palette,
-                &featured,
-            )?;
-            emit(w, name, format!("{wl}: throughput over time"))?;
-            // Pauses: only from runs long enough to contain some (the long runs the
-            // memory fit uses); short runs get none, as "How to read this page" says.
-            let long: Vec<&RunFile> = self.long_runs(wl);
-            if !long.is_empty() {
-                let gc_pauses: usize = long
-                    .iter()
-                    .filter(|r| r.start.lang == Lang::Go)
-                    .map(|r| figures::pauses_of(r).len())
-                    .sum();
-                let stalls: usize = long
-                    .iter()
-                    .filter(|r| r.start.lang == Lang::Rust)
-                    .map(|r| figures::pauses_of(r).len())
-                    .sum();
-                let counted = long
-                    .iter()
-                    .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
-                    .count();
-                let rust_runs = long.iter().filter(|r| r.start.lang == Lang::Rust).count();
-                writeln!(
-                    w,
-                    "Pauses in every long run ({}): Go's GC pauses ({gc_pauses} recorded; drawn at \
-                     the end of the interval they fell in) and the Rust runs' reclamation stalls \
-                     ({}), against each run's per-interval maximum op latency.\n",
-                    long.len(),
-                    if rust_runs == 0 {
-                        "no Rust run".to_owned()
-                    } else if counted == 0 {
-                        "not observed: no Rust run here counts its reclamation".to_owned()
-                    } else {
-                        let which = match (counted, rust_runs) {
-                            (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
-                            (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
-                            (k, n) if k == n => {
-                                format!("the {k} Rust runs, which count their reclamation")
-                            }
-                            (k, n) => {
-                                format!("the {k} of {n} Rust runs that count their reclamation")
-                            }
-                        };
-                        format!("{stalls} recorded in {which}")
-                    }
-                )?;
-                let name = format!("pauses-{wl}.svg");
-                figures::pause_timeline(
-                    &fig_dir.join(&name),
-                    &format!("{wl}: pauses and max op latency per interval"),
-                    &self.palette,
-                    &long,
-                )?;
-                emit(w, name, format!("{wl}: pause timeline"))?;
-            }
-            let name = format!("backlog-{wl}.svg");
-            if let Some(peak) = figures::reclaim_backlog(
-                &fig_dir.join(&name),
-                &format!("{wl}: reclamation backlog"),
-                &self.palette,
-                &featured,
-            )? {
-                writeln!(
-                    w,
-                    "Backlog: values the Rust map retired (replaced or removed) and has not \
-                     freed yet, at each interval's end (peak {peak} values). A Go map has no \
-                     such series: its garbage is what the collector has not traced yet, seen \
-                     in the live heap (memory figure) and the GC pauses.\n"
-                )?;
-                emit(w, name, format!("{wl}: reclamation backlog over time"))?;
-            }
-            // Memory: every long run of the workload (the runs the fit section
-            // fits), so no map of a memory suite is left out; else the featured runs.
-            let memory_runs = if long.is_empty() { &featured } else { &long };
-            let fits: Vec<figures::FittedCurve> =
-                long.iter().filter_map(|r| fitted_curve(r)).collect();
-            let name = format!("memory-{wl}.svg");
-            figures::memory_over_time(
-                &fig_dir.join(&name),
-                &format!("{wl}: memory over time"),
-                &self.palette,
-                memory_runs,
-                &fits,
-            )?;
-            emit(w, name, format!("{wl}: RSS and live heap over time"))?;
+            out.emit(w, name, format!("{wl}: reclamation backlog over time"))?;
         }
-        Ok(())
+        // Memory: every long run of the workload (the runs the fit section
+        // fits), so no map of a memory suite is left out; else the featured runs.
+        let memory_runs = if long.is_empty() { &featured } else { &long };
+        let fits: Vec<figures::FittedCurve> =
+            long.iter().filter_map(|r| fitted_curve(r)).collect();
+        let name = format!("memory-{wl}.svg");
+        figures::memory_over_time(
+            &out.path(&name),
+            &format!("{wl}: memory over time"),
+            &self.palette,
+            memory_runs,
+            &fits,
+        )?;
+        out.emit(w, name, format!("{wl}: RSS and live heap over time"))
     }
 
     /// The `ok` runs of `wl` long enough for the memory fit (and for pauses).
@@ -2242,4 +2195,115 @@ impl<'a> Page<'a> {
         )?;
         Ok(())
     }
+}
+
+/// Where a section's figures go, and the names of those written (for the summary).
+struct FigureOut<'f> {
+    dir: &'f Path,
+    names: &'f mut Vec<String>,
+}
+
+impl FigureOut<'_> {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Links figure `name` (written already) into the page with `alt` text.
+    fn emit(&mut self, w: &mut String, name: String, alt: String) -> anyhow::Result<()> {
+        writeln!(w, "![{alt}](figures/{name})\n")?;
+        self.names.push(name);
+        Ok(())
+    }
+}
+
+/// A workload's table of cells (how to read it is said once, above the workloads).
+fn cell_table(w: &mut String, cells: &[&CellStats]) -> anyhow::Result<()> {
+    writeln!(
+        w,
+        "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )?;
+    for c in cells {
+        let lat = LatencySummary::of(&c.latency);
+        let (med, range) = match c.spread() {
+            Some(s) => (
+                format!("{:.2}", s.median / 1e6),
+                format!("{:.2}–{:.2}", s.min / 1e6, s.max / 1e6),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        writeln!(
+            w,
+            "| {} | {} | {} | {}/{} | {med} | {range} | {} | {} | {} | {} | {} | {} |",
+            c.key.threads,
+            c.key.lang,
+            c.key.map,
+            c.throughputs.len(),
+            c.runs_total,
+            opt_ns(lat.map(|l| l.p50)),
+            opt_ns(lat.map(|l| l.p99)),
+            opt_ns(lat.map(|l| l.p999)),
+            opt_ns(lat.map(|l| l.max)),
+            c.bytes_per_op.map_or("–".into(), |v| format!("{v:.2}")),
+            c.allocs_per_op.map_or("–".into(), |v| format!("{v:.3}")),
+        )?;
+    }
+    writeln!(w)?;
+    Ok(())
+}
+
+/// Where added threads stop paying, one row per series.
+fn knee_table(w: &mut String, series: &[(SeriesKey, Vec<Spread>)]) -> anyhow::Result<()> {
+    writeln!(w, "### Where added threads stop paying\n")?;
+    writeln!(w, "| side | map | knee |\n|---|---|---|")?;
+    for (k, s) in series {
+        let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
+        writeln!(
+            w,
+            "| {} | {} | {} |",
+            k.lang,
+            k.map,
+            knee_sentence(&knee(&pts))
+        )?;
+    }
+    writeln!(w)?;
+    Ok(())
+}
+
+/// The sentence above the pause figure: what the long runs recorded (Go's GC pauses,
+/// the Rust runs' reclamation stalls where a run counts them), ending in a blank line.
+fn pauses_paragraph(long: &[&RunFile]) -> String {
+    let gc_pauses: usize = long
+        .iter()
+        .filter(|r| r.start.lang == Lang::Go)
+        .map(|r| figures::pauses_of(r).len())
+        .sum();
+    let stalls: usize = long
+        .iter()
+        .filter(|r| r.start.lang == Lang::Rust)
+        .map(|r| figures::pauses_of(r).len())
+        .sum();
+    let counted = long
+        .iter()
+        .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
+        .count();
+    let rust_runs = long.iter().filter(|r| r.start.lang == Lang::Rust).count();
+    format!(
+        "Pauses in every long run ({}): Go's GC pauses ({gc_pauses} recorded; drawn at \
+         the end of the interval they fell in) and the Rust runs' reclamation stalls \
+         ({}), against each run's per-interval maximum op latency.\n",
+        long.len(),
+        if rust_runs == 0 {
+            "no Rust run".to_owned()
+        } else if counted == 0 {
+            "not observed: no Rust run here counts its reclamation".to_owned()
+        } else {
+            let which = match (counted, rust_runs) {
+                (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
+                (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
+                (k, n) if k == n => format!("the {k} Rust runs, which count their reclamation"),
+                (k, n) => format!("the {k} of {n} Rust runs that count their reclamation"),
+            };
+            format!("{stalls} recorded in {which}")
+        }
+    )
 }
