@@ -580,18 +580,7 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
                 .to_owned(),
         );
     }
-    // Per workload measured on both sides: the two fastest maps, Go's and Rust's.
-    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, &Fastest>> = BTreeMap::new();
-    for x in &f {
-        by_wl.entry(&x.workload).or_default().insert(x.lang, x);
-    }
-    let both: Vec<(&str, &Fastest, &Fastest)> = by_wl
-        .iter()
-        .filter_map(|(wl, m)| {
-            let (g, r) = (*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?);
-            (g.median > 0.0 && r.median > 0.0).then_some((*wl, g, r))
-        })
-        .collect();
+    let both = both_sides(&f);
     // With one map on each side there is no "fastest" to name: the two maps are compared.
     let maps_of = |l: Lang| {
         cells
@@ -602,21 +591,6 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
     };
     let (go_maps, rust_maps) = (maps_of(Lang::Go), maps_of(Lang::Rust));
     let one_each = go_maps.len() == 1 && rust_maps.len() == 1;
-    // "Rust's fastest map" / "Rust's", or "Rust `papaya`" for both.
-    let subject = |l: Lang, map: &str| {
-        if one_each {
-            side_map(l, map)
-        } else {
-            format!("{}'s fastest map", lang_title(l))
-        }
-    };
-    let object = |l: Lang, map: &str| {
-        if one_each {
-            side_map(l, map)
-        } else {
-            format!("{}'s", lang_title(l))
-        }
-    };
     let mut text = if one_each {
         "**Throughput**: ".to_owned()
     } else {
@@ -624,108 +598,166 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
     };
     match both[..] {
         [] => text.push_str("only one side was measured"),
-        [(wl, g, r)] => {
-            let (a, b) = if r.median >= g.median { (r, g) } else { (g, r) };
-            let ratio = a.median / b.median;
-            let (sa, sb) = if one_each {
-                (side_map(a.lang, &a.map), side_map(b.lang, &b.map))
-            } else {
-                (
-                    format!("{}'s fastest map (`{}`)", lang_title(a.lang), a.map),
-                    format!("{}'s (`{}`)", lang_title(b.lang), b.map),
-                )
-            };
-            if ratio < LEVEL_RATIO {
-                write!(
-                    text,
-                    "{sa} and {sb} are level on `{wl}` at {} threads",
-                    a.threads
-                )
-            } else {
-                write!(
-                    text,
-                    "{sa} runs {ratio:.2} times as fast as {sb} on `{wl}` at {} threads",
-                    a.threads
-                )
-            }
-            .unwrap();
-        }
+        [(wl, g, r)] => one_workload_lead(&mut text, wl, g, r, one_each),
         _ => {
-            let n = both.len();
-            // Rust's median over Go's, per workload.
-            let ratio = |b: &(&str, &Fastest, &Fastest)| b.2.median / b.1.median;
-            let rust_ahead: Vec<&(&str, &Fastest, &Fastest)> =
-                both.iter().filter(|b| ratio(b) >= LEVEL_RATIO).collect();
-            let go_ahead: Vec<&(&str, &Fastest, &Fastest)> = both
-                .iter()
-                .filter(|b| 1.0 / ratio(b) >= LEVEL_RATIO)
-                .collect();
-            let level: Vec<&str> = both
-                .iter()
-                .filter(|b| ratio(b) < LEVEL_RATIO && 1.0 / ratio(b) < LEVEL_RATIO)
-                .map(|b| b.0)
-                .collect();
-            let (go1, rust1) = (
+            let firsts = (
                 go_maps.first().copied().unwrap_or_default(),
                 rust_maps.first().copied().unwrap_or_default(),
             );
-            // Told from the side ahead more often (Rust on a tie).
-            let (lead, other, ahead, behind) = if go_ahead.len() > rust_ahead.len() {
-                ((Lang::Go, go1), (Lang::Rust, rust1), &go_ahead, &rust_ahead)
-            } else {
-                ((Lang::Rust, rust1), (Lang::Go, go1), &rust_ahead, &go_ahead)
-            };
-            let lead_ratio = |b: &&(&str, &Fastest, &Fastest)| {
-                if lead.0 == Lang::Rust {
-                    ratio(b)
-                } else {
-                    1.0 / ratio(b)
-                }
-            };
-            let ahead_by: Vec<f64> = ahead.iter().map(lead_ratio).collect();
-            let behind_by: Vec<f64> = behind.iter().map(|b| 1.0 / lead_ratio(b)).collect();
-            let who = subject(lead.0, lead.1);
-            let whom = object(other.0, other.1);
-            if ahead.is_empty() {
-                write!(
-                    text,
-                    "{} and {whom} are level in every workload ({n})",
-                    subject(lead.0, lead.1)
-                )
-                .unwrap();
-            } else if ahead.len() == n {
-                write!(
-                    text,
-                    "{who} is ahead of {whom} in every workload ({n}), by {} (ratio of the \
-                     medians)",
-                    ratio_range(&ahead_by)
-                )
-                .unwrap();
-            } else {
-                write!(
-                    text,
-                    "{who} is ahead of {whom} in {} of {n} workloads (by {}, ratio of the medians)",
-                    ahead.len(),
-                    ratio_range(&ahead_by)
-                )
-                .unwrap();
-                if !behind.is_empty() {
-                    let wls: Vec<&str> = behind.iter().map(|b| b.0).collect();
-                    write!(
-                        text,
-                        ", behind in {} (by {})",
-                        ticked(&wls),
-                        ratio_range(&behind_by)
-                    )
-                    .unwrap();
-                }
-                if !level.is_empty() {
-                    write!(text, ", level in {}", ticked(&level)).unwrap();
-                }
-            }
+            workloads_lead(&mut text, &both, firsts, one_each)
         }
     }
-    // Is each side's winner clear of its runner-up? Only where both ran more than once.
+    winners_clear_clause(&mut text, &f, cells);
+    text.push('.');
+    Some(text)
+}
+
+/// A workload measured on both sides, with Go's and Rust's fastest maps.
+type BothSides<'f> = (&'f str, &'f Fastest, &'f Fastest);
+
+/// Per workload measured on both sides: the two fastest maps, Go's and Rust's.
+fn both_sides(f: &[Fastest]) -> Vec<BothSides<'_>> {
+    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, &Fastest>> = BTreeMap::new();
+    for x in f {
+        by_wl.entry(&x.workload).or_default().insert(x.lang, x);
+    }
+    by_wl
+        .iter()
+        .filter_map(|(wl, m)| {
+            let (g, r) = (*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?);
+            (g.median > 0.0 && r.median > 0.0).then_some((*wl, g, r))
+        })
+        .collect()
+}
+
+/// "Rust's fastest map", or "Rust `papaya`" when each side ran one map.
+fn side_subject(l: Lang, map: &str, one_each: bool) -> String {
+    if one_each {
+        side_map(l, map)
+    } else {
+        format!("{}'s fastest map", lang_title(l))
+    }
+}
+
+/// "Rust's", or "Rust `papaya`" when each side ran one map.
+fn side_object(l: Lang, map: &str, one_each: bool) -> String {
+    if one_each {
+        side_map(l, map)
+    } else {
+        format!("{}'s", lang_title(l))
+    }
+}
+
+/// The lead when one workload ran on both sides: which side's map runs how many times
+/// as fast, or that they are level.
+fn one_workload_lead(text: &mut String, wl: &str, g: &Fastest, r: &Fastest, one_each: bool) {
+    let (a, b) = if r.median >= g.median { (r, g) } else { (g, r) };
+    let ratio = a.median / b.median;
+    let (sa, sb) = if one_each {
+        (side_map(a.lang, &a.map), side_map(b.lang, &b.map))
+    } else {
+        (
+            format!("{}'s fastest map (`{}`)", lang_title(a.lang), a.map),
+            format!("{}'s (`{}`)", lang_title(b.lang), b.map),
+        )
+    };
+    if ratio < LEVEL_RATIO {
+        write!(
+            text,
+            "{sa} and {sb} are level on `{wl}` at {} threads",
+            a.threads
+        )
+    } else {
+        write!(
+            text,
+            "{sa} runs {ratio:.2} times as fast as {sb} on `{wl}` at {} threads",
+            a.threads
+        )
+    }
+    .unwrap();
+}
+
+/// The lead over several workloads: the side ahead more often (Rust on a tie), by how
+/// much, and where it is behind or level. `firsts`: Go's and Rust's first map (named
+/// when each side ran one).
+fn workloads_lead(
+    text: &mut String,
+    both: &[BothSides],
+    (go1, rust1): (&str, &str),
+    one_each: bool,
+) {
+    let n = both.len();
+    // Rust's median over Go's, per workload.
+    let ratio = |b: &(&str, &Fastest, &Fastest)| b.2.median / b.1.median;
+    let rust_ahead: Vec<&(&str, &Fastest, &Fastest)> =
+        both.iter().filter(|b| ratio(b) >= LEVEL_RATIO).collect();
+    let go_ahead: Vec<&(&str, &Fastest, &Fastest)> = both
+        .iter()
+        .filter(|b| 1.0 / ratio(b) >= LEVEL_RATIO)
+        .collect();
+    let level: Vec<&str> = both
+        .iter()
+        .filter(|b| ratio(b) < LEVEL_RATIO && 1.0 / ratio(b) < LEVEL_RATIO)
+        .map(|b| b.0)
+        .collect();
+    // Told from the side ahead more often (Rust on a tie).
+    let (lead, other, ahead, behind) = if go_ahead.len() > rust_ahead.len() {
+        ((Lang::Go, go1), (Lang::Rust, rust1), &go_ahead, &rust_ahead)
+    } else {
+        ((Lang::Rust, rust1), (Lang::Go, go1), &rust_ahead, &go_ahead)
+    };
+    let lead_ratio = |b: &&(&str, &Fastest, &Fastest)| {
+        if lead.0 == Lang::Rust {
+            ratio(b)
+        } else {
+            1.0 / ratio(b)
+        }
+    };
+    let ahead_by: Vec<f64> = ahead.iter().map(lead_ratio).collect();
+    let behind_by: Vec<f64> = behind.iter().map(|b| 1.0 / lead_ratio(b)).collect();
+    let who = side_subject(lead.0, lead.1, one_each);
+    let whom = side_object(other.0, other.1, one_each);
+    if ahead.is_empty() {
+        write!(
+            text,
+            "{} and {whom} are level in every workload ({n})",
+            side_subject(lead.0, lead.1, one_each)
+        )
+        .unwrap();
+    } else if ahead.len() == n {
+        write!(
+            text,
+            "{who} is ahead of {whom} in every workload ({n}), by {} (ratio of the \
+             medians)",
+            ratio_range(&ahead_by)
+        )
+        .unwrap();
+    } else {
+        write!(
+            text,
+            "{who} is ahead of {whom} in {} of {n} workloads (by {}, ratio of the medians)",
+            ahead.len(),
+            ratio_range(&ahead_by)
+        )
+        .unwrap();
+        if !behind.is_empty() {
+            let wls: Vec<&str> = behind.iter().map(|b| b.0).collect();
+            write!(
+                text,
+                ", behind in {} (by {})",
+                ticked(&wls),
+                ratio_range(&behind_by)
+            )
+            .unwrap();
+        }
+        if !level.is_empty() {
+            write!(text, ", level in {}", ticked(&level)).unwrap();
+        }
+    }
+}
+
+/// Is each side's winner clear of its runner-up? Only where both ran more than once.
+fn winners_clear_clause(text: &mut String, f: &[Fastest], cells: &[CellStats]) {
     let pairs = f
         .iter()
         .filter(|x| {
@@ -763,8 +795,6 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
             .unwrap(),
         }
     }
-    text.push('.');
-    Some(text)
 }
 
 /// The table under the takeaways: the fastest map per workload and side.
