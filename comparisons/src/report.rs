@@ -843,7 +843,50 @@ fn is_one_lock(lang: Lang, map: &str) -> bool {
 }
 
 fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
-    // Scaling: median at the workload's most threads ÷ at its fewest, per one-lock map.
+    let scaling = thread_scaling(cells);
+    let shares = lock_shares(cells);
+    // With two maps or fewer on each side and no scaling, there is nothing to rank.
+    let per_side = |l: Lang| {
+        cells
+            .iter()
+            .filter(|c| c.key.lang == l)
+            .map(|c| c.key.map.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    if scaling.ratios.is_empty()
+        && (shares.shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
+    {
+        return None;
+    }
+    let mut text = "**One lock**".to_owned();
+    if !shares.shares.is_empty() {
+        shares_clause(&mut text, &shares);
+    }
+    if let Some((lo, hi)) = scaling.span
+        && !scaling.ratios.is_empty()
+    {
+        scaling_clause(&mut text, &scaling, (lo, hi), shares.shares.is_empty());
+        // The other maps, each by its median ratio over the workloads: does the added
+        // thread pay off for them?
+        if let Some(how_many) = others_clause(&scaling.others) {
+            write!(text, "; {how_many}").ok();
+        }
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// Scaling: median at the workload's most threads ÷ at its fewest, per one-lock map
+/// (`ratios`) and for every other map (`others`), over the workloads run at two or
+/// more thread counts; `span`: the last such workload's fewest and most threads.
+struct ThreadScaling<'c> {
+    ratios: BTreeMap<(Lang, &'c str), Vec<f64>>,
+    others: BTreeMap<(Lang, &'c str), Vec<f64>>,
+    span: Option<(u32, u32)>,
+}
+
+fn thread_scaling(cells: &[CellStats]) -> ThreadScaling<'_> {
     let mut by_wl: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
     for c in cells.iter().filter(|c| c.spread().is_some()) {
         by_wl
@@ -886,7 +929,23 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             }
         }
     }
-    // Share of the fastest map on the side, at each workload's most threads.
+    ThreadScaling {
+        ratios,
+        others,
+        span,
+    }
+}
+
+/// At each workload's most threads, per side with two maps or more: the best one-lock
+/// map's share of the side's fastest (`shares`), how often it is the fastest, and the
+/// thread counts seen.
+struct LockShares {
+    shares: Vec<f64>,
+    fastest_somewhere: usize,
+    top_t: BTreeSet<u32>,
+}
+
+fn lock_shares(cells: &[CellStats]) -> LockShares {
     let mut shares = Vec::new();
     let mut fastest_somewhere = 0;
     let mut top_t = BTreeSet::new();
@@ -907,114 +966,108 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             fastest_somewhere += usize::from(lock.key.map == best.key.map);
         }
     }
-    // With two maps or fewer on each side and no scaling, there is nothing to rank.
-    let per_side = |l: Lang| {
-        cells
-            .iter()
-            .filter(|c| c.key.lang == l)
-            .map(|c| c.key.map.as_str())
-            .collect::<BTreeSet<_>>()
-            .len()
+    LockShares {
+        shares,
+        fastest_somewhere,
+        top_t,
+    }
+}
+
+/// "…: at 2 threads the best single-lock map reaches 40–60% of the fastest map on its
+/// side, …".
+fn shares_clause(text: &mut String, s: &LockShares) {
+    let (shares, fastest_somewhere, top_t) = (&s.shares, s.fastest_somewhere, &s.top_t);
+    let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = shares.iter().copied().fold(0.0, f64::max);
+    let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
+    let range = if hi - lo < 0.005 {
+        format!("{:.0}%", hi * 100.0)
+    } else {
+        format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
     };
-    if ratios.is_empty() && (shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
-    {
-        return None;
-    }
-    let mut text = "**One lock**".to_owned();
-    if !shares.is_empty() {
-        let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = shares.iter().copied().fold(0.0, f64::max);
-        let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
-        let range = if hi - lo < 0.005 {
-            format!("{:.0}%", hi * 100.0)
-        } else {
-            format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
-        };
-        if fastest_somewhere == shares.len() {
-            write!(
-                text,
-                ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
-                 fastest map on its side in every workload",
-                ts.join("/")
-            )
-            .ok();
-        } else {
-            write!(
-                text,
-                ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
-                 reaches {range} of the fastest map on its side",
-                ts.join("/")
-            )
-            .ok();
-            if fastest_somewhere > 0 {
-                write!(
-                    text,
-                    ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
-                    shares.len()
-                )
-                .ok();
-            }
-        }
-    }
-    if let Some((lo, hi)) = span
-        && !ratios.is_empty()
-    {
-        let all: Vec<f64> = ratios.values().flatten().copied().collect();
-        let verb = if all.iter().all(|&r| r < 1.0) {
-            "slows every one of them"
-        } else if all.iter().all(|&r| r > 1.0) {
-            "speeds every one of them up"
-        } else {
-            "helps some of them and slows others"
-        };
-        let maps: Vec<String> = ratios
-            .iter()
-            .map(|((l, m), rs)| {
-                let a = rs.iter().copied().fold(f64::INFINITY, f64::min);
-                let b = rs.iter().copied().fold(0.0, f64::max);
-                if rs.len() == 1 || (b - a).abs() < 0.005 {
-                    format!("{} ×{a:.2}", side_map(*l, m))
-                } else {
-                    format!("{} ×{a:.2}–{b:.2}", side_map(*l, m))
-                }
-            })
-            .collect();
-        let sep = if shares.is_empty() { ": " } else { "; " };
+    if fastest_somewhere == shares.len() {
         write!(
             text,
-            "{sep}going from {lo} to {hi} threads {verb} (throughput ratio: {})",
-            maps.join(", ")
+            ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
+             fastest map on its side in every workload",
+            ts.join("/")
         )
         .ok();
-        // The other maps, each by its median ratio over the workloads: does the added
-        // thread pay off for them?
-        let other: Vec<(f64, String)> = others
-            .iter()
-            .filter_map(|((l, m), rs)| Some((median_of(rs.clone())?, side_map(*l, m))))
-            .collect();
-        if let Some(top) = other
-            .iter()
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-        {
-            let n = other.len();
-            let gain = other.iter().filter(|o| o.0 > 1.0).count();
-            let how_many = match (gain, n) {
-                (0, 1) => format!("{} does not gain (×{:.2})", top.1, top.0),
-                (1, 1) => format!("{} gains (×{:.2})", top.1, top.0),
-                (g, n) => {
-                    let who = match g {
-                        0 => format!("none of the other {n} maps gains"),
-                        g if g == n => format!("all {n} other maps gain"),
-                        g => format!("{g} of the other {n} maps gain"),
-                    };
-                    format!("{who} (highest median ratio: {} ×{:.2})", top.1, top.0)
-                }
-            };
-            write!(text, "; {how_many}").ok();
+    } else {
+        write!(
+            text,
+            ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
+             reaches {range} of the fastest map on its side",
+            ts.join("/")
+        )
+        .ok();
+        if fastest_somewhere > 0 {
+            write!(
+                text,
+                ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
+                shares.len()
+            )
+            .ok();
         }
     }
-    text.push('.');
-    Some(text)
+}
+
+/// "…going from 1 to 2 threads slows every one of them (throughput ratio: …)".
+fn scaling_clause(text: &mut String, s: &ThreadScaling, (lo, hi): (u32, u32), first: bool) {
+    let ratios = &s.ratios;
+    let all: Vec<f64> = ratios.values().flatten().copied().collect();
+    let verb = if all.iter().all(|&r| r < 1.0) {
+        "slows every one of them"
+    } else if all.iter().all(|&r| r > 1.0) {
+        "speeds every one of them up"
+    } else {
+        "helps some of them and slows others"
+    };
+    let maps: Vec<String> = ratios
+        .iter()
+        .map(|((l, m), rs)| {
+            let a = rs.iter().copied().fold(f64::INFINITY, f64::min);
+            let b = rs.iter().copied().fold(0.0, f64::max);
+            if rs.len() == 1 || (b - a).abs() < 0.005 {
+                format!("{} ×{a:.2}", side_map(*l, m))
+            } else {
+                format!("{} ×{a:.2}–{b:.2}", side_map(*l, m))
+            }
+        })
+        .collect();
+    let sep = if first { ": " } else { "; " };
+    write!(
+        text,
+        "{sep}going from {lo} to {hi} threads {verb} (throughput ratio: {})",
+        maps.join(", ")
+    )
+    .ok();
+}
+
+/// The other maps' scaling, each by its median ratio over the workloads: how many gain
+/// from the added thread, and the one that gains most.
+fn others_clause(others: &BTreeMap<(Lang, &str), Vec<f64>>) -> Option<String> {
+    let other: Vec<(f64, String)> = others
+        .iter()
+        .filter_map(|((l, m), rs)| Some((median_of(rs.clone())?, side_map(*l, m))))
+        .collect();
+    let top = other
+        .iter()
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))?;
+    let n = other.len();
+    let gain = other.iter().filter(|o| o.0 > 1.0).count();
+    Some(match (gain, n) {
+        (0, 1) => format!("{} does not gain (×{:.2})", top.1, top.0),
+        (1, 1) => format!("{} gains (×{:.2})", top.1, top.0),
+        (g, n) => {
+            let who = match g {
+                0 => format!("none of the other {n} maps gains"),
+                g if g == n => format!("all {n} other maps gain"),
+                g => format!("{g} of the other {n} maps gain"),
+            };
+            format!("{who} (highest median ratio: {} ×{:.2})", top.1, top.0)
+        }
+    })
 }
 
 /// Relative change of a memory series from its second quarter to its last.
@@ -2084,8 +2137,7 @@ impl<'a> Page<'a> {
         // Memory: every long run of the workload (the runs the fit section
         // fits), so no map of a memory suite is left out; else the featured runs.
         let memory_runs = if long.is_empty() { &featured } else { &long };
-        let fits: Vec<figures::FittedCurve> =
-            long.iter().filter_map(|r| fitted_curve(r)).collect();
+        let fits: Vec<figures::FittedCurve> = long.iter().filter_map(|r| fitted_curve(r)).collect();
         let name = format!("memory-{wl}.svg");
         figures::memory_over_time(
             &out.path(&name),
