@@ -1797,6 +1797,13 @@ impl<'a> Page<'a> {
     }
 
     fn environment(&self, w: &mut String) -> anyhow::Result<()> {
+        self.environment_facts(w)?;
+        self.commands(w)?;
+        self.maps_table(w)
+    }
+
+    /// The environment table: suite, host, toolchains, commit, runs.
+    fn environment_facts(&self, w: &mut String) -> anyhow::Result<()> {
         let first = self.runs.first().map(|r| &r.file.start);
         let toolchain = |lang: Lang| -> String {
             let from_manifest = self
@@ -1881,7 +1888,11 @@ impl<'a> Page<'a> {
         writeln!(w, "| git commit | {commit} |")?;
         let runs_total = self.runs.len() + self.not_ok.len();
         writeln!(w, "| runs | {runs_total} ({} ok) |\n", self.runs.len())?;
+        Ok(())
+    }
 
+    /// The commands that made the results, the runners and this page.
+    fn commands(&self, w: &mut String) -> anyhow::Result<()> {
         writeln!(w, "### Commands\n")?;
         if let Some(m) = self.manifest {
             writeln!(
@@ -1914,7 +1925,11 @@ impl<'a> Page<'a> {
             )?;
         }
         writeln!(w, "This page:\n\n```sh\n{}\n```\n", self.opts.command)?;
+        Ok(())
+    }
 
+    /// One row per map run: its crate or package, version and hasher.
+    fn maps_table(&self, w: &mut String) -> anyhow::Result<()> {
         writeln!(
             w,
             "### Maps\n\n| side | map | crate / package | version | hasher |\n|---|---|---|---|---|"
