@@ -1526,36 +1526,58 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
             to_boxed_values,
         ),
     ] {
-        let _ = writeln!(
-            md,
-            "<!-- ANCHOR: {name} -->\n{title}, median over the cells of each size:\n"
-        );
-        md.push_str("| side | map |");
-        for s in SIZE_LABELS {
-            let _ = write!(md, " {s} |");
-        }
-        md.push_str("\n|---|---|");
-        for _ in SIZES {
-            md.push_str("--:|");
-        }
-        md.push('\n');
-        for lang in Lang::ALL {
-            for map in m.maps(lang) {
-                let _ = write!(md, "| {} | `{map}` |", side_name(lang));
-                for i in 0..SIZES.len() {
-                    match m.factor_cost(lang, map, i, vary) {
-                        Some((v, _)) => {
-                            let _ = write!(md, " {} |", fmt_num(v));
-                        }
-                        None => md.push_str(" – |"),
-                    }
-                }
-                md.push('\n');
-            }
-        }
-        let _ = writeln!(md, "<!-- ANCHOR_END: {name} -->\n");
+        cost_table(&mut md, m, name, title, vary);
     }
+    read_share_table(&mut md, m);
+    pairs_table(&mut md, m);
+    let _ = writeln!(
+        md,
+        "Source: `{}`; every value per cell and map is in `matrix.json`.",
+        m.source
+    );
+    md
+}
 
+/// The cost of one factor (`vary`) per map and size, as an anchored table.
+fn cost_table(
+    md: &mut String,
+    m: &Matrix,
+    name: &str,
+    title: &str,
+    vary: fn(CellId) -> Option<CellId>,
+) {
+    let _ = writeln!(
+        md,
+        "<!-- ANCHOR: {name} -->\n{title}, median over the cells of each size:\n"
+    );
+    md.push_str("| side | map |");
+    for s in SIZE_LABELS {
+        let _ = write!(md, " {s} |");
+    }
+    md.push_str("\n|---|---|");
+    for _ in SIZES {
+        md.push_str("--:|");
+    }
+    md.push('\n');
+    for lang in Lang::ALL {
+        for map in m.maps(lang) {
+            let _ = write!(md, "| {} | `{map}` |", side_name(lang));
+            for i in 0..SIZES.len() {
+                match m.factor_cost(lang, map, i, vary) {
+                    Some((v, _)) => {
+                        let _ = write!(md, " {} |", fmt_num(v));
+                    }
+                    None => md.push_str(" – |"),
+                }
+            }
+            md.push('\n');
+        }
+    }
+    let _ = writeln!(md, "<!-- ANCHOR_END: {name} -->\n");
+}
+
+/// The read-share rankings, both sides, as an anchored table.
+fn read_share_table(md: &mut String, m: &Matrix) {
     // The read-share rankings, both sides.
     let _ = writeln!(
         md,
@@ -1579,7 +1601,10 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
         }
     }
     let _ = writeln!(md, "<!-- ANCHOR_END: read-share-table -->\n");
+}
 
+/// The design pairs (Rust ÷ Go by size) and the maps without one, anchored.
+fn pairs_table(md: &mut String, m: &Matrix) {
     // The design pairs and the maps without one.
     let _ = writeln!(md, "<!-- ANCHOR: pairs-table -->");
     md.push_str("| design | Rust | Go |");
@@ -1625,12 +1650,6 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
         let _ = writeln!(md, "\nWithout a counterpart: {}.", lines.join("; "));
     }
     let _ = writeln!(md, "<!-- ANCHOR_END: pairs-table -->\n");
-    let _ = writeln!(
-        md,
-        "Source: `{}`; every value per cell and map is in `matrix.json`.",
-        m.source
-    );
-    md
 }
 
 // ---------------------------------------------------------------------------
