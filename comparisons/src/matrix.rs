@@ -1850,113 +1850,132 @@ fn heat_svg(
             ))
             .map_err(err)?;
         }
-        // The legend: a colour bar with ticks, then the hatched "not measured" sample.
-        let (bx, by, bw, bh) = (10, 58, 300, 12);
-        let steps = 60;
-        for k in 0..steps {
-            let t0 = k as f64 / steps as f64;
-            let x = bx + (t0 * bw as f64).round() as i32;
-            let x1 = bx + (((k + 1) as f64 / steps as f64) * bw as f64).round() as i32;
-            let c = match scale {
-                Scale::Ratio { .. } => ramp(&DIVERGING, t0 + 0.5 / steps as f64),
-                _ => ramp(&SEQUENTIAL, t0 + 0.5 / steps as f64),
-            };
-            root.draw(&Rectangle::new([(x, by), (x1, by + bh)], c.filled()))
-                .map_err(err)?;
-        }
-        for (v, label) in scale.ticks() {
-            let x = bx + (scale.t(v) * bw as f64).round() as i32;
-            root.draw(&PathElement::new(
-                vec![(x, by + bh), (x, by + bh + 4)],
-                INK.stroke_width(1),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(
-                label,
-                (x, by + bh + 6),
-                font(10).pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(err)?;
-        }
-        root.draw(&Text::new(
-            legend.to_owned(),
-            (bx + bw + 14, by - 1),
-            font(11),
-        ))
-        .map_err(err)?;
-        hatched(&root, bx + bw + 14, by + 14)?;
-        root.draw(&Text::new(
-            format!("not measured ({missing} cells)"),
-            (bx + bw + 14 + CELL_W + 4, by + 16),
-            font(11),
-        ))
-        .map_err(err)?;
+        draw_legend(&root, scale, legend, missing)?;
 
         let mut y = TOP;
         for f in facets {
-            root.draw(&Text::new(f.title.clone(), (10, y), font(13)))
-                .map_err(err)?;
-            for (s, label) in SIZE_LABELS.iter().enumerate() {
-                let x0 = col_x(s * READS.len());
-                let x1 = col_x(s * READS.len() + READS.len() - 1) + CELL_W - 2;
-                root.draw(&Text::new(
-                    format!("{label} keys"),
-                    ((x0 + x1) / 2, y + 18),
-                    font(11).pos(Pos::new(HPos::Center, VPos::Top)),
-                ))
-                .map_err(err)?;
-                root.draw(&PathElement::new(
-                    vec![(x0, y + 31), (x1, y + 31)],
-                    INK.mix(0.5).stroke_width(1),
-                ))
-                .map_err(err)?;
-            }
-            for (i, (_, r)) in cols.iter().enumerate() {
-                root.draw(&Text::new(
-                    format!("{}%", READS[*r]),
-                    (col_x(i) + (CELL_W - 2) / 2, y + 35),
-                    font(9).pos(Pos::new(HPos::Center, VPos::Top)),
-                ))
-                .map_err(err)?;
-            }
-            let mut ry = y + FACET_HEAD - 12;
-            for (label, values) in &f.rows {
-                root.draw(&Text::new(
-                    label.clone(),
-                    (LABEL_W - 8, ry + (CELL_H - 2) / 2),
-                    font(11).pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(err)?;
-                for (i, v) in values.iter().enumerate() {
-                    let x = col_x(i);
-                    match v {
-                        Some(v) => {
-                            let c = scale.colour(*v);
-                            root.draw(&Rectangle::new(
-                                [(x, ry), (x + CELL_W - 2, ry + CELL_H - 2)],
-                                c.filled(),
-                            ))
-                            .map_err(err)?;
-                            root.draw(&Text::new(
-                                scale.text(*v),
-                                (x + (CELL_W - 2) / 2, ry + (CELL_H - 2) / 2),
-                                (crate::figures::FAMILY, 9)
-                                    .into_font()
-                                    .color(&text_on(c))
-                                    .pos(Pos::new(HPos::Center, VPos::Center)),
-                            ))
-                            .map_err(err)?;
-                        }
-                        None => hatched(&root, x, ry)?,
-                    }
-                }
-                ry += CELL_H;
-            }
+            draw_facet(&root, f, y, scale, &cols)?;
             y += FACET_HEAD + f.rows.len() as i32 * CELL_H + FACET_GAP;
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// The legend: a colour bar with ticks, then the hatched "not measured" sample.
+fn draw_legend(root: &Area<'_>, scale: Scale, legend: &str, missing: usize) -> Result<()> {
+    // The legend: a colour bar with ticks, then the hatched "not measured" sample.
+    let (bx, by, bw, bh) = (10, 58, 300, 12);
+    let steps = 60;
+    for k in 0..steps {
+        let t0 = k as f64 / steps as f64;
+        let x = bx + (t0 * bw as f64).round() as i32;
+        let x1 = bx + (((k + 1) as f64 / steps as f64) * bw as f64).round() as i32;
+        let c = match scale {
+            Scale::Ratio { .. } => ramp(&DIVERGING, t0 + 0.5 / steps as f64),
+            _ => ramp(&SEQUENTIAL, t0 + 0.5 / steps as f64),
+        };
+        root.draw(&Rectangle::new([(x, by), (x1, by + bh)], c.filled()))
+            .map_err(err)?;
+    }
+    for (v, label) in scale.ticks() {
+        let x = bx + (scale.t(v) * bw as f64).round() as i32;
+        root.draw(&PathElement::new(
+            vec![(x, by + bh), (x, by + bh + 4)],
+            INK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new(
+            label,
+            (x, by + bh + 6),
+            font(10).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    root.draw(&Text::new(
+        legend.to_owned(),
+        (bx + bw + 14, by - 1),
+        font(11),
+    ))
+    .map_err(err)?;
+    hatched(&root, bx + bw + 14, by + 14)?;
+    root.draw(&Text::new(
+        format!("not measured ({missing} cells)"),
+        (bx + bw + 14 + CELL_W + 4, by + 16),
+        font(11),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// One facet at `y`: its title, the size and read-share headers, and a row of cells per
+/// map.
+fn draw_facet(
+    root: &Area<'_>,
+    f: &Facet,
+    y: i32,
+    scale: Scale,
+    cols: &[(usize, usize)],
+) -> Result<()> {
+    root.draw(&Text::new(f.title.clone(), (10, y), font(13)))
+        .map_err(err)?;
+    for (s, label) in SIZE_LABELS.iter().enumerate() {
+        let x0 = col_x(s * READS.len());
+        let x1 = col_x(s * READS.len() + READS.len() - 1) + CELL_W - 2;
+        root.draw(&Text::new(
+            format!("{label} keys"),
+            ((x0 + x1) / 2, y + 18),
+            font(11).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![(x0, y + 31), (x1, y + 31)],
+            INK.mix(0.5).stroke_width(1),
+        ))
+        .map_err(err)?;
+    }
+    for (i, (_, r)) in cols.iter().enumerate() {
+        root.draw(&Text::new(
+            format!("{}%", READS[*r]),
+            (col_x(i) + (CELL_W - 2) / 2, y + 35),
+            font(9).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    let mut ry = y + FACET_HEAD - 12;
+    for (label, values) in &f.rows {
+        root.draw(&Text::new(
+            label.clone(),
+            (LABEL_W - 8, ry + (CELL_H - 2) / 2),
+            font(11).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))
+        .map_err(err)?;
+        for (i, v) in values.iter().enumerate() {
+            let x = col_x(i);
+            match v {
+                Some(v) => {
+                    let c = scale.colour(*v);
+                    root.draw(&Rectangle::new(
+                        [(x, ry), (x + CELL_W - 2, ry + CELL_H - 2)],
+                        c.filled(),
+                    ))
+                    .map_err(err)?;
+                    root.draw(&Text::new(
+                        scale.text(*v),
+                        (x + (CELL_W - 2) / 2, ry + (CELL_H - 2) / 2),
+                        (crate::figures::FAMILY, 9)
+                            .into_font()
+                            .color(&text_on(c))
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    ))
+                    .map_err(err)?;
+                }
+                None => hatched(root, x, ry)?,
+            }
+        }
+        ry += CELL_H;
+    }
+    Ok(())
 }
 
 /// Facets of the throughput figures: key type × value kind × distribution; each a
