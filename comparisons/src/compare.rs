@@ -1265,6 +1265,24 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         v.other_cpus
     );
     s.push_str(&method_paragraph(Metric::Throughput, v.aa.alpha));
+    summary_tables(&mut s, v);
+    power_by_threads_table(&mut s, v);
+    per_cell_table(&mut s, v);
+    let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
+    s.push_str(&render_tables(&v.aa));
+    let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
+    s.push_str(&render_tables(&v.power));
+    let _ = writeln!(
+        s,
+        "##### True size: truth A (base) vs truth B, delayed (new)\n"
+    );
+    s.push_str(&render_tables(&v.truth));
+    s
+}
+
+/// The validation's summary: per test the rows flagged, then what one compare can
+/// detect here (the A/A interval's half-width, the true size of the injected change).
+fn summary_tables(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(
         s,
         "| test | cells | flagged (p < alpha) | ↓ slower | ↑ faster | median change |"
@@ -1311,6 +1329,10 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         pct(true_sizes.iter().copied().reduce(f64::max)),
         pct(true_sizes.iter().copied().reduce(f64::min)),
     );
+}
+
+/// Per thread count, the power rows flagged slower.
+fn power_by_threads_table(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(s, "| threads | power: cells flagged ↓ slower |");
     let _ = writeln!(s, "|---:|---|");
     let mut threads: Vec<u32> = v.power.rows.iter().map(|r| r.cell.threads).collect();
@@ -1321,6 +1343,10 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         let _ = writeln!(s, "| {t} | {} |", fraction(k, n));
     }
     let _ = writeln!(s);
+}
+
+/// Per cell: the delay, its nominal and true size, and what one compare saw.
+fn per_cell_table(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(
         s,
         "Per cell: the delay, the change it would make if it simply added, its true size \
@@ -1356,16 +1382,6 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
             mark(&pw),
         );
     }
-    let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
-    s.push_str(&render_tables(&v.aa));
-    let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
-    s.push_str(&render_tables(&v.power));
-    let _ = writeln!(
-        s,
-        "##### True size: truth A (base) vs truth B, delayed (new)\n"
-    );
-    s.push_str(&render_tables(&v.truth));
-    s
 }
 
 #[cfg(test)]
