@@ -1898,7 +1898,7 @@ fn draw_legend(root: &Area<'_>, scale: Scale, legend: &str, missing: usize) -> R
         font(11),
     ))
     .map_err(err)?;
-    hatched(&root, bx + bw + 14, by + 14)?;
+    hatched(root, bx + bw + 14, by + 14)?;
     root.draw(&Text::new(
         format!("not measured ({missing} cells)"),
         (bx + bw + 14 + CELL_W + 4, by + 16),

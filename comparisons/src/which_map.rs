@@ -1058,10 +1058,10 @@ fn draw_legend(
         x += 17 + 7 * d.label().chars().count() as i32 + 14;
     }
     let ly = 62;
-    lollipop(&root, (10, ly), (40, ly), Lang::Go, INK)?;
+    lollipop(root, (10, ly), (40, ly), Lang::Go, INK)?;
     root.draw(&Text::new("Go: solid, circle", (48, ly - 7), font(12)))
         .map_err(err)?;
-    lollipop(&root, (190, ly), (220, ly), Lang::Rust, INK)?;
+    lollipop(root, (190, ly), (220, ly), Lang::Rust, INK)?;
     root.draw(&Text::new(
         "Rust: dashed, triangle",
         (228, ly - 7),
