@@ -14,8 +14,10 @@
 //! * [`orchestrate`]: `mapbench run`: traces, subprocesses, manifest, `bench.txt`,
 //!   progress, Ctrl-C.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
-//! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
-//!   [`theme`]: the look every figure shares.
+//! * [`report`]: `mapbench report` (markdown, knee); [`figures`]: its SVGs; [`theme`]:
+//!   the look every figure shares.
+//! * [`stats`]: compare's tests and intervals, the memory fits ([`stats::fit`]), the
+//!   per-cell statistics ([`stats::cell`]).
 //! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 

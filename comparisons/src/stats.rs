@@ -1,6 +1,6 @@
-//! The statistics behind `mapbench compare`: medians, a distribution-free confidence
-//! interval for the median, and the Mann-Whitney U test, the same choices benchstat
-//! (golang.org/x/perf) makes.
+//! The statistics of the analysis. For `mapbench compare`: medians, a distribution-free
+//! confidence interval for the median, and the Mann-Whitney U test, the same choices
+//! benchstat (golang.org/x/perf) makes.
 //!
 //! * Median CI: the order-statistic interval `[x(k), x(n+1-k)]` with the largest `k`
 //!   whose coverage `P(k <= B <= n-k)`, `B ~ Binomial(n, 1/2)`, is at least the asked
