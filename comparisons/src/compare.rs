@@ -901,6 +901,41 @@ fn other_cpus(a: CpuClock, b: CpuClock) -> f64 {
     (others / wall).max(0.0)
 }
 
+/// Removes a run's outputs left by an earlier attempt, so a run file is this run's.
+fn remove_outputs(dir: &Path, run_id: &str) {
+    for ext in ["jsonl", "hlog"] {
+        let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
+    }
+}
+
+/// One runner run (`argv`) into `dir`, stopped after `timeout_s`; an error naming the
+/// run, the directory (and `how`, e.g. " under valgrind") unless it ended ok.
+fn run_or_fail(
+    argv: &[String],
+    dir: &Path,
+    logs: &Path,
+    run_id: &str,
+    timeout_s: u64,
+    how: &str,
+) -> Result<(), Failure> {
+    let r = orchestrate::run_one(
+        argv,
+        dir,
+        logs,
+        run_id,
+        Some(std::time::Duration::from_secs(timeout_s)),
+    );
+    if r.state != crate::manifest::RunState::Ok {
+        return Err(Failure::Failed(anyhow!(
+            "{run_id} in {}{how}: {:?}: {}",
+            dir.display(),
+            r.state,
+            r.message.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
 /// The five series compare-validate writes, by directory name.
 const SERIES: [&str; 5] = ["a1", "a2", "b-delay", "truth-a", "truth-b"];
 
@@ -1009,26 +1044,10 @@ impl Runs<'_> {
             trace, &cell.map, dir, run_id, &settings,
         ));
         for attempt in 0..2 {
-            for ext in ["jsonl", "hlog"] {
-                let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
-            }
+            remove_outputs(dir, run_id);
             let before = cpu_clock();
             self.started += 1;
-            let r = orchestrate::run_one(
-                &argv,
-                dir,
-                &self.logs,
-                run_id,
-                Some(std::time::Duration::from_secs(600)),
-            );
-            if r.state != crate::manifest::RunState::Ok {
-                return Err(Failure::Failed(anyhow!(
-                    "{run_id} in {}: {:?}: {}",
-                    dir.display(),
-                    r.state,
-                    r.message.unwrap_or_default()
-                )));
-            }
+            run_or_fail(&argv, dir, &self.logs, run_id, 600, "")?;
             let busy = match (before, cpu_clock()) {
                 (Some(a), Some(b)) => other_cpus(a, b),
                 _ => 0.0,
@@ -1642,26 +1661,10 @@ impl IcountRuns<'_> {
         let out = self.counts.join(format!("{dir_name}-{run_id}.out"));
         // env outside valgrind: valgrind does not follow env's exec into the runner.
         let argv = crate::icount::with_env(lang, crate::icount::valgrind_argv(&out, &argv));
-        for ext in ["jsonl", "hlog"] {
-            let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
-        }
+        remove_outputs(dir, run_id);
         self.started
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let r = orchestrate::run_one(
-            &argv,
-            dir,
-            &self.logs,
-            run_id,
-            Some(std::time::Duration::from_secs(900)),
-        );
-        if r.state != crate::manifest::RunState::Ok {
-            return Err(Failure::Failed(anyhow!(
-                "{run_id} in {} under valgrind: {:?}: {}",
-                dir.display(),
-                r.state,
-                r.message.unwrap_or_default()
-            )));
-        }
+        run_or_fail(&argv, dir, &self.logs, run_id, 900, " under valgrind")?;
         let text = std::fs::read_to_string(&out)
             .with_context(|| format!("{}: cannot read", out.display()))
             .map_err(Failure::Failed)?;
