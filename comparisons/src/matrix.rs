@@ -1550,15 +1550,7 @@ fn cost_table(
         md,
         "<!-- ANCHOR: {name} -->\n{title}, median over the cells of each size:\n"
     );
-    md.push_str("| side | map |");
-    for s in SIZE_LABELS {
-        let _ = write!(md, " {s} |");
-    }
-    md.push_str("\n|---|---|");
-    for _ in SIZES {
-        md.push_str("--:|");
-    }
-    md.push('\n');
+    size_columns_header(md, &["side", "map"], "");
     for lang in Lang::ALL {
         for map in m.maps(lang) {
             let _ = write!(md, "| {} | `{map}` |", side_name(lang));
@@ -1603,19 +1595,30 @@ fn read_share_table(md: &mut String, m: &Matrix) {
     let _ = writeln!(md, "<!-- ANCHOR_END: read-share-table -->\n");
 }
 
-/// The design pairs (Rust ÷ Go by size) and the maps without one, anchored.
-fn pairs_table(md: &mut String, m: &Matrix) {
-    // The design pairs and the maps without one.
-    let _ = writeln!(md, "<!-- ANCHOR: pairs-table -->");
-    md.push_str("| design | Rust | Go |");
-    for s in SIZE_LABELS {
-        let _ = write!(md, " Rust ÷ Go, {s} |");
+/// A table's header: the `first` columns (left-aligned), then one right-aligned column
+/// per size, labelled `size_prefix` and the size.
+fn size_columns_header(md: &mut String, first: &[&str], size_prefix: &str) {
+    md.push('|');
+    for c in first {
+        let _ = write!(md, " {c} |");
     }
-    md.push_str("\n|---|---|---|");
+    for s in SIZE_LABELS {
+        let _ = write!(md, " {size_prefix}{s} |");
+    }
+    md.push_str("\n|");
+    for _ in first {
+        md.push_str("---|");
+    }
     for _ in SIZES {
         md.push_str("--:|");
     }
     md.push('\n');
+}
+
+/// The design pairs (Rust ÷ Go by size) and the maps without one, anchored.
+fn pairs_table(md: &mut String, m: &Matrix) {
+    let _ = writeln!(md, "<!-- ANCHOR: pairs-table -->");
+    size_columns_header(md, &["design", "Rust", "Go"], "Rust ÷ Go, ");
     for p in m.pairs() {
         let _ = write!(md, "| {} | `{}` | `{}` |", p.design, p.rust, p.go);
         for i in 0..SIZES.len() {
