@@ -937,18 +937,132 @@ fn other_cpus(a: CpuClock, b: CpuClock) -> f64 {
     (others / wall).max(0.0)
 }
 
+/// Removes a run's outputs left by an earlier attempt, so a run file is this run's.
+fn remove_outputs(dir: &Path, run_id: &str) {
+    for ext in ["jsonl", "hlog"] {
+        let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
+    }
+}
+
+/// One runner run (`argv`) into `dir`, stopped after `timeout_s`; an error naming the
+/// run, the directory (and `how`, e.g. " under valgrind") unless it ended ok.
+fn run_or_fail(
+    argv: &[String],
+    dir: &Path,
+    logs: &Path,
+    run_id: &str,
+    timeout_s: u64,
+    how: &str,
+) -> Result<(), Failure> {
+    let r = orchestrate::run_one(
+        argv,
+        dir,
+        logs,
+        run_id,
+        Some(std::time::Duration::from_secs(timeout_s)),
+    );
+    if r.state != crate::manifest::RunState::Ok {
+        return Err(Failure::Failed(anyhow!(
+            "{run_id} in {}{how}: {:?}: {}",
+            dir.display(),
+            r.state,
+            r.message.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
 /// The five series compare-validate writes, by directory name.
 const SERIES: [&str; 5] = ["a1", "a2", "b-delay", "truth-a", "truth-b"];
 
 struct Runs<'a> {
     runners: &'a BTreeMap<Lang, crate::runners::Runner>,
     logs: PathBuf,
+    /// Where the series' directories ([`SERIES`]) are, and the suite's name (run ids).
+    runs_dir: PathBuf,
+    suite: String,
     started: usize,
     reruns: usize,
     other: Vec<f64>,
 }
 
 impl Runs<'_> {
+    /// The directory of series `i` of [`SERIES`].
+    fn dir(&self, i: usize) -> PathBuf {
+        self.runs_dir.join(SERIES[i])
+    }
+
+    /// Every run of one cell: the three series take turns repeat by repeat (A1 A2 B,
+    /// then A2 B A1, then B A1 A2, …), then the truth pairs alternate (TA TB, TB TA, …).
+    /// B's delay is `fixed_delay`, else sized from the cell's first A1 and A2 runs; the
+    /// delay is returned once those ran.
+    fn cell(
+        &mut self,
+        cell: &crate::suite::Cell,
+        trace: &Path,
+        repeats: u32,
+        truth_pairs: u32,
+        fixed_delay: Option<u64>,
+    ) -> Result<Option<CellDelay>, Failure> {
+        let mut delay: Option<CellDelay> = None;
+        for k in 1..=repeats {
+            let id = cell.run_id(&self.suite, k);
+            for i in 0..3 {
+                let series = (i + k as usize - 1) % 3;
+                if orchestrate::interrupted() {
+                    return Err(Failure::Failed(anyhow!("interrupted")));
+                }
+                let d = if series == 2 {
+                    delay.as_ref().map_or(0, |d| d.delay_ns)
+                } else {
+                    0
+                };
+                self.run(cell, trace, &self.dir(series), &id, d)?;
+                if k == 1 && series == 1 {
+                    // A1 and A2 of repeat 1 are in: B's delay for this cell.
+                    delay = Some(self.delay_from_first_a_runs(cell, &id, fixed_delay)?);
+                }
+            }
+        }
+        let d = delay.as_ref().map_or(0, |d| d.delay_ns);
+        for k in 1..=truth_pairs {
+            let id = cell.run_id(&self.suite, k);
+            let order = if k % 2 == 1 { [3, 4] } else { [4, 3] };
+            for s in order {
+                self.run(cell, trace, &self.dir(s), &id, if s == 4 { d } else { 0 })?;
+            }
+        }
+        Ok(delay)
+    }
+
+    /// The delay for B from run `id` of A1 and A2: `fixed`, else the one that slows the
+    /// faster of the two by [`POWER_SLOWDOWN`] if it simply adds.
+    fn delay_from_first_a_runs(
+        &self,
+        cell: &crate::suite::Cell,
+        id: &str,
+        fixed: Option<u64>,
+    ) -> Result<CellDelay, Failure> {
+        let rates: Vec<f64> = [0, 1]
+            .iter()
+            .filter_map(|&s| {
+                let f = self.dir(s).join(format!("{id}.jsonl"));
+                Metric::Throughput.sample(&results::read_run(&f).ok()?)
+            })
+            .collect();
+        // The faster of the two: disturbance only ever slows a run down.
+        let rate =
+            rates.iter().copied().reduce(f64::max).ok_or_else(|| {
+                Failure::Failed(anyhow!("{id}: no throughput in the first A runs"))
+            })?;
+        let per_thread_ns = f64::from(cell.threads()) * 1e9 / rate;
+        Ok(CellDelay {
+            cell: cell_key(cell),
+            per_thread_ns,
+            delay_ns: fixed.unwrap_or_else(|| delay_for(per_thread_ns, POWER_SLOWDOWN)),
+        })
+    }
+
     /// One run of `cell` into `dir`, again once if the machine was busy meanwhile.
     fn run(
         &mut self,
@@ -971,26 +1085,10 @@ impl Runs<'_> {
             argv.extend(["--op-work-steps".into(), "0".into()]);
         }
         for attempt in 0..2 {
-            for ext in ["jsonl", "hlog"] {
-                let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
-            }
+            remove_outputs(dir, run_id);
             let before = cpu_clock();
             self.started += 1;
-            let r = orchestrate::run_one(
-                &argv,
-                dir,
-                &self.logs,
-                run_id,
-                Some(std::time::Duration::from_secs(600)),
-            );
-            if r.state != crate::manifest::RunState::Ok {
-                return Err(Failure::Failed(anyhow!(
-                    "{run_id} in {}: {:?}: {}",
-                    dir.display(),
-                    r.state,
-                    r.message.unwrap_or_default()
-                )));
-            }
+            run_or_fail(&argv, dir, &self.logs, run_id, 600, "")?;
             let busy = match (before, cpu_clock()) {
                 (Some(a), Some(b)) => other_cpus(a, b),
                 _ => 0.0,
@@ -1006,53 +1104,89 @@ impl Runs<'_> {
     }
 }
 
+/// What both modes of compare-validate start from: the validation suite, its cells on
+/// the runners (built unless given), a fresh runs directory and the trace cache.
+struct Setup {
+    suite: crate::suite::Suite,
+    cells: Vec<crate::suite::Cell>,
+    runners: BTreeMap<Lang, crate::runners::Runner>,
+    runs_dir: PathBuf,
+    cache: PathBuf,
+}
+
+impl Setup {
+    /// Loads the suite, creates `opts.out/runs_name/` (refusing one that exists) with a
+    /// subdirectory per series and per name in `other_dirs`, installs the Ctrl-C handler
+    /// and prepares the runners.
+    fn new(
+        opts: &CompareValidateOptions,
+        runs_name: &str,
+        series: &[&str],
+        other_dirs: &[&str],
+    ) -> Result<Setup, Failure> {
+        let bad = Failure::BadInput;
+        let spec =
+            crate::suite::resolve(VALIDATION_SUITE, &opts.suites_dir).map_err(|e| bad(e.into()))?;
+        let suite = crate::suite::load(&spec, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
+        let runs_dir = opts.out.join(runs_name);
+        if runs_dir.exists() {
+            return Err(bad(anyhow!(
+                "{}: already exists; compare-validate writes fresh runs (remove it first)",
+                runs_dir.display()
+            )));
+        }
+        for d in series.iter().chain(other_dirs).map(|s| runs_dir.join(s)) {
+            std::fs::create_dir_all(&d)
+                .with_context(|| format!("{}: cannot create", d.display()))
+                .map_err(Failure::Failed)?;
+        }
+        orchestrate::install_interrupt_handler().map_err(Failure::Failed)?;
+        let repo = crate::runners::repo_root();
+        let runners = orchestrate::prepare_runners(
+            &Lang::ALL,
+            opts.rust_runner.as_deref(),
+            opts.go_runner.as_deref(),
+            &repo,
+        )?;
+        let registries = crate::suite::Registries {
+            by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
+        };
+        let (cells, _) = suite
+            .cells(&registries, &Lang::ALL)
+            .map_err(|e| bad(e.into()))?;
+        let cache = opts
+            .trace_cache
+            .clone()
+            .unwrap_or_else(|| crate::runners::target_dir(&repo).join("traces"));
+        Ok(Setup {
+            suite,
+            cells,
+            runners,
+            runs_dir,
+            cache,
+        })
+    }
+}
+
+/// Repeats per cell: the option, else the most any cell of the suite asks for.
+fn repeats_of(opts: &CompareValidateOptions, cells: &[crate::suite::Cell]) -> u32 {
+    opts.repeats
+        .unwrap_or_else(|| cells.iter().map(|c| c.repeats).max().unwrap_or(1))
+}
+
 /// `mapbench compare-validate`: A/A, power and true-size series, cell by cell, their
 /// compare tables, and `compare-validation.md` in `opts.out`.
 pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidation, Failure> {
     let started = Instant::now();
-    let bad = Failure::BadInput;
-    let spec =
-        crate::suite::resolve(VALIDATION_SUITE, &opts.suites_dir).map_err(|e| bad(e.into()))?;
-    let suite = crate::suite::load(&spec, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
-    let runs_dir = opts.out.join("runs");
-    if runs_dir.exists() {
-        return Err(bad(anyhow!(
-            "{}: already exists; compare-validate writes fresh runs (remove it first)",
-            runs_dir.display()
-        )));
-    }
-    let logs = runs_dir.join("logs");
-    for d in SERIES
-        .iter()
-        .map(|s| runs_dir.join(s))
-        .chain([logs.clone()])
-    {
-        std::fs::create_dir_all(&d)
-            .with_context(|| format!("{}: cannot create", d.display()))
-            .map_err(Failure::Failed)?;
-    }
-    orchestrate::install_interrupt_handler().map_err(Failure::Failed)?;
-    let repo = crate::runners::repo_root();
-    let runners = orchestrate::prepare_runners(
-        &Lang::ALL,
-        opts.rust_runner.as_deref(),
-        opts.go_runner.as_deref(),
-        &repo,
-    )?;
-    let registries = crate::suite::Registries {
-        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
-    };
-    let (cells, _) = suite
-        .cells(&registries, &Lang::ALL)
-        .map_err(|e| bad(e.into()))?;
-    let repeats = opts
-        .repeats
-        .unwrap_or_else(|| cells.iter().map(|c| c.repeats).max().unwrap_or(1));
+    let Setup {
+        suite,
+        cells,
+        runners,
+        runs_dir,
+        cache,
+    } = Setup::new(opts, "runs", &SERIES, &["logs"])?;
+    let repeats = repeats_of(opts, &cells);
     let truth_pairs = opts.truth_pairs.unwrap_or(repeats);
-    let cache = opts
-        .trace_cache
-        .clone()
-        .unwrap_or_else(|| crate::runners::target_dir(&repo).join("traces"));
     let mut traces: Vec<(crate::workload::Workload, PathBuf)> = Vec::new();
     for c in &cells {
         if !traces.iter().any(|(w, _)| *w == c.workload) {
@@ -1062,83 +1196,34 @@ pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidati
     }
     let mut runs = Runs {
         runners: &runners,
-        logs,
+        logs: runs_dir.join("logs"),
+        runs_dir: runs_dir.clone(),
+        suite: suite.name.clone(),
         started: 0,
         reruns: 0,
         other: Vec::new(),
     };
-    let dir = |i: usize| runs_dir.join(SERIES[i]);
     let mut delays = Vec::new();
-    // Cell by cell, so that the runs compared with each other are seconds apart; within
-    // a cell the three series take turns repeat by repeat (A1 A2 B, then A2 B A1, then
-    // B A1 A2, …), then the truth pairs alternate (TA TB, TB TA, …).
+    // Cell by cell, so that the runs compared with each other are seconds apart.
     for (ci, cell) in cells.iter().enumerate() {
         let trace = &traces
             .iter()
             .find(|(w, _)| *w == cell.workload)
             .expect("traced")
             .1;
-        let key = CellKey {
-            workload: cell.workload.name.clone(),
-            lang: cell.lang,
-            map: cell.map.clone(),
-            threads: cell.threads(),
-        };
-        let mut delay: Option<u64> = None;
-        for k in 1..=repeats {
-            let id = cell.run_id(&suite.name, k);
-            for i in 0..3 {
-                let series = (i + k as usize - 1) % 3;
-                if orchestrate::interrupted() {
-                    return Err(Failure::Failed(anyhow!("interrupted")));
-                }
-                let d = if series == 2 { delay.unwrap_or(0) } else { 0 };
-                runs.run(cell, trace, &dir(series), &id, d)?;
-                if k == 1 && series == 1 {
-                    // A1 and A2 of repeat 1 are in: B's delay for this cell.
-                    let rates: Vec<f64> = [0, 1]
-                        .iter()
-                        .filter_map(|&s| {
-                            let f = dir(s).join(format!("{id}.jsonl"));
-                            Metric::Throughput.sample(&results::read_run(&f).ok()?)
-                        })
-                        .collect();
-                    // The faster of the two: disturbance only ever slows a run down.
-                    let rate = rates.iter().copied().reduce(f64::max).ok_or_else(|| {
-                        Failure::Failed(anyhow!("{id}: no throughput in the first A runs"))
-                    })?;
-                    let per_thread_ns = f64::from(cell.threads()) * 1e9 / rate;
-                    let d = opts
-                        .delay_ns
-                        .unwrap_or_else(|| delay_for(per_thread_ns, POWER_SLOWDOWN));
-                    delay = Some(d);
-                    delays.push(CellDelay {
-                        cell: key.clone(),
-                        per_thread_ns,
-                        delay_ns: d,
-                    });
-                }
-            }
-        }
-        let d = delay.unwrap_or(0);
-        for k in 1..=truth_pairs {
-            let id = cell.run_id(&suite.name, k);
-            let order = if k % 2 == 1 { [3, 4] } else { [4, 3] };
-            for s in order {
-                runs.run(cell, trace, &dir(s), &id, if s == 4 { d } else { 0 })?;
-            }
-        }
+        delays.extend(runs.cell(cell, trace, repeats, truth_pairs, opts.delay_ns)?);
         eprintln!(
-            "mapbench: compare-validate: cell {}/{} {key} done ({} runs so far, {:.0} s)",
+            "mapbench: compare-validate: cell {}/{} {} done ({} runs so far, {:.0} s)",
             ci + 1,
             cells.len(),
+            cell_key(cell),
             runs.started,
             started.elapsed().as_secs_f64()
         );
     }
-    let aa = compare_dirs(&dir(0), &dir(1), Metric::Throughput, opts.alpha)?;
-    let power = compare_dirs(&dir(0), &dir(2), Metric::Throughput, opts.alpha)?;
-    let truth = compare_dirs(&dir(3), &dir(4), Metric::Throughput, opts.alpha)?;
+    let aa = compare_dirs(&runs.dir(0), &runs.dir(1), Metric::Throughput, opts.alpha)?;
+    let power = compare_dirs(&runs.dir(0), &runs.dir(2), Metric::Throughput, opts.alpha)?;
+    let truth = compare_dirs(&runs.dir(3), &runs.dir(4), Metric::Throughput, opts.alpha)?;
     let v = CompareValidation {
         aa,
         power,
@@ -1151,13 +1236,20 @@ pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidati
         other_cpus: stats::median(&runs.other).unwrap_or(0.0),
         seconds: started.elapsed().as_secs_f64(),
     };
+    write_validation(opts, &v)?;
+    Ok(v)
+}
+
+/// Writes compare-validate's pages (`compare-aa.md`, `compare-power.md`,
+/// `compare-validation.md`) into `opts.out` and says so.
+fn write_validation(opts: &CompareValidateOptions, v: &CompareValidation) -> Result<(), Failure> {
     let command = crate::validate::regenerate_command();
     for (file, c) in [("compare-aa.md", &v.aa), ("compare-power.md", &v.power)] {
         write_file(&opts.out.join(file), &render_markdown(c, &command)).map_err(Failure::Failed)?;
     }
     write_file(
         &opts.out.join("compare-validation.md"),
-        &render_validation(&v, &command),
+        &render_validation(v, &command),
     )
     .map_err(Failure::Failed)?;
     eprintln!(
@@ -1167,7 +1259,7 @@ pub fn compare_validate(opts: &CompareValidateOptions) -> Result<CompareValidati
         opts.out.join("compare-validation.md").display(),
         v.seconds
     );
-    Ok(v)
+    Ok(())
 }
 
 fn fraction(k: usize, n: usize) -> String {
@@ -1233,6 +1325,24 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         v.other_cpus
     );
     s.push_str(&method_paragraph(Metric::Throughput, v.aa.alpha));
+    summary_tables(&mut s, v);
+    power_by_threads_table(&mut s, v);
+    per_cell_table(&mut s, v);
+    let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
+    s.push_str(&render_tables(&v.aa));
+    let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
+    s.push_str(&render_tables(&v.power));
+    let _ = writeln!(
+        s,
+        "##### True size: truth A (base) vs truth B, delayed (new)\n"
+    );
+    s.push_str(&render_tables(&v.truth));
+    s
+}
+
+/// The validation's summary: per test the rows flagged, then what one compare can
+/// detect here (the A/A interval's half-width, the true size of the injected change).
+fn summary_tables(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(
         s,
         "| test | cells | flagged (p < alpha) | ↓ slower | ↑ faster | median change |"
@@ -1279,6 +1389,10 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         pct(true_sizes.iter().copied().reduce(f64::max)),
         pct(true_sizes.iter().copied().reduce(f64::min)),
     );
+}
+
+/// Per thread count, the power rows flagged slower.
+fn power_by_threads_table(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(s, "| threads | power: cells flagged ↓ slower |");
     let _ = writeln!(s, "|---:|---|");
     let mut threads: Vec<u32> = v.power.rows.iter().map(|r| r.cell.threads).collect();
@@ -1289,6 +1403,10 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
         let _ = writeln!(s, "| {t} | {} |", fraction(k, n));
     }
     let _ = writeln!(s);
+}
+
+/// Per cell: the delay, its nominal and true size, and what one compare saw.
+fn per_cell_table(s: &mut String, v: &CompareValidation) {
     let _ = writeln!(
         s,
         "Per cell: the delay, the change it would make if it simply added, its true size \
@@ -1324,16 +1442,6 @@ pub fn render_validation(v: &CompareValidation, command: &str) -> String {
             mark(&pw),
         );
     }
-    let _ = writeln!(s, "\n##### A/A: A1 (base) vs A2 (new)\n");
-    s.push_str(&render_tables(&v.aa));
-    let _ = writeln!(s, "##### Power: A1 (base) vs B, delayed (new)\n");
-    s.push_str(&render_tables(&v.power));
-    let _ = writeln!(
-        s,
-        "##### True size: truth A (base) vs truth B, delayed (new)\n"
-    );
-    s.push_str(&render_tables(&v.truth));
-    s
 }
 
 #[cfg(test)]
@@ -1613,26 +1721,10 @@ impl IcountRuns<'_> {
         let out = self.counts.join(format!("{dir_name}-{run_id}.out"));
         // env outside valgrind: valgrind does not follow env's exec into the runner.
         let argv = crate::icount::with_env(lang, crate::icount::valgrind_argv(&out, &argv));
-        for ext in ["jsonl", "hlog"] {
-            let _ = std::fs::remove_file(dir.join(format!("{run_id}.{ext}")));
-        }
+        remove_outputs(dir, run_id);
         self.started
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let r = orchestrate::run_one(
-            &argv,
-            dir,
-            &self.logs,
-            run_id,
-            Some(std::time::Duration::from_secs(900)),
-        );
-        if r.state != crate::manifest::RunState::Ok {
-            return Err(Failure::Failed(anyhow!(
-                "{run_id} in {} under valgrind: {:?}: {}",
-                dir.display(),
-                r.state,
-                r.message.unwrap_or_default()
-            )));
-        }
+        run_or_fail(&argv, dir, &self.logs, run_id, 900, " under valgrind")?;
         let text = std::fs::read_to_string(&out)
             .with_context(|| format!("{}: cannot read", out.display()))
             .map_err(Failure::Failed)?;
@@ -1710,60 +1802,27 @@ pub fn compare_validate_instructions(
     only: Option<&str>,
 ) -> Result<IcountValidation, Failure> {
     let started = Instant::now();
-    let bad = Failure::BadInput;
-    let spec =
-        crate::suite::resolve(VALIDATION_SUITE, &opts.suites_dir).map_err(|e| bad(e.into()))?;
-    let suite = crate::suite::load(&spec, &opts.workloads_dir).map_err(|e| bad(e.into()))?;
-    let runs_dir = opts.out.join("runs-icount");
-    if runs_dir.exists() {
-        return Err(bad(anyhow!(
-            "{}: already exists; compare-validate writes fresh runs (remove it first)",
-            runs_dir.display()
-        )));
-    }
     let series = ["a1", "a2", "b-work", "short", "noop"];
+    let Setup {
+        suite,
+        cells,
+        runners,
+        runs_dir,
+        cache,
+    } = Setup::new(opts, "runs-icount", &series, &["logs", "cachegrind"])?;
     let logs = runs_dir.join("logs");
     let counts = runs_dir.join("cachegrind");
-    for d in series
-        .iter()
-        .map(|s| runs_dir.join(s))
-        .chain([logs.clone(), counts.clone()])
-    {
-        std::fs::create_dir_all(&d)
-            .with_context(|| format!("{}: cannot create", d.display()))
-            .map_err(Failure::Failed)?;
-    }
-    orchestrate::install_interrupt_handler().map_err(Failure::Failed)?;
-    let repo = crate::runners::repo_root();
-    let runners = orchestrate::prepare_runners(
-        &Lang::ALL,
-        opts.rust_runner.as_deref(),
-        opts.go_runner.as_deref(),
-        &repo,
-    )?;
-    let registries = crate::suite::Registries {
-        by_lang: runners.iter().map(|(l, r)| (*l, r.maps.clone())).collect(),
-    };
-    let (cells, _) = suite
-        .cells(&registries, &Lang::ALL)
-        .map_err(|e| bad(e.into()))?;
     let cells: Vec<_> = cells
         .into_iter()
-        .filter(|c| only.is_none_or(|o| icount_key(c).to_string().contains(o)))
+        .filter(|c| only.is_none_or(|o| cell_key(c).to_string().contains(o)))
         .collect();
     if cells.is_empty() {
-        return Err(bad(anyhow!(
+        return Err(Failure::BadInput(anyhow!(
             "--only {:?}: no cell of suite {VALIDATION_SUITE} matches",
             only.unwrap_or("")
         )));
     }
-    let repeats = opts
-        .repeats
-        .unwrap_or_else(|| cells.iter().map(|c| c.repeats).max().unwrap_or(1));
-    let cache = opts
-        .trace_cache
-        .clone()
-        .unwrap_or_else(|| crate::runners::target_dir(&repo).join("traces"));
+    let repeats = repeats_of(opts, &cells);
     // Every trace first, one at a time: cells of one workload share theirs.
     let mut traces = Vec::with_capacity(cells.len());
     for cell in &cells {
@@ -1781,17 +1840,80 @@ pub fn compare_validate_instructions(
         started: Default::default(),
     };
     let jobs = icount_jobs();
-    let settings_of = |cell: &crate::suite::Cell| {
-        let mut settings = cell.runner;
-        settings.duration_ms = 0;
-        settings.warmup_ops = 0;
-        settings.latency_sample_every = 0;
-        settings.interval_ms = 3_600_000;
-        settings.op_delay_ns = 0;
-        settings
+    let (langs, spins) = spin_costs(&runs, &suite.name, &cells, &traces, &runs_dir, jobs)?;
+    let spin_of = |lang: Lang| spins[langs.iter().position(|l| *l == lang).expect("listed")];
+    let tool = crate::icount::tool_label();
+    let indexed: Vec<usize> = (0..cells.len()).collect();
+    let out_cells = parallel_map(&indexed, jobs, |&i| {
+        icount_cell(
+            &runs,
+            &suite.name,
+            &cells[i],
+            &traces[i],
+            icount_settings(&cells[i]),
+            spin_of(cells[i].lang),
+            repeats,
+            &runs_dir,
+            &tool,
+        )
+    })?;
+    let dir = |s: &str| runs_dir.join(s);
+    let aa = compare_dirs(&dir("a1"), &dir("a2"), Metric::Instructions, opts.alpha)?;
+    let power = compare_dirs(&dir("a1"), &dir("b-work"), Metric::Instructions, opts.alpha)?;
+    let v = IcountValidation {
+        aa,
+        power,
+        cells: out_cells,
+        repeats,
+        runs: runs.started.into_inner(),
+        seconds: started.elapsed().as_secs_f64(),
+        jobs,
     };
-    // What a spin costs, per language, on the noop map with the traces of the
-    // language's first cell (the traces only change what a step is added to).
+    write_icount_validation(opts, &v)?;
+    Ok(v)
+}
+
+/// Writes `icount-validation.md` into `opts.out` and says so.
+fn write_icount_validation(
+    opts: &CompareValidateOptions,
+    v: &IcountValidation,
+) -> Result<(), Failure> {
+    let page = render_icount_validation(v, &crate::validate::regenerate_command());
+    let out = opts.out.join("icount-validation.md");
+    write_file(&out, &page).map_err(Failure::Failed)?;
+    eprintln!(
+        "mapbench: compare-validate (instructions): A/A {}; power {}; wrote {} in {:.0} s",
+        summary_line(&v.aa),
+        summary_line(&v.power),
+        out.display(),
+        v.seconds
+    );
+    Ok(())
+}
+
+/// A cell's runner settings in instruction mode: a fixed number of ops (no duration,
+/// no warm-up), no latency samples, one interval, no delay.
+fn icount_settings(cell: &crate::suite::Cell) -> crate::suite::RunnerSettings {
+    let mut settings = cell.runner;
+    settings.duration_ms = 0;
+    settings.warmup_ops = 0;
+    settings.latency_sample_every = 0;
+    settings.interval_ms = 3_600_000;
+    settings.op_delay_ns = 0;
+    settings
+}
+
+/// What a spin costs, per language of `cells`, on the noop map with the traces of the
+/// language's first cell (the traces only change what a step is added to): the
+/// languages and their costs, in the same order.
+fn spin_costs(
+    runs: &IcountRuns,
+    suite: &str,
+    cells: &[crate::suite::Cell],
+    traces: &[(PathBuf, PathBuf)],
+    runs_dir: &Path,
+    jobs: usize,
+) -> Result<(Vec<Lang>, Vec<SpinCost>), Failure> {
     let langs: Vec<Lang> = Lang::ALL
         .into_iter()
         .filter(|l| cells.iter().any(|c| c.lang == *l))
@@ -1799,10 +1921,10 @@ pub fn compare_validate_instructions(
     let spins = parallel_map(&langs, jobs, |&lang| {
         let i = cells.iter().position(|c| c.lang == lang).expect("filtered");
         let (cell, (short_t, long_t)) = (&cells[i], &traces[i]);
-        let settings = settings_of(cell);
+        let settings = icount_settings(cell);
         let noop_dir = runs_dir.join("noop");
         let probe = |w: u64| -> Result<f64, Failure> {
-            let id = format!("{}-spin{w}", cell.run_id(&suite.name, 0));
+            let id = format!("{}-spin{w}", cell.run_id(suite, 0));
             let s = runs.count(
                 lang,
                 "noop",
@@ -1828,48 +1950,11 @@ pub fn compare_validate_instructions(
         let many = probe(ICOUNT_STEP_PROBE)?;
         Ok(SpinCost::from_probes(zero, one, ICOUNT_STEP_PROBE, many))
     })?;
-    let spin_of = |lang: Lang| spins[langs.iter().position(|l| *l == lang).expect("listed")];
-    let tool = crate::icount::tool_label();
-    let indexed: Vec<usize> = (0..cells.len()).collect();
-    let out_cells = parallel_map(&indexed, jobs, |&i| {
-        icount_cell(
-            &runs,
-            &suite.name,
-            &cells[i],
-            &traces[i],
-            settings_of(&cells[i]),
-            spin_of(cells[i].lang),
-            repeats,
-            &runs_dir,
-            &tool,
-        )
-    })?;
-    let dir = |s: &str| runs_dir.join(s);
-    let aa = compare_dirs(&dir("a1"), &dir("a2"), Metric::Instructions, opts.alpha)?;
-    let power = compare_dirs(&dir("a1"), &dir("b-work"), Metric::Instructions, opts.alpha)?;
-    let v = IcountValidation {
-        aa,
-        power,
-        cells: out_cells,
-        repeats,
-        runs: runs.started.into_inner(),
-        seconds: started.elapsed().as_secs_f64(),
-        jobs,
-    };
-    let page = render_icount_validation(&v, &crate::validate::regenerate_command());
-    let out = opts.out.join("icount-validation.md");
-    write_file(&out, &page).map_err(Failure::Failed)?;
-    eprintln!(
-        "mapbench: compare-validate (instructions): A/A {}; power {}; wrote {} in {:.0} s",
-        summary_line(&v.aa),
-        summary_line(&v.power),
-        out.display(),
-        v.seconds
-    );
-    Ok(v)
+    Ok((langs, spins))
 }
 
-fn icount_key(cell: &crate::suite::Cell) -> CellKey {
+/// The compare key of a suite cell.
+fn cell_key(cell: &crate::suite::Cell) -> CellKey {
     CellKey {
         workload: cell.workload.name.clone(),
         lang: cell.lang,
@@ -1893,7 +1978,7 @@ fn icount_cell(
     tool: &str,
 ) -> Result<IcountCell, Failure> {
     let cell_started = Instant::now();
-    let key = icount_key(cell);
+    let key = cell_key(cell);
     let dir = |s: &str| runs_dir.join(s);
     let id = |tag: &str| format!("{}-{tag}", cell.run_id(suite, 0));
     let (lang, map) = (cell.lang, cell.map.as_str());

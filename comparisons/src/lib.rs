@@ -14,10 +14,12 @@
 //! * [`orchestrate`]: `mapbench run`: traces, subprocesses, manifest, `bench.txt`,
 //!   progress, Ctrl-C.
 //! * [`check`]: `mapbench check`; [`validate`]: `mapbench validate`.
-//! * [`report`]: `mapbench report` (markdown, knee, memory fits); [`figures`]: its SVGs;
+//! * [`report`]: `mapbench report` (markdown, knee); [`figures`]: its SVGs;
 //!   [`chart`]: the look and the chart building every figure shares.
 //! * [`chapters`]: the chapters' own analysis and figures (`mapbench tails`,
 //!   `http-knee`, `http-open`, `cachesim-figure`, `chapter-figure`, `resize-latency`).
+//! * [`stats`]: compare's tests and intervals, the memory fits ([`stats::fit`]), the
+//!   per-cell statistics ([`stats::cell`]).
 //! * [`matrix`]: `mapbench matrix-report`: the Results page "the matrix".
 //! * [`which_map`]: `mapbench which-map`: the Results part's "which map, when" data.
 

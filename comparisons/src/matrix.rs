@@ -38,8 +38,9 @@ use serde_json::{Value, json};
 use crate::chart::{INK, err, fmt_num, font, register_bundled_font};
 use crate::figures::{SeriesKey, design_of};
 use crate::manifest::{Manifest, RunState, SuiteStatus};
-use crate::report::{median, median_of, per_op};
+use crate::report::{median, median_of};
 use crate::results::{self, Lang, Outcome, ResultsError};
+use crate::stats::cell::{AllocsPerOp, relative_range};
 use crate::which_map::round;
 
 /// The thread count of every matrix run; runs at other counts are set aside (noted).
@@ -277,9 +278,80 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             dir.display()
         );
     }
-    let running = manifest
-        .as_ref()
-        .is_some_and(|m| m.status == SuiteStatus::Running);
+    let RunsRead {
+        acc,
+        ok_runs,
+        notes,
+    } = read_runs(&files, manifest.as_ref())?;
+    if acc.is_empty() && manifest.is_none() {
+        bail!(
+            "{}: no run of a matrix workload at {THREADS} threads (expected run files of \
+             workloads named matrix-SIZE-rREADS-DIST-KEY-VALUE)",
+            dir.display()
+        );
+    }
+
+    let (data, failed_cells) = map_cells(acc);
+    let Plan {
+        planned,
+        skipped,
+        run_states,
+        planned_runs,
+    } = plan(manifest.as_ref(), &data);
+    if data.is_empty() && planned.is_empty() && skipped.is_empty() {
+        bail!(
+            "{}: neither its run files nor its manifest hold a run of a matrix workload at \
+             {THREADS} threads (expected workloads named matrix-SIZE-rREADS-DIST-KEY-VALUE, \
+             from `mapbench run --suite matrix`)",
+            dir.display()
+        );
+    }
+    let missing = missing_of(&planned, skipped, &data, &failed_cells);
+    let maps = maps_of(&data, &missing);
+    let load = load_file.map(read_load).transpose()?;
+    Ok(Matrix {
+        source: dir.display().to_string(),
+        data,
+        maps,
+        missing,
+        planned_runs,
+        run_states,
+        ok_runs,
+        suite_status: manifest.as_ref().map(|m| {
+            serde_json::to_value(m.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        }),
+        started_at: manifest.as_ref().map(|m| m.started_at.clone()),
+        ended_at: manifest.as_ref().and_then(|m| m.ended_at.clone()),
+        commit: manifest.as_ref().and_then(|m| m.git.commit.clone()),
+        cpu: manifest.as_ref().and_then(|m| m.host.cpu_model.clone()),
+        vcpus: manifest.as_ref().and_then(|m| m.host.vcpus),
+        notes,
+        load,
+    })
+}
+
+/// A map in a cell, as the matrix keys it.
+type MapCellKey = (Lang, String, CellId);
+
+/// One map × cell's run files as read: the `ok` runs' throughputs (M ops/s) and
+/// allocations, and how many runs ended not ok.
+type RunsOfCell = (Vec<f64>, AllocsPerOp, usize);
+
+/// The run files read: per map × cell, the `ok` runs in all, and the notes on what was
+/// set aside.
+struct RunsRead {
+    acc: BTreeMap<MapCellKey, RunsOfCell>,
+    ok_runs: usize,
+    notes: Vec<String>,
+}
+
+/// Reads every run file; runs of other workloads or thread counts, and run files a
+/// running suite is still writing, are set aside with a note.
+fn read_runs(files: &[PathBuf], manifest: Option<&Manifest>) -> Result<RunsRead> {
+    let running = manifest.is_some_and(|m| m.status == SuiteStatus::Running);
     let pending: BTreeSet<&str> = manifest
         .iter()
         .flat_map(|m| &m.runs)
@@ -291,11 +363,9 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
     let mut other_workloads: BTreeSet<String> = BTreeSet::new();
     let mut other_threads = 0usize;
     let mut in_progress = Vec::new();
-    // (lang, map, cell) -> (ok mops, allocs, bytes, runs ended not ok)
-    type Acc = (Vec<f64>, Vec<f64>, Vec<f64>, usize);
-    let mut acc: BTreeMap<(Lang, String, CellId), Acc> = BTreeMap::new();
+    let mut acc: BTreeMap<MapCellKey, RunsOfCell> = BTreeMap::new();
     let mut ok_runs = 0;
-    for path in &files {
+    for path in files {
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -332,15 +402,10 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
                 };
                 ok_runs += 1;
                 e.0.push(t / 1e6);
-                if let Some(a) = per_op(&run, |i| i.alloc_objects) {
-                    e.1.push(a);
-                }
-                if let Some(b) = per_op(&run, |i| i.alloc_bytes) {
-                    e.2.push(b);
-                }
+                e.1.add(&run);
             }
             _ if pending.contains(stem.as_str()) => in_progress.push(stem),
-            _ => e.3 += 1,
+            _ => e.2 += 1,
         }
     }
     if !other_workloads.is_empty() {
@@ -370,17 +435,20 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             in_progress.join(", ")
         ));
     }
-    if acc.is_empty() && manifest.is_none() {
-        bail!(
-            "{}: no run of a matrix workload at {THREADS} threads (expected run files of \
-             workloads named matrix-SIZE-rREADS-DIST-KEY-VALUE)",
-            dir.display()
-        );
-    }
+    Ok(RunsRead {
+        acc,
+        ok_runs,
+        notes,
+    })
+}
 
+/// The map × cells with an `ok` run, and the ones whose every run failed.
+fn map_cells(
+    acc: BTreeMap<MapCellKey, RunsOfCell>,
+) -> (BTreeMap<MapCellKey, MapCell>, BTreeSet<MapCellKey>) {
     let mut data = BTreeMap::new();
     let mut failed_cells = BTreeSet::new();
-    for (k, (mut mops, allocs, bytes, not_ok)) in acc {
+    for (k, (mut mops, allocs, not_ok)) in acc {
         if mops.is_empty() {
             if not_ok > 0 {
                 failed_cells.insert(k);
@@ -392,18 +460,31 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             k,
             MapCell {
                 mops,
-                allocs_per_op: median_of(allocs),
-                b_per_op: median_of(bytes),
+                allocs_per_op: allocs.objects(),
+                b_per_op: allocs.bytes(),
             },
         );
     }
 
-    // What was planned: the manifest's runs and skips, else every cell for every map seen.
+    (data, failed_cells)
+}
+
+/// What was planned: per map × cell the states of its planned runs, the skipped map ×
+/// cells, and the planned runs counted by state and in all.
+struct Plan {
+    planned: BTreeMap<MapCellKey, Vec<RunState>>,
+    skipped: BTreeSet<MapCellKey>,
+    run_states: BTreeMap<String, usize>,
+    planned_runs: usize,
+}
+
+/// The manifest's runs and skips, else every cell for every map seen.
+fn plan(manifest: Option<&Manifest>, data: &BTreeMap<MapCellKey, MapCell>) -> Plan {
     let mut planned: BTreeMap<(Lang, String, CellId), Vec<RunState>> = BTreeMap::new();
     let mut skipped = BTreeSet::new();
     let mut run_states = BTreeMap::new();
     let mut planned_runs = 0;
-    if let Some(m) = &manifest {
+    if let Some(m) = manifest {
         for r in &m.runs {
             let Some(cell) = CellId::parse(&r.workload) else {
                 continue;
@@ -437,16 +518,23 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             }
         }
     }
-    if data.is_empty() && planned.is_empty() && skipped.is_empty() {
-        bail!(
-            "{}: neither its run files nor its manifest hold a run of a matrix workload at \
-             {THREADS} threads (expected workloads named matrix-SIZE-rREADS-DIST-KEY-VALUE, \
-             from `mapbench run --suite matrix`)",
-            dir.display()
-        );
+    Plan {
+        planned,
+        skipped,
+        run_states,
+        planned_runs,
     }
+}
+
+/// Why each planned map × cell without an `ok` run has none.
+fn missing_of(
+    planned: &BTreeMap<MapCellKey, Vec<RunState>>,
+    skipped: BTreeSet<MapCellKey>,
+    data: &BTreeMap<MapCellKey, MapCell>,
+    failed_cells: &BTreeSet<MapCellKey>,
+) -> BTreeMap<MapCellKey, Missing> {
     let mut missing = BTreeMap::new();
-    for (k, states) in &planned {
+    for (k, states) in planned {
         if data.contains_key(k) {
             continue;
         }
@@ -468,6 +556,14 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
             missing.insert(k, Missing::Skipped);
         }
     }
+    missing
+}
+
+/// Each side's maps, measured or missing, in figure order.
+fn maps_of(
+    data: &BTreeMap<MapCellKey, MapCell>,
+    missing: &BTreeMap<MapCellKey, Missing>,
+) -> BTreeMap<Lang, Vec<String>> {
     let mut maps: BTreeMap<Lang, Vec<String>> = BTreeMap::new();
     for (l, m, _) in data.keys().chain(missing.keys()) {
         let v = maps.entry(*l).or_default();
@@ -478,29 +574,7 @@ pub fn load(dir: &Path, load_file: Option<&Path>) -> Result<Matrix> {
     for (l, v) in maps.iter_mut() {
         v.sort_by_key(|m| map_order(*l, m));
     }
-    let load = load_file.map(read_load).transpose()?;
-    Ok(Matrix {
-        source: dir.display().to_string(),
-        data,
-        maps,
-        missing,
-        planned_runs,
-        run_states,
-        ok_runs,
-        suite_status: manifest.as_ref().map(|m| {
-            serde_json::to_value(m.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        }),
-        started_at: manifest.as_ref().map(|m| m.started_at.clone()),
-        ended_at: manifest.as_ref().and_then(|m| m.ended_at.clone()),
-        commit: manifest.as_ref().and_then(|m| m.git.commit.clone()),
-        cpu: manifest.as_ref().and_then(|m| m.host.cpu_model.clone()),
-        vcpus: manifest.as_ref().and_then(|m| m.host.vcpus),
-        notes,
-        load,
-    })
+    maps
 }
 
 /// Parses a load file: lines `epoch load1 load5 load15 …` (as scripts/soak.sh samples
@@ -812,65 +886,138 @@ impl Matrix {
     }
 
     pub fn to_json(&self) -> Value {
+        let missing_count = self.missing_count_json();
+        let unpaired: BTreeMap<&str, BTreeMap<String, String>> = self
+            .unpaired()
+            .into_iter()
+            .map(|(l, v)| (l.name(), v))
+            .collect();
+        let maps: BTreeMap<&str, &[String]> = Lang::ALL
+            .iter()
+            .map(|l| (l.name(), self.maps(*l)))
+            .collect();
+        json!({
+            "schema": 1,
+            "generated_by": "mapbench matrix-report",
+            "source": self.source,
+            "threads": THREADS,
+            "run": {
+                "suite_status": self.suite_status,
+                "started_at": self.started_at,
+                "ended_at": self.ended_at,
+                "commit": self.commit,
+                "cpu_model": self.cpu,
+                "vcpus": self.vcpus,
+            },
+            "runs": {
+                "planned": self.planned_runs,
+                "ok_in_files": self.ok_runs,
+                "by_state": self.run_states,
+            },
+            "map_cells": {
+                "expected": self.expected_cells(),
+                "measured": self.data.len(),
+                "missing": missing_count,
+            },
+            "noise": self.noise().map(|(n, wide, med)| json!({
+                "repeated": n, "wide": wide, "wide_above": NOISE_WIDE, "median_spread": r(med),
+            })),
+            "notes": self.notes,
+            "load": self.load.as_ref().map(|l| json!({
+                "file": l.file, "samples": l.samples,
+                "load1_median": r(l.load1_median), "load1_max": r(l.load1_max),
+                "span_s": r(l.last_epoch - l.first_epoch),
+            })),
+            "axes": {
+                "sizes": SIZES, "reads_pct": READS, "dists": DISTS, "keys": KEYS, "values": VALUES,
+            },
+            "maps": maps,
+            "pairs": self.pairs().iter().map(|p| json!({"design": p.design, "rust": p.rust, "go": p.go})).collect::<Vec<_>>(),
+            "unpaired": unpaired,
+            "summaries": {
+                "ranking_flips": self.flips_json(),
+                "string_key_cost": self.cost_json(to_string_keys),
+                "boxed_value_cost": self.cost_json(to_boxed_values),
+                "ranking_by_read_share": self.by_read_json(),
+                "rust_over_go": self.pair_summary_json(),
+            },
+            "cells": self.cells_json(),
+        })
+    }
+
+    /// `cells`: every cell with a measured or missing map, by workload name.
+    fn cells_json(&self) -> serde_json::Map<String, Value> {
         let mut cells = serde_json::Map::new();
         for c in CellId::all() {
-            let mut o = serde_json::Map::new();
-            o.insert("size".into(), json!(SIZES[c.size]));
-            o.insert("reads_pct".into(), json!(READS[c.read]));
-            o.insert("dist".into(), json!(DISTS[c.dist]));
-            o.insert("key".into(), json!(KEYS[c.key]));
-            o.insert("value".into(), json!(VALUES[c.value]));
-            let mut any = false;
-            for lang in Lang::ALL {
-                let ranking = self.ranking(lang, c);
-                let mut side = serde_json::Map::new();
-                for (i, (m, _)) in ranking.iter().enumerate() {
-                    let mc = &self.data[&(lang, m.clone(), c)];
-                    any = true;
-                    side.insert(
-                        m.clone(),
-                        json!({
-                            "median": r(mc.median()),
-                            "min": r(mc.mops[0]),
-                            "max": r(mc.mops[mc.mops.len() - 1]),
-                            "n": mc.mops.len(),
-                            "rank": i + 1,
-                            "relative": opt(self.relative(lang, m, c)),
-                            "allocs_per_op": opt(mc.allocs_per_op),
-                            "b_per_op": opt(mc.b_per_op),
-                        }),
-                    );
-                }
-                let missing: BTreeMap<&str, &str> = self
-                    .maps(lang)
-                    .iter()
-                    .filter_map(|m| {
-                        self.missing
-                            .get(&(lang, m.clone(), c))
-                            .map(|w| (m.as_str(), w.label()))
-                    })
-                    .collect();
-                o.insert(
-                    lang.name().into(),
+            if let Some(o) = self.cell_json(c) {
+                cells.insert(c.workload(), o);
+            }
+        }
+        cells
+    }
+
+    /// One cell: its axes, each side's ranking with every map's numbers and what is
+    /// missing, and Rust over Go per pair; `None` when no map of the cell was measured
+    /// or planned.
+    fn cell_json(&self, c: CellId) -> Option<Value> {
+        let mut o = serde_json::Map::new();
+        o.insert("size".into(), json!(SIZES[c.size]));
+        o.insert("reads_pct".into(), json!(READS[c.read]));
+        o.insert("dist".into(), json!(DISTS[c.dist]));
+        o.insert("key".into(), json!(KEYS[c.key]));
+        o.insert("value".into(), json!(VALUES[c.value]));
+        let mut any = false;
+        for lang in Lang::ALL {
+            let ranking = self.ranking(lang, c);
+            let mut side = serde_json::Map::new();
+            for (i, (m, _)) in ranking.iter().enumerate() {
+                let mc = &self.data[&(lang, m.clone(), c)];
+                any = true;
+                side.insert(
+                    m.clone(),
                     json!({
-                        "complete": self.complete(lang, c),
-                        "ranking": ranking.iter().map(|x| &x.0).collect::<Vec<_>>(),
-                        "maps": side,
-                        "missing": missing,
+                        "median": r(mc.median()),
+                        "min": r(mc.mops[0]),
+                        "max": r(mc.mops[mc.mops.len() - 1]),
+                        "n": mc.mops.len(),
+                        "rank": i + 1,
+                        "relative": opt(self.relative(lang, m, c)),
+                        "allocs_per_op": opt(mc.allocs_per_op),
+                        "b_per_op": opt(mc.b_per_op),
                     }),
                 );
             }
-            let pairs: serde_json::Map<String, Value> = self
-                .pairs()
+            let missing: BTreeMap<&str, &str> = self
+                .maps(lang)
                 .iter()
-                .filter_map(|p| Some((p.design.clone(), r(self.pair_ratio(p, c)?))))
+                .filter_map(|m| {
+                    self.missing
+                        .get(&(lang, m.clone(), c))
+                        .map(|w| (m.as_str(), w.label()))
+                })
                 .collect();
-            o.insert("rust_over_go".into(), Value::Object(pairs));
-            if any || self.missing.keys().any(|k| k.2 == c) {
-                cells.insert(c.workload(), Value::Object(o));
-            }
+            o.insert(
+                lang.name().into(),
+                json!({
+                    "complete": self.complete(lang, c),
+                    "ranking": ranking.iter().map(|x| &x.0).collect::<Vec<_>>(),
+                    "maps": side,
+                    "missing": missing,
+                }),
+            );
         }
+        let pairs: serde_json::Map<String, Value> = self
+            .pairs()
+            .iter()
+            .filter_map(|p| Some((p.design.clone(), r(self.pair_ratio(p, c)?))))
+            .collect();
+        o.insert("rust_over_go".into(), Value::Object(pairs));
+        (any || self.missing.keys().any(|k| k.2 == c)).then_some(Value::Object(o))
+    }
 
+    /// `summaries.ranking_flips`: per side, whether the order of the maps changes from
+    /// the smallest size to the largest, mix by mix, and the rankings at every size.
+    fn flips_json(&self) -> serde_json::Map<String, Value> {
         let mut flips = serde_json::Map::new();
         for lang in Lang::ALL {
             let fs = self.flips(lang);
@@ -924,30 +1071,37 @@ impl Matrix {
             );
         }
 
-        let cost = |vary: fn(CellId) -> Option<CellId>| {
-            let mut o = serde_json::Map::new();
-            for lang in Lang::ALL {
-                let mut side = serde_json::Map::new();
-                for m in self.maps(lang) {
-                    let mut per = serde_json::Map::new();
-                    for (i, size) in SIZES.iter().enumerate() {
-                        if let Some((v, n)) = self.factor_cost(lang, m, i, vary) {
-                            per.insert((*size).into(), json!({"ratio": r(v), "n": n}));
-                        }
-                    }
-                    side.insert(m.clone(), Value::Object(per));
-                }
-                let mut all = serde_json::Map::new();
-                for (i, size) in SIZES.iter().enumerate() {
-                    if let Some((v, n)) = self.side_factor_cost(lang, i, vary) {
-                        all.insert((*size).into(), json!({"ratio": r(v), "n": n}));
-                    }
-                }
-                o.insert(lang.name().into(), json!({"maps": side, "all_maps": all}));
-            }
-            Value::Object(o)
-        };
+        flips
+    }
 
+    /// The cost of varying one factor (`vary`: string keys, boxed values), per side, map
+    /// and size, and over all of a side's maps.
+    fn cost_json(&self, vary: fn(CellId) -> Option<CellId>) -> Value {
+        let mut o = serde_json::Map::new();
+        for lang in Lang::ALL {
+            let mut side = serde_json::Map::new();
+            for m in self.maps(lang) {
+                let mut per = serde_json::Map::new();
+                for (i, size) in SIZES.iter().enumerate() {
+                    if let Some((v, n)) = self.factor_cost(lang, m, i, vary) {
+                        per.insert((*size).into(), json!({"ratio": r(v), "n": n}));
+                    }
+                }
+                side.insert(m.clone(), Value::Object(per));
+            }
+            let mut all = serde_json::Map::new();
+            for (i, size) in SIZES.iter().enumerate() {
+                if let Some((v, n)) = self.side_factor_cost(lang, i, vary) {
+                    all.insert((*size).into(), json!({"ratio": r(v), "n": n}));
+                }
+            }
+            o.insert(lang.name().into(), json!({"maps": side, "all_maps": all}));
+        }
+        Value::Object(o)
+    }
+
+    /// `summaries.ranking_by_read_share`: per side, the ranking at each read share.
+    fn by_read_json(&self) -> serde_json::Map<String, Value> {
         let mut by_read = serde_json::Map::new();
         for lang in Lang::ALL {
             let mut side = serde_json::Map::new();
@@ -955,18 +1109,23 @@ impl Matrix {
                 let c = read_share_cell(i);
                 let rk = self.ranking(lang, c);
                 side.insert(
-                    format!("r{reads}"),
-                    json!({
-                        "workload": c.workload(),
-                        "complete": self.complete(lang, c),
-                        "ranking": rk.iter().map(|x| &x.0).collect::<Vec<_>>(),
-                        "mops": rk.iter().map(|(m, v)| (m.clone(), r(*v))).collect::<serde_json::Map<_, _>>(),
-                    }),
-                );
+                format!("r{reads}"),
+                json!({
+                    "workload": c.workload(),
+                    "complete": self.complete(lang, c),
+                    "ranking": rk.iter().map(|x| &x.0).collect::<Vec<_>>(),
+                    "mops": rk.iter().map(|(m, v)| (m.clone(), r(*v))).collect::<serde_json::Map<_, _>>(),
+                }),
+            );
             }
             by_read.insert(lang.name().into(), Value::Object(side));
         }
 
+        by_read
+    }
+
+    /// `summaries.rust_over_go`: per pair, Rust over Go by size (median, min, max).
+    fn pair_summary_json(&self) -> serde_json::Map<String, Value> {
         let mut pair_sum = serde_json::Map::new();
         for p in self.pairs() {
             let mut per = serde_json::Map::new();
@@ -995,6 +1154,11 @@ impl Matrix {
             );
         }
 
+        pair_sum
+    }
+
+    /// `map_cells.missing`: per side, how many map × cells are missing for each reason.
+    fn missing_count_json(&self) -> serde_json::Map<String, Value> {
         let mut missing_count = serde_json::Map::new();
         for lang in Lang::ALL {
             let mut by: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1005,62 +1169,7 @@ impl Matrix {
             }
             missing_count.insert(lang.name().into(), json!(by));
         }
-        let unpaired: BTreeMap<&str, BTreeMap<String, String>> = self
-            .unpaired()
-            .into_iter()
-            .map(|(l, v)| (l.name(), v))
-            .collect();
-        let maps: BTreeMap<&str, &[String]> = Lang::ALL
-            .iter()
-            .map(|l| (l.name(), self.maps(*l)))
-            .collect();
-        json!({
-            "schema": 1,
-            "generated_by": "mapbench matrix-report",
-            "source": self.source,
-            "threads": THREADS,
-            "run": {
-                "suite_status": self.suite_status,
-                "started_at": self.started_at,
-                "ended_at": self.ended_at,
-                "commit": self.commit,
-                "cpu_model": self.cpu,
-                "vcpus": self.vcpus,
-            },
-            "runs": {
-                "planned": self.planned_runs,
-                "ok_in_files": self.ok_runs,
-                "by_state": self.run_states,
-            },
-            "map_cells": {
-                "expected": self.expected_cells(),
-                "measured": self.data.len(),
-                "missing": missing_count,
-            },
-            "noise": self.noise().map(|(n, wide, med)| json!({
-                "repeated": n, "wide": wide, "wide_above": NOISE_WIDE, "median_spread": r(med),
-            })),
-            "notes": self.notes,
-            "load": self.load.as_ref().map(|l| json!({
-                "file": l.file, "samples": l.samples,
-                "load1_median": r(l.load1_median), "load1_max": r(l.load1_max),
-                "span_s": r(l.last_epoch - l.first_epoch),
-            })),
-            "axes": {
-                "sizes": SIZES, "reads_pct": READS, "dists": DISTS, "keys": KEYS, "values": VALUES,
-            },
-            "maps": maps,
-            "pairs": self.pairs().iter().map(|p| json!({"design": p.design, "rust": p.rust, "go": p.go})).collect::<Vec<_>>(),
-            "unpaired": unpaired,
-            "summaries": {
-                "ranking_flips": flips,
-                "string_key_cost": cost(to_string_keys),
-                "boxed_value_cost": cost(to_boxed_values),
-                "ranking_by_read_share": by_read,
-                "rust_over_go": pair_sum,
-            },
-            "cells": cells,
-        })
+        missing_count
     }
 }
 
@@ -1344,12 +1453,8 @@ impl Matrix {
         let spreads: Vec<f64> = self
             .data
             .values()
-            .filter(|c| c.mops.len() >= 3 && c.median() > 0.0)
-            .map(|c| {
-                let lo = c.mops.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = c.mops.iter().copied().fold(0.0, f64::max);
-                (hi - lo) / c.median()
-            })
+            .filter(|c| c.mops.len() >= 3)
+            .filter_map(|c| relative_range(&c.mops))
             .collect();
         let n = spreads.len();
         let wide = spreads.iter().filter(|&&x| x > NOISE_WIDE).count();
@@ -1360,20 +1465,16 @@ impl Matrix {
         let (n, wide, med) = self.noise()?;
         Some(format!(
             "Of the {n} map × cell combinations that ran at least three times, {wide} have a \
-             min–max range wider than {}% of their median (median range {}%): where two maps \
+             min–max range wider than {} of their median (median range {}): where two maps \
              differ by less than that, their order in a cell is not settled.",
-            (NOISE_WIDE * 100.0).round(),
-            pct_plain(med)
+            pct(NOISE_WIDE),
+            pct(med)
         ))
     }
 }
 
 /// A min-max range wider than this fraction of the median counts as a noisy cell.
 pub const NOISE_WIDE: f64 = 0.25;
-
-fn pct_plain(v: f64) -> String {
-    format!("{:.0}", v * 100.0)
-}
 
 /// `matrix-summary.md`: the status, the takeaways and small tables, each anchored.
 pub fn render_md(m: &Matrix, command: &str) -> String {
@@ -1425,36 +1526,50 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
             to_boxed_values,
         ),
     ] {
-        let _ = writeln!(
-            md,
-            "<!-- ANCHOR: {name} -->\n{title}, median over the cells of each size:\n"
-        );
-        md.push_str("| side | map |");
-        for s in SIZE_LABELS {
-            let _ = write!(md, " {s} |");
-        }
-        md.push_str("\n|---|---|");
-        for _ in SIZES {
-            md.push_str("--:|");
-        }
-        md.push('\n');
-        for lang in Lang::ALL {
-            for map in m.maps(lang) {
-                let _ = write!(md, "| {} | `{map}` |", side_name(lang));
-                for i in 0..SIZES.len() {
-                    match m.factor_cost(lang, map, i, vary) {
-                        Some((v, _)) => {
-                            let _ = write!(md, " {} |", fmt_num(v));
-                        }
-                        None => md.push_str(" – |"),
-                    }
-                }
-                md.push('\n');
-            }
-        }
-        let _ = writeln!(md, "<!-- ANCHOR_END: {name} -->\n");
+        cost_table(&mut md, m, name, title, vary);
     }
+    read_share_table(&mut md, m);
+    pairs_table(&mut md, m);
+    let _ = writeln!(
+        md,
+        "Source: `{}`; every value per cell and map is in `matrix.json`.",
+        m.source
+    );
+    md
+}
 
+/// The cost of one factor (`vary`) per map and size, as an anchored table.
+fn cost_table(
+    md: &mut String,
+    m: &Matrix,
+    name: &str,
+    title: &str,
+    vary: fn(CellId) -> Option<CellId>,
+) {
+    let _ = writeln!(
+        md,
+        "<!-- ANCHOR: {name} -->\n{title}, median over the cells of each size:\n"
+    );
+    size_columns_header(md, &["side", "map"], "");
+    for lang in Lang::ALL {
+        for map in m.maps(lang) {
+            let _ = write!(md, "| {} | `{map}` |", side_name(lang));
+            for i in 0..SIZES.len() {
+                match m.factor_cost(lang, map, i, vary) {
+                    Some((v, _)) => {
+                        let _ = write!(md, " {} |", fmt_num(v));
+                    }
+                    None => md.push_str(" – |"),
+                }
+            }
+            md.push('\n');
+        }
+    }
+    let _ = writeln!(md, "<!-- ANCHOR_END: {name} -->\n");
+}
+
+/// The read-share rankings, both sides, as an anchored table.
+fn read_share_table(md: &mut String, m: &Matrix) {
     // The read-share rankings, both sides.
     let _ = writeln!(
         md,
@@ -1478,18 +1593,32 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
         }
     }
     let _ = writeln!(md, "<!-- ANCHOR_END: read-share-table -->\n");
+}
 
-    // The design pairs and the maps without one.
-    let _ = writeln!(md, "<!-- ANCHOR: pairs-table -->");
-    md.push_str("| design | Rust | Go |");
-    for s in SIZE_LABELS {
-        let _ = write!(md, " Rust ÷ Go, {s} |");
+/// A table's header: the `first` columns (left-aligned), then one right-aligned column
+/// per size, labelled `size_prefix` and the size.
+fn size_columns_header(md: &mut String, first: &[&str], size_prefix: &str) {
+    md.push('|');
+    for c in first {
+        let _ = write!(md, " {c} |");
     }
-    md.push_str("\n|---|---|---|");
+    for s in SIZE_LABELS {
+        let _ = write!(md, " {size_prefix}{s} |");
+    }
+    md.push_str("\n|");
+    for _ in first {
+        md.push_str("---|");
+    }
     for _ in SIZES {
         md.push_str("--:|");
     }
     md.push('\n');
+}
+
+/// The design pairs (Rust ÷ Go by size) and the maps without one, anchored.
+fn pairs_table(md: &mut String, m: &Matrix) {
+    let _ = writeln!(md, "<!-- ANCHOR: pairs-table -->");
+    size_columns_header(md, &["design", "Rust", "Go"], "Rust ÷ Go, ");
     for p in m.pairs() {
         let _ = write!(md, "| {} | `{}` | `{}` |", p.design, p.rust, p.go);
         for i in 0..SIZES.len() {
@@ -1524,12 +1653,6 @@ pub fn render_md(m: &Matrix, command: &str) -> String {
         let _ = writeln!(md, "\nWithout a counterpart: {}.", lines.join("; "));
     }
     let _ = writeln!(md, "<!-- ANCHOR_END: pairs-table -->\n");
-    let _ = writeln!(
-        md,
-        "Source: `{}`; every value per cell and map is in `matrix.json`.",
-        m.source
-    );
-    md
 }
 
 // ---------------------------------------------------------------------------
@@ -1730,113 +1853,132 @@ fn heat_svg(
             ))
             .map_err(err)?;
         }
-        // The legend: a colour bar with ticks, then the hatched "not measured" sample.
-        let (bx, by, bw, bh) = (10, 58, 300, 12);
-        let steps = 60;
-        for k in 0..steps {
-            let t0 = k as f64 / steps as f64;
-            let x = bx + (t0 * bw as f64).round() as i32;
-            let x1 = bx + (((k + 1) as f64 / steps as f64) * bw as f64).round() as i32;
-            let c = match scale {
-                Scale::Ratio { .. } => ramp(&DIVERGING, t0 + 0.5 / steps as f64),
-                _ => ramp(&SEQUENTIAL, t0 + 0.5 / steps as f64),
-            };
-            root.draw(&Rectangle::new([(x, by), (x1, by + bh)], c.filled()))
-                .map_err(err)?;
-        }
-        for (v, label) in scale.ticks() {
-            let x = bx + (scale.t(v) * bw as f64).round() as i32;
-            root.draw(&PathElement::new(
-                vec![(x, by + bh), (x, by + bh + 4)],
-                INK.stroke_width(1),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(
-                label,
-                (x, by + bh + 6),
-                font(10).pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(err)?;
-        }
-        root.draw(&Text::new(
-            legend.to_owned(),
-            (bx + bw + 14, by - 1),
-            font(11),
-        ))
-        .map_err(err)?;
-        hatched(&root, bx + bw + 14, by + 14)?;
-        root.draw(&Text::new(
-            format!("not measured ({missing} cells)"),
-            (bx + bw + 14 + CELL_W + 4, by + 16),
-            font(11),
-        ))
-        .map_err(err)?;
+        draw_legend(&root, scale, legend, missing)?;
 
         let mut y = TOP;
         for f in facets {
-            root.draw(&Text::new(f.title.clone(), (10, y), font(13)))
-                .map_err(err)?;
-            for (s, label) in SIZE_LABELS.iter().enumerate() {
-                let x0 = col_x(s * READS.len());
-                let x1 = col_x(s * READS.len() + READS.len() - 1) + CELL_W - 2;
-                root.draw(&Text::new(
-                    format!("{label} keys"),
-                    ((x0 + x1) / 2, y + 18),
-                    font(11).pos(Pos::new(HPos::Center, VPos::Top)),
-                ))
-                .map_err(err)?;
-                root.draw(&PathElement::new(
-                    vec![(x0, y + 31), (x1, y + 31)],
-                    INK.mix(0.5).stroke_width(1),
-                ))
-                .map_err(err)?;
-            }
-            for (i, (_, r)) in cols.iter().enumerate() {
-                root.draw(&Text::new(
-                    format!("{}%", READS[*r]),
-                    (col_x(i) + (CELL_W - 2) / 2, y + 35),
-                    font(9).pos(Pos::new(HPos::Center, VPos::Top)),
-                ))
-                .map_err(err)?;
-            }
-            let mut ry = y + FACET_HEAD - 12;
-            for (label, values) in &f.rows {
-                root.draw(&Text::new(
-                    label.clone(),
-                    (LABEL_W - 8, ry + (CELL_H - 2) / 2),
-                    font(11).pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(err)?;
-                for (i, v) in values.iter().enumerate() {
-                    let x = col_x(i);
-                    match v {
-                        Some(v) => {
-                            let c = scale.colour(*v);
-                            root.draw(&Rectangle::new(
-                                [(x, ry), (x + CELL_W - 2, ry + CELL_H - 2)],
-                                c.filled(),
-                            ))
-                            .map_err(err)?;
-                            root.draw(&Text::new(
-                                scale.text(*v),
-                                (x + (CELL_W - 2) / 2, ry + (CELL_H - 2) / 2),
-                                (crate::chart::FAMILY, 9)
-                                    .into_font()
-                                    .color(&text_on(c))
-                                    .pos(Pos::new(HPos::Center, VPos::Center)),
-                            ))
-                            .map_err(err)?;
-                        }
-                        None => hatched(&root, x, ry)?,
-                    }
-                }
-                ry += CELL_H;
-            }
+            draw_facet(&root, f, y, scale, &cols)?;
             y += FACET_HEAD + f.rows.len() as i32 * CELL_H + FACET_GAP;
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// The legend: a colour bar with ticks, then the hatched "not measured" sample.
+fn draw_legend(root: &Area<'_>, scale: Scale, legend: &str, missing: usize) -> Result<()> {
+    // The legend: a colour bar with ticks, then the hatched "not measured" sample.
+    let (bx, by, bw, bh) = (10, 58, 300, 12);
+    let steps = 60;
+    for k in 0..steps {
+        let t0 = k as f64 / steps as f64;
+        let x = bx + (t0 * bw as f64).round() as i32;
+        let x1 = bx + (((k + 1) as f64 / steps as f64) * bw as f64).round() as i32;
+        let c = match scale {
+            Scale::Ratio { .. } => ramp(&DIVERGING, t0 + 0.5 / steps as f64),
+            _ => ramp(&SEQUENTIAL, t0 + 0.5 / steps as f64),
+        };
+        root.draw(&Rectangle::new([(x, by), (x1, by + bh)], c.filled()))
+            .map_err(err)?;
+    }
+    for (v, label) in scale.ticks() {
+        let x = bx + (scale.t(v) * bw as f64).round() as i32;
+        root.draw(&PathElement::new(
+            vec![(x, by + bh), (x, by + bh + 4)],
+            INK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new(
+            label,
+            (x, by + bh + 6),
+            font(10).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    root.draw(&Text::new(
+        legend.to_owned(),
+        (bx + bw + 14, by - 1),
+        font(11),
+    ))
+    .map_err(err)?;
+    hatched(root, bx + bw + 14, by + 14)?;
+    root.draw(&Text::new(
+        format!("not measured ({missing} cells)"),
+        (bx + bw + 14 + CELL_W + 4, by + 16),
+        font(11),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// One facet at `y`: its title, the size and read-share headers, and a row of cells per
+/// map.
+fn draw_facet(
+    root: &Area<'_>,
+    f: &Facet,
+    y: i32,
+    scale: Scale,
+    cols: &[(usize, usize)],
+) -> Result<()> {
+    root.draw(&Text::new(f.title.clone(), (10, y), font(13)))
+        .map_err(err)?;
+    for (s, label) in SIZE_LABELS.iter().enumerate() {
+        let x0 = col_x(s * READS.len());
+        let x1 = col_x(s * READS.len() + READS.len() - 1) + CELL_W - 2;
+        root.draw(&Text::new(
+            format!("{label} keys"),
+            ((x0 + x1) / 2, y + 18),
+            font(11).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![(x0, y + 31), (x1, y + 31)],
+            INK.mix(0.5).stroke_width(1),
+        ))
+        .map_err(err)?;
+    }
+    for (i, (_, r)) in cols.iter().enumerate() {
+        root.draw(&Text::new(
+            format!("{}%", READS[*r]),
+            (col_x(i) + (CELL_W - 2) / 2, y + 35),
+            font(9).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    let mut ry = y + FACET_HEAD - 12;
+    for (label, values) in &f.rows {
+        root.draw(&Text::new(
+            label.clone(),
+            (LABEL_W - 8, ry + (CELL_H - 2) / 2),
+            font(11).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))
+        .map_err(err)?;
+        for (i, v) in values.iter().enumerate() {
+            let x = col_x(i);
+            match v {
+                Some(v) => {
+                    let c = scale.colour(*v);
+                    root.draw(&Rectangle::new(
+                        [(x, ry), (x + CELL_W - 2, ry + CELL_H - 2)],
+                        c.filled(),
+                    ))
+                    .map_err(err)?;
+                    root.draw(&Text::new(
+                        scale.text(*v),
+                        (x + (CELL_W - 2) / 2, ry + (CELL_H - 2) / 2),
+                        (crate::chart::FAMILY, 9)
+                            .into_font()
+                            .color(&text_on(c))
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    ))
+                    .map_err(err)?;
+                }
+                None => hatched(root, x, ry)?,
+            }
+        }
+        ry += CELL_H;
+    }
+    Ok(())
 }
 
 /// Facets of the throughput figures: key type × value kind × distribution; each a

@@ -12,7 +12,8 @@
 //! over the repeats that ended `ok`, with the min–max range; its latency percentiles come
 //! from the `.hlog` histograms of all those repeats merged ([`crate::results::merge`]),
 //! never from averaging percentiles. [`knee`] locates where added threads stop adding
-//! throughput; [`fit`] fits memory curves of long runs.
+//! throughput; the memory curves of long runs are fitted by [`crate::stats::fit`] and
+//! rendered here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -24,6 +25,8 @@ use hdrhistogram::Histogram;
 use crate::figures::{self, Bar, Palette, SeriesKey, Spread};
 use crate::orchestrate::Failure;
 use crate::results::{self, ImplInfo, Lang, LatencySummary, Outcome, RunFile};
+use crate::stats::cell::{AllocsPerOp, relative_range};
+use crate::stats::fit::{self, LONG_RUN_MIN_SAMPLES, LONG_RUN_MIN_SPAN_NS, fmt_sig, memory_series};
 
 /// What `mapbench report` needs.
 #[derive(Debug, Clone)]
@@ -149,19 +152,6 @@ pub use crate::stats::median;
 /// The median of unsorted values, taking them by value.
 pub(crate) fn median_of(v: Vec<f64>) -> Option<f64> {
     median(&v)
-}
-
-/// A run's interval sums of `field` divided by its ops (None when an interval lacks it).
-pub(crate) fn per_op(
-    run: &RunFile,
-    field: impl Fn(&results::Interval) -> Option<u64>,
-) -> Option<f64> {
-    let ops = run.total_ops();
-    let mut sum = 0u64;
-    for i in &run.intervals {
-        sum += field(i)?;
-    }
-    (ops > 0).then(|| sum as f64 / ops as f64)
 }
 
 fn bad(e: impl Into<anyhow::Error>) -> Failure {
@@ -315,21 +305,17 @@ pub fn cells(runs: &[LoadedRun], not_ok: &[RunFile]) -> Vec<CellStats> {
         .map(|(key, (rs, total))| {
             let mut throughputs: Vec<f64> = rs.iter().filter_map(|r| r.file.throughput()).collect();
             throughputs.sort_by(f64::total_cmp);
-            let bytes: Vec<f64> = rs
-                .iter()
-                .filter_map(|r| per_op(&r.file, |i| i.alloc_bytes))
-                .collect();
-            let objs: Vec<f64> = rs
-                .iter()
-                .filter_map(|r| per_op(&r.file, |i| i.alloc_objects))
-                .collect();
+            let mut allocs = AllocsPerOp::default();
+            for r in &rs {
+                allocs.add(&r.file);
+            }
             CellStats {
                 key,
                 runs_total: total,
                 throughputs,
                 latency: results::merge(rs.iter().map(|r| &r.latency)),
-                bytes_per_op: median(&bytes),
-                allocs_per_op: median(&objs),
+                bytes_per_op: allocs.bytes(),
+                allocs_per_op: allocs.objects(),
             }
         })
         .collect()
@@ -398,516 +384,6 @@ fn knee_sentence(k: &Knee) -> String {
             gain_fraction * 100.0
         ),
     }
-}
-
-/// Least-squares fits of memory curves.
-///
-/// The article's model is y = a·e^(−t/τ1) + b·e^(−t/τ2) + c (5 parameters). Two simpler
-/// alternatives are fitted beside it: one exponential stage, y = a·e^(−t/τ) + c
-/// (3 parameters), and a line, y = m·t + c (2 parameters: steady growth or a flat level,
-/// no transient). The line has a closed form. The double exponential is fitted by
-/// Levenberg–Marquardt written here (about 80 lines) rather than taken from the
-/// `levenberg-marquardt` crate: that crate brings nalgebra, a large build for a 5×5
-/// system, and a hand-written loop keeps the result bit-identical across machines (fixed
-/// starting grid, fixed iteration order, no parallelism). τ is fitted as ln τ so it stays
-/// positive; t and y are scaled to unit range first; 9 starts (τ1 ∈ {0.01, 0.03, 0.1}
-/// of the span, τ2/τ1 ∈ {3, 10, 30}, a, b, c solved linearly for those τ) and the best
-/// is kept. The single exponential is linear in a and c for a fixed τ: a log grid over τ,
-/// then golden-section refinement, again deterministic.
-///
-/// A fit can be good by R² and still say nothing: on a flat, noisy curve the double
-/// exponential "fits" with two huge terms of opposite sign, or with a time constant far
-/// longer than the run. [`Fit::unidentifiable`] names the reason when the data cannot
-/// determine the model's parameters; such a fit is reported but never preferred. Models
-/// are compared by AIC = n·ln(RSS/n) + 2k (lower is better) among the identifiable ones.
-pub mod fit {
-    /// One fitted model.
-    #[derive(Debug, Clone)]
-    pub struct Fit {
-        pub model: &'static str,
-        /// Parameter names and values, in the model's units (t in the caller's unit).
-        pub params: Vec<(&'static str, f64)>,
-        pub rss: f64,
-        pub r2: f64,
-        pub rmse: f64,
-        pub aic: f64,
-        /// Why the data do not determine this model's parameters, if they do not.
-        pub unidentifiable: Option<String>,
-    }
-
-    impl Fit {
-        /// The parameter called `name` (0 if the model has none by that name).
-        pub fn param(&self, name: &str) -> f64 {
-            self.params
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0.0, |p| p.1)
-        }
-
-        /// The model's value at `t`.
-        pub fn predict(&self, t: f64) -> f64 {
-            let p = |n| self.param(n);
-            match self.model {
-                DOUBLE_EXP => {
-                    p("a") * (-t / p("τ1")).exp() + p("b") * (-t / p("τ2")).exp() + p("c")
-                }
-                SINGLE_EXP => p("a") * (-t / p("τ")).exp() + p("c"),
-                _ => p("m") * t + p("c"),
-            }
-        }
-    }
-
-    /// Every fit and which one AIC prefers.
-    #[derive(Debug, Clone)]
-    pub struct Comparison {
-        pub double_exp: Option<Fit>,
-        pub single_exp: Option<Fit>,
-        pub linear: Fit,
-        /// The model name with the lowest AIC among the identifiable fits.
-        pub better: &'static str,
-    }
-
-    impl Comparison {
-        /// The fits in the order a table lists them: the article's model first.
-        pub fn all(&self) -> impl Iterator<Item = &Fit> {
-            self.double_exp
-                .iter()
-                .chain(self.single_exp.iter())
-                .chain(std::iter::once(&self.linear))
-        }
-
-        /// The preferred fit.
-        pub fn best(&self) -> &Fit {
-            self.all()
-                .find(|f| f.model == self.better)
-                .unwrap_or(&self.linear)
-        }
-    }
-
-    pub const DOUBLE_EXP: &str = "a·e^(−t/τ1) + b·e^(−t/τ2) + c";
-    pub const SINGLE_EXP: &str = "a·e^(−t/τ) + c";
-    pub const LINEAR: &str = "m·t + c";
-
-    /// A term whose amplitude exceeds the data's whole range this many times is cancelling
-    /// another term, not describing the curve.
-    const MAX_AMPLITUDE_OVER_RANGE: f64 = 10.0;
-    /// Two stages closer than this ratio of time constants are one stage.
-    const MIN_TAU_RATIO: f64 = 1.5;
-
-    fn quality(
-        model: &'static str,
-        params: Vec<(&'static str, f64)>,
-        y: &[f64],
-        rss: f64,
-        k: usize,
-    ) -> Fit {
-        let n = y.len() as f64;
-        let mean = y.iter().sum::<f64>() / n;
-        let tss: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
-        // A perfect fit would make ln(0): floor RSS at a relative 1e-300.
-        let rss_floor = rss.max(1e-300 * tss.max(1.0));
-        Fit {
-            model,
-            params,
-            rss,
-            r2: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 },
-            rmse: (rss / n).sqrt(),
-            aic: n * (rss_floor / n).ln() + 2.0 * k as f64,
-            unidentifiable: None,
-        }
-    }
-
-    /// What the samples can resolve: their time span, the shortest step between
-    /// samples, and the range of the values.
-    struct Resolution {
-        span: f64,
-        step: f64,
-        range: f64,
-    }
-
-    impl Resolution {
-        fn of(t: &[f64], y: &[f64]) -> Resolution {
-            let (lo, hi) = t
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-                    (l.min(v), h.max(v))
-                });
-            let step = t
-                .windows(2)
-                .map(|w| (w[1] - w[0]).abs())
-                .filter(|d| *d > 0.0)
-                .fold(f64::INFINITY, f64::min);
-            let (ylo, yhi) = y
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-                    (l.min(v), h.max(v))
-                });
-            Resolution {
-                span: hi - lo,
-                step,
-                range: yhi - ylo,
-            }
-        }
-
-        /// Why a decay with time constant `tau` called `name` cannot be seen in these samples.
-        fn tau_problem(&self, name: &str, tau: f64) -> Option<String> {
-            if tau > self.span {
-                Some(format!(
-                    "{name} is longer than the run ({} s > {} s): a drift, not an observed decay",
-                    super::fmt_sig(tau),
-                    super::fmt_sig(self.span)
-                ))
-            } else if tau < self.step {
-                Some(format!(
-                    "{name} is shorter than the sampling interval ({} s < {} s)",
-                    super::fmt_sig(tau),
-                    super::fmt_sig(self.step)
-                ))
-            } else {
-                None
-            }
-        }
-
-        fn amplitude_problem(&self, amplitudes: &[(&str, f64)], meaning: &str) -> Option<String> {
-            let (name, a) = amplitudes
-                .iter()
-                .copied()
-                .max_by(|x, y| x.1.abs().total_cmp(&y.1.abs()))?;
-            (a.abs() > MAX_AMPLITUDE_OVER_RANGE * self.range).then(|| {
-                format!(
-                    "|{name}| is over {MAX_AMPLITUDE_OVER_RANGE}× the data's range ({} vs {}): \
-                     {meaning}",
-                    super::fmt_sig(a.abs()),
-                    super::fmt_sig(self.range)
-                )
-            })
-        }
-    }
-
-    /// Ordinary least squares line.
-    pub fn linear(t: &[f64], y: &[f64]) -> Fit {
-        let n = t.len() as f64;
-        let tm = t.iter().sum::<f64>() / n;
-        let ym = y.iter().sum::<f64>() / n;
-        let sxx: f64 = t.iter().map(|v| (v - tm).powi(2)).sum();
-        let sxy: f64 = t.iter().zip(y).map(|(a, b)| (a - tm) * (b - ym)).sum();
-        let m = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-        let c = ym - m * tm;
-        let rss = t
-            .iter()
-            .zip(y)
-            .map(|(a, b)| (b - (m * a + c)).powi(2))
-            .sum();
-        quality(LINEAR, vec![("m", m), ("c", c)], y, rss, 2)
-    }
-
-    /// Solves `a x = b` (n×n, row-major) by Gaussian elimination with partial pivoting.
-    fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
-        let n = b.len();
-        for col in 0..n {
-            let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-            if a[piv][col].abs() < 1e-300 {
-                return None;
-            }
-            a.swap(col, piv);
-            b.swap(col, piv);
-            let pivot_row = a[col].clone();
-            for row in col + 1..n {
-                let f = a[row][col] / pivot_row[col];
-                for (v, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
-                    *v -= f * p;
-                }
-                b[row] -= f * b[col];
-            }
-        }
-        let mut x = vec![0.0; n];
-        for row in (0..n).rev() {
-            let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-            x[row] = (b[row] - s) / a[row][row];
-        }
-        x.iter().all(|v| v.is_finite()).then_some(x)
-    }
-
-    /// p = [a, b, c, ln τ1, ln τ2]
-    fn model(p: &[f64], t: f64) -> f64 {
-        p[0] * (-t / p[3].exp()).exp() + p[1] * (-t / p[4].exp()).exp() + p[2]
-    }
-
-    fn rss_of(p: &[f64], t: &[f64], y: &[f64]) -> f64 {
-        t.iter()
-            .zip(y)
-            .map(|(&ti, &yi)| (yi - model(p, ti)).powi(2))
-            .sum()
-    }
-
-    fn levenberg_marquardt(mut p: Vec<f64>, t: &[f64], y: &[f64]) -> (Vec<f64>, f64) {
-        let mut rss = rss_of(&p, t, y);
-        let mut lambda = 1e-3;
-        for _ in 0..500 {
-            let (tau1, tau2) = (p[3].exp(), p[4].exp());
-            let mut jtj = vec![vec![0.0; 5]; 5];
-            let mut jtr = vec![0.0; 5];
-            for (&ti, &yi) in t.iter().zip(y) {
-                let (e1, e2) = ((-ti / tau1).exp(), (-ti / tau2).exp());
-                let j = [e1, e2, 1.0, p[0] * e1 * ti / tau1, p[1] * e2 * ti / tau2];
-                let r = yi - model(&p, ti);
-                for a in 0..5 {
-                    jtr[a] += j[a] * r;
-                    for b in 0..5 {
-                        jtj[a][b] += j[a] * j[b];
-                    }
-                }
-            }
-            let mut improved = false;
-            while lambda < 1e12 {
-                let mut m = jtj.clone();
-                for (d, row) in m.iter_mut().enumerate() {
-                    row[d] += lambda * jtj[d][d].max(1e-12);
-                }
-                let Some(step) = solve(m, jtr.clone()) else {
-                    lambda *= 10.0;
-                    continue;
-                };
-                let cand: Vec<f64> = p.iter().zip(&step).map(|(a, b)| a + b).collect();
-                let cand_rss = rss_of(&cand, t, y);
-                if cand_rss.is_finite() && cand_rss < rss {
-                    let rel = (rss - cand_rss) / rss.max(1e-300);
-                    p = cand;
-                    rss = cand_rss;
-                    lambda = (lambda / 10.0).max(1e-12);
-                    improved = rel > 1e-12;
-                    break;
-                }
-                lambda *= 10.0;
-            }
-            if !improved {
-                break;
-            }
-        }
-        (p, rss)
-    }
-
-    /// For fixed τ1, τ2: a, b, c by linear least squares.
-    fn linear_amplitudes(tau1: f64, tau2: f64, t: &[f64], y: &[f64]) -> Option<[f64; 3]> {
-        let mut a = vec![vec![0.0; 3]; 3];
-        let mut b = vec![0.0; 3];
-        for (&ti, &yi) in t.iter().zip(y) {
-            let row = [(-ti / tau1).exp(), (-ti / tau2).exp(), 1.0];
-            for i in 0..3 {
-                b[i] += row[i] * yi;
-                for j in 0..3 {
-                    a[i][j] += row[i] * row[j];
-                }
-            }
-        }
-        let x = solve(a, b)?;
-        Some([x[0], x[1], x[2]])
-    }
-
-    /// Scaling shared by the exponential fits: t by the span, y to [−1, 1] about its mean.
-    struct Scaled {
-        span: f64,
-        ym: f64,
-        ys: f64,
-        t: Vec<f64>,
-        y: Vec<f64>,
-    }
-
-    fn scaled(t: &[f64], y: &[f64]) -> Option<Scaled> {
-        if t.len() < 6 || t.len() != y.len() {
-            return None;
-        }
-        let span = t.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            - t.iter().copied().fold(f64::INFINITY, f64::min);
-        let ym = y.iter().sum::<f64>() / y.len() as f64;
-        let ys = y.iter().map(|v| (v - ym).abs()).fold(0.0, f64::max);
-        if span.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || ys <= 0.0 {
-            return None;
-        }
-        // t scaled by the span (time origin kept: the model's t is time since the start).
-        Some(Scaled {
-            span,
-            ym,
-            ys,
-            t: t.iter().map(|v| v / span).collect(),
-            y: y.iter().map(|v| (v - ym) / ys).collect(),
-        })
-    }
-
-    /// Fits the double exponential; `None` with fewer than 6 points or no convergence.
-    pub fn double_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
-        let s = scaled(t, y)?;
-        let mut best: Option<(Vec<f64>, f64)> = None;
-        for tau1 in [0.01, 0.03, 0.1] {
-            for ratio in [3.0, 10.0, 30.0] {
-                let tau2: f64 = tau1 * ratio;
-                let Some([a, b, c]) = linear_amplitudes(tau1, tau2, &s.t, &s.y) else {
-                    continue;
-                };
-                let (p, rss) = levenberg_marquardt(vec![a, b, c, tau1.ln(), tau2.ln()], &s.t, &s.y);
-                if rss.is_finite() && best.as_ref().is_none_or(|(_, r)| rss < *r) {
-                    best = Some((p, rss));
-                }
-            }
-        }
-        let (p, _) = best?;
-        let (mut a, mut tau1, mut b, mut tau2) = (
-            p[0] * s.ys,
-            p[3].exp() * s.span,
-            p[1] * s.ys,
-            p[4].exp() * s.span,
-        );
-        if tau1 > tau2 {
-            std::mem::swap(&mut a, &mut b);
-            std::mem::swap(&mut tau1, &mut tau2);
-        }
-        let c = p[2] * s.ys + s.ym;
-        let pr = [a, b, c, tau1, tau2];
-        let rss: f64 = t
-            .iter()
-            .zip(y)
-            .map(|(&ti, &yi)| {
-                let f = pr[0] * (-ti / pr[3]).exp() + pr[1] * (-ti / pr[4]).exp() + pr[2];
-                (yi - f).powi(2)
-            })
-            .sum();
-        let mut fit = quality(
-            DOUBLE_EXP,
-            vec![("a", a), ("τ1", tau1), ("b", b), ("τ2", tau2), ("c", c)],
-            y,
-            rss,
-            5,
-        );
-        let res = Resolution::of(t, y);
-        fit.unidentifiable = res
-            .amplitude_problem(&[("a", a), ("b", b)], "terms cancelling each other")
-            .or_else(|| {
-                (tau2 / tau1 < MIN_TAU_RATIO).then(|| {
-                    format!(
-                        "τ1 and τ2 are within a factor {MIN_TAU_RATIO} ({} s, {} s): one stage, not two",
-                        super::fmt_sig(tau1),
-                        super::fmt_sig(tau2)
-                    )
-                })
-            })
-            .or_else(|| res.tau_problem("τ2", tau2))
-            .or_else(|| res.tau_problem("τ1", tau1));
-        Some(fit)
-    }
-
-    /// For fixed τ (scaled): a and c by linear least squares, and the residual.
-    fn single_at(tau: f64, t: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
-        let (mut see, mut se, mut n, mut sey, mut sy) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (&ti, &yi) in t.iter().zip(y) {
-            let e = (-ti / tau).exp();
-            see += e * e;
-            se += e;
-            n += 1.0;
-            sey += e * yi;
-            sy += yi;
-        }
-        let det = see * n - se * se;
-        if det.abs() < 1e-300 {
-            return None;
-        }
-        let a = (sey * n - se * sy) / det;
-        let c = (see * sy - se * sey) / det;
-        let rss = t
-            .iter()
-            .zip(y)
-            .map(|(&ti, &yi)| (yi - a * (-ti / tau).exp() - c).powi(2))
-            .sum();
-        Some((a, c, rss))
-    }
-
-    /// Fits one exponential stage; `None` with fewer than 6 points.
-    pub fn single_exp(t: &[f64], y: &[f64]) -> Option<Fit> {
-        let s = scaled(t, y)?;
-        // ln τ (scaled) on a grid from 1e-4 to 1e2 of the span, then golden section
-        // between the best grid point's neighbours.
-        const GRID: usize = 241;
-        let (lo, hi) = (1e-4f64.ln(), 1e2f64.ln());
-        let at = |i: usize| lo + (hi - lo) * i as f64 / (GRID - 1) as f64;
-        let rss_at =
-            |ln_tau: f64| single_at(ln_tau.exp(), &s.t, &s.y).map_or(f64::INFINITY, |r| r.2);
-        let best = (0..GRID).min_by(|&i, &j| rss_at(at(i)).total_cmp(&rss_at(at(j))))?;
-        let (mut x0, mut x1) = (at(best.saturating_sub(1)), at((best + 1).min(GRID - 1)));
-        let g = (5f64.sqrt() - 1.0) / 2.0;
-        for _ in 0..80 {
-            let (m0, m1) = (x1 - g * (x1 - x0), x0 + g * (x1 - x0));
-            if rss_at(m0) <= rss_at(m1) {
-                x1 = m1;
-            } else {
-                x0 = m0;
-            }
-        }
-        let ln_tau = (x0 + x1) / 2.0;
-        let (a, c, _) = single_at(ln_tau.exp(), &s.t, &s.y)?;
-        let (a, tau, c) = (a * s.ys, ln_tau.exp() * s.span, c * s.ys + s.ym);
-        let rss = t
-            .iter()
-            .zip(y)
-            .map(|(&ti, &yi)| (yi - a * (-ti / tau).exp() - c).powi(2))
-            .sum();
-        let mut fit = quality(SINGLE_EXP, vec![("a", a), ("τ", tau), ("c", c)], y, rss, 3);
-        let res = Resolution::of(t, y);
-        fit.unidentifiable = res
-            .tau_problem("τ", tau)
-            .or_else(|| res.amplitude_problem(&[("a", a)], "a level the data never approach"));
-        Some(fit)
-    }
-
-    /// Every fit, compared by AIC among the identifiable ones.
-    pub fn compare(t: &[f64], y: &[f64]) -> Comparison {
-        let linear = linear(t, y);
-        let double_exp = double_exp(t, y);
-        let single_exp = single_exp(t, y);
-        let better = double_exp
-            .iter()
-            .chain(single_exp.iter())
-            .chain(std::iter::once(&linear))
-            .filter(|f| f.unidentifiable.is_none())
-            .min_by(|a, b| a.aic.total_cmp(&b.aic))
-            .map_or(LINEAR, |f| f.model);
-        Comparison {
-            double_exp,
-            single_exp,
-            linear,
-            better,
-        }
-    }
-}
-
-/// A run counts as long for the memory fit with at least this many memory samples …
-pub const LONG_RUN_MIN_SAMPLES: usize = 20;
-/// … spanning at least this long (ns).
-pub const LONG_RUN_MIN_SPAN_NS: u64 = 10_000_000_000;
-
-/// The memory series fitted for a run: live heap if recorded, else RSS; t in seconds.
-fn memory_series(r: &RunFile) -> Option<(&'static str, Vec<f64>, Vec<f64>)> {
-    let pick = |f: fn(&results::Interval) -> Option<u64>| -> (Vec<f64>, Vec<f64>) {
-        r.intervals
-            .iter()
-            .filter_map(|i| Some((i.t_end_ns as f64 / 1e9, f(i)? as f64)))
-            .unzip()
-    };
-    for (name, f) in [
-        (
-            "live heap",
-            (|i: &results::Interval| i.heap_live_bytes) as fn(&results::Interval) -> Option<u64>,
-        ),
-        ("RSS", |i: &results::Interval| i.rss_bytes),
-    ] {
-        let (t, y) = pick(f);
-        let span_ok = r
-            .intervals
-            .last()
-            .is_some_and(|i| i.t_end_ns >= LONG_RUN_MIN_SPAN_NS);
-        if t.len() >= LONG_RUN_MIN_SAMPLES && span_ok {
-            return Some((name, t, y));
-        }
-    }
-    None
 }
 
 /// The preferred fit of a long run's memory series, sampled for the memory figure.
@@ -1104,18 +580,7 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
                 .to_owned(),
         );
     }
-    // Per workload measured on both sides: the two fastest maps, Go's and Rust's.
-    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, &Fastest>> = BTreeMap::new();
-    for x in &f {
-        by_wl.entry(&x.workload).or_default().insert(x.lang, x);
-    }
-    let both: Vec<(&str, &Fastest, &Fastest)> = by_wl
-        .iter()
-        .filter_map(|(wl, m)| {
-            let (g, r) = (*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?);
-            (g.median > 0.0 && r.median > 0.0).then_some((*wl, g, r))
-        })
-        .collect();
+    let both = both_sides(&f);
     // With one map on each side there is no "fastest" to name: the two maps are compared.
     let maps_of = |l: Lang| {
         cells
@@ -1126,21 +591,6 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
     };
     let (go_maps, rust_maps) = (maps_of(Lang::Go), maps_of(Lang::Rust));
     let one_each = go_maps.len() == 1 && rust_maps.len() == 1;
-    // "Rust's fastest map" / "Rust's", or "Rust `papaya`" for both.
-    let subject = |l: Lang, map: &str| {
-        if one_each {
-            side_map(l, map)
-        } else {
-            format!("{}'s fastest map", lang_title(l))
-        }
-    };
-    let object = |l: Lang, map: &str| {
-        if one_each {
-            side_map(l, map)
-        } else {
-            format!("{}'s", lang_title(l))
-        }
-    };
     let mut text = if one_each {
         "**Throughput**: ".to_owned()
     } else {
@@ -1148,108 +598,166 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
     };
     match both[..] {
         [] => text.push_str("only one side was measured"),
-        [(wl, g, r)] => {
-            let (a, b) = if r.median >= g.median { (r, g) } else { (g, r) };
-            let ratio = a.median / b.median;
-            let (sa, sb) = if one_each {
-                (side_map(a.lang, &a.map), side_map(b.lang, &b.map))
-            } else {
-                (
-                    format!("{}'s fastest map (`{}`)", lang_title(a.lang), a.map),
-                    format!("{}'s (`{}`)", lang_title(b.lang), b.map),
-                )
-            };
-            if ratio < LEVEL_RATIO {
-                write!(
-                    text,
-                    "{sa} and {sb} are level on `{wl}` at {} threads",
-                    a.threads
-                )
-            } else {
-                write!(
-                    text,
-                    "{sa} runs {ratio:.2} times as fast as {sb} on `{wl}` at {} threads",
-                    a.threads
-                )
-            }
-            .unwrap();
-        }
+        [(wl, g, r)] => one_workload_lead(&mut text, wl, g, r, one_each),
         _ => {
-            let n = both.len();
-            // Rust's median over Go's, per workload.
-            let ratio = |b: &(&str, &Fastest, &Fastest)| b.2.median / b.1.median;
-            let rust_ahead: Vec<&(&str, &Fastest, &Fastest)> =
-                both.iter().filter(|b| ratio(b) >= LEVEL_RATIO).collect();
-            let go_ahead: Vec<&(&str, &Fastest, &Fastest)> = both
-                .iter()
-                .filter(|b| 1.0 / ratio(b) >= LEVEL_RATIO)
-                .collect();
-            let level: Vec<&str> = both
-                .iter()
-                .filter(|b| ratio(b) < LEVEL_RATIO && 1.0 / ratio(b) < LEVEL_RATIO)
-                .map(|b| b.0)
-                .collect();
-            let (go1, rust1) = (
+            let firsts = (
                 go_maps.first().copied().unwrap_or_default(),
                 rust_maps.first().copied().unwrap_or_default(),
             );
-            // Told from the side ahead more often (Rust on a tie).
-            let (lead, other, ahead, behind) = if go_ahead.len() > rust_ahead.len() {
-                ((Lang::Go, go1), (Lang::Rust, rust1), &go_ahead, &rust_ahead)
-            } else {
-                ((Lang::Rust, rust1), (Lang::Go, go1), &rust_ahead, &go_ahead)
-            };
-            let lead_ratio = |b: &&(&str, &Fastest, &Fastest)| {
-                if lead.0 == Lang::Rust {
-                    ratio(b)
-                } else {
-                    1.0 / ratio(b)
-                }
-            };
-            let ahead_by: Vec<f64> = ahead.iter().map(lead_ratio).collect();
-            let behind_by: Vec<f64> = behind.iter().map(|b| 1.0 / lead_ratio(b)).collect();
-            let who = subject(lead.0, lead.1);
-            let whom = object(other.0, other.1);
-            if ahead.is_empty() {
-                write!(
-                    text,
-                    "{} and {whom} are level in every workload ({n})",
-                    subject(lead.0, lead.1)
-                )
-                .unwrap();
-            } else if ahead.len() == n {
-                write!(
-                    text,
-                    "{who} is ahead of {whom} in every workload ({n}), by {} (ratio of the \
-                     medians)",
-                    ratio_range(&ahead_by)
-                )
-                .unwrap();
-            } else {
-                write!(
-                    text,
-                    "{who} is ahead of {whom} in {} of {n} workloads (by {}, ratio of the medians)",
-                    ahead.len(),
-                    ratio_range(&ahead_by)
-                )
-                .unwrap();
-                if !behind.is_empty() {
-                    let wls: Vec<&str> = behind.iter().map(|b| b.0).collect();
-                    write!(
-                        text,
-                        ", behind in {} (by {})",
-                        ticked(&wls),
-                        ratio_range(&behind_by)
-                    )
-                    .unwrap();
-                }
-                if !level.is_empty() {
-                    write!(text, ", level in {}", ticked(&level)).unwrap();
-                }
-            }
+            workloads_lead(&mut text, &both, firsts, one_each)
         }
     }
-    // Is each side's winner clear of its runner-up? Only where both ran more than once.
+    winners_clear_clause(&mut text, &f, cells);
+    text.push('.');
+    Some(text)
+}
+
+/// A workload measured on both sides, with Go's and Rust's fastest maps.
+type BothSides<'f> = (&'f str, &'f Fastest, &'f Fastest);
+
+/// Per workload measured on both sides: the two fastest maps, Go's and Rust's.
+fn both_sides(f: &[Fastest]) -> Vec<BothSides<'_>> {
+    let mut by_wl: BTreeMap<&str, BTreeMap<Lang, &Fastest>> = BTreeMap::new();
+    for x in f {
+        by_wl.entry(&x.workload).or_default().insert(x.lang, x);
+    }
+    by_wl
+        .iter()
+        .filter_map(|(wl, m)| {
+            let (g, r) = (*m.get(&Lang::Go)?, *m.get(&Lang::Rust)?);
+            (g.median > 0.0 && r.median > 0.0).then_some((*wl, g, r))
+        })
+        .collect()
+}
+
+/// "Rust's fastest map", or "Rust `papaya`" when each side ran one map.
+fn side_subject(l: Lang, map: &str, one_each: bool) -> String {
+    if one_each {
+        side_map(l, map)
+    } else {
+        format!("{}'s fastest map", lang_title(l))
+    }
+}
+
+/// "Rust's", or "Rust `papaya`" when each side ran one map.
+fn side_object(l: Lang, map: &str, one_each: bool) -> String {
+    if one_each {
+        side_map(l, map)
+    } else {
+        format!("{}'s", lang_title(l))
+    }
+}
+
+/// The lead when one workload ran on both sides: which side's map runs how many times
+/// as fast, or that they are level.
+fn one_workload_lead(text: &mut String, wl: &str, g: &Fastest, r: &Fastest, one_each: bool) {
+    let (a, b) = if r.median >= g.median { (r, g) } else { (g, r) };
+    let ratio = a.median / b.median;
+    let (sa, sb) = if one_each {
+        (side_map(a.lang, &a.map), side_map(b.lang, &b.map))
+    } else {
+        (
+            format!("{}'s fastest map (`{}`)", lang_title(a.lang), a.map),
+            format!("{}'s (`{}`)", lang_title(b.lang), b.map),
+        )
+    };
+    if ratio < LEVEL_RATIO {
+        write!(
+            text,
+            "{sa} and {sb} are level on `{wl}` at {} threads",
+            a.threads
+        )
+    } else {
+        write!(
+            text,
+            "{sa} runs {ratio:.2} times as fast as {sb} on `{wl}` at {} threads",
+            a.threads
+        )
+    }
+    .unwrap();
+}
+
+/// The lead over several workloads: the side ahead more often (Rust on a tie), by how
+/// much, and where it is behind or level. `firsts`: Go's and Rust's first map (named
+/// when each side ran one).
+fn workloads_lead(
+    text: &mut String,
+    both: &[BothSides],
+    (go1, rust1): (&str, &str),
+    one_each: bool,
+) {
+    let n = both.len();
+    // Rust's median over Go's, per workload.
+    let ratio = |b: &(&str, &Fastest, &Fastest)| b.2.median / b.1.median;
+    let rust_ahead: Vec<&(&str, &Fastest, &Fastest)> =
+        both.iter().filter(|b| ratio(b) >= LEVEL_RATIO).collect();
+    let go_ahead: Vec<&(&str, &Fastest, &Fastest)> = both
+        .iter()
+        .filter(|b| 1.0 / ratio(b) >= LEVEL_RATIO)
+        .collect();
+    let level: Vec<&str> = both
+        .iter()
+        .filter(|b| ratio(b) < LEVEL_RATIO && 1.0 / ratio(b) < LEVEL_RATIO)
+        .map(|b| b.0)
+        .collect();
+    // Told from the side ahead more often (Rust on a tie).
+    let (lead, other, ahead, behind) = if go_ahead.len() > rust_ahead.len() {
+        ((Lang::Go, go1), (Lang::Rust, rust1), &go_ahead, &rust_ahead)
+    } else {
+        ((Lang::Rust, rust1), (Lang::Go, go1), &rust_ahead, &go_ahead)
+    };
+    let lead_ratio = |b: &&(&str, &Fastest, &Fastest)| {
+        if lead.0 == Lang::Rust {
+            ratio(b)
+        } else {
+            1.0 / ratio(b)
+        }
+    };
+    let ahead_by: Vec<f64> = ahead.iter().map(lead_ratio).collect();
+    let behind_by: Vec<f64> = behind.iter().map(|b| 1.0 / lead_ratio(b)).collect();
+    let who = side_subject(lead.0, lead.1, one_each);
+    let whom = side_object(other.0, other.1, one_each);
+    if ahead.is_empty() {
+        write!(
+            text,
+            "{} and {whom} are level in every workload ({n})",
+            side_subject(lead.0, lead.1, one_each)
+        )
+        .unwrap();
+    } else if ahead.len() == n {
+        write!(
+            text,
+            "{who} is ahead of {whom} in every workload ({n}), by {} (ratio of the \
+             medians)",
+            ratio_range(&ahead_by)
+        )
+        .unwrap();
+    } else {
+        write!(
+            text,
+            "{who} is ahead of {whom} in {} of {n} workloads (by {}, ratio of the medians)",
+            ahead.len(),
+            ratio_range(&ahead_by)
+        )
+        .unwrap();
+        if !behind.is_empty() {
+            let wls: Vec<&str> = behind.iter().map(|b| b.0).collect();
+            write!(
+                text,
+                ", behind in {} (by {})",
+                ticked(&wls),
+                ratio_range(&behind_by)
+            )
+            .unwrap();
+        }
+        if !level.is_empty() {
+            write!(text, ", level in {}", ticked(&level)).unwrap();
+        }
+    }
+}
+
+/// Is each side's winner clear of its runner-up? Only where both ran more than once.
+fn winners_clear_clause(text: &mut String, f: &[Fastest], cells: &[CellStats]) {
     let pairs = f
         .iter()
         .filter(|x| {
@@ -1287,8 +795,6 @@ fn takeaway_fastest(cells: &[CellStats], sides_concurrent: bool) -> Option<Strin
             .unwrap(),
         }
     }
-    text.push('.');
-    Some(text)
 }
 
 /// The table under the takeaways: the fastest map per workload and side.
@@ -1337,7 +843,50 @@ fn is_one_lock(lang: Lang, map: &str) -> bool {
 }
 
 fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
-    // Scaling: median at the workload's most threads ÷ at its fewest, per one-lock map.
+    let scaling = thread_scaling(cells);
+    let shares = lock_shares(cells);
+    // With two maps or fewer on each side and no scaling, there is nothing to rank.
+    let per_side = |l: Lang| {
+        cells
+            .iter()
+            .filter(|c| c.key.lang == l)
+            .map(|c| c.key.map.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    if scaling.ratios.is_empty()
+        && (shares.shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
+    {
+        return None;
+    }
+    let mut text = "**One lock**".to_owned();
+    if !shares.shares.is_empty() {
+        shares_clause(&mut text, &shares);
+    }
+    if let Some((lo, hi)) = scaling.span
+        && !scaling.ratios.is_empty()
+    {
+        scaling_clause(&mut text, &scaling, (lo, hi), shares.shares.is_empty());
+        // The other maps, each by its median ratio over the workloads: does the added
+        // thread pay off for them?
+        if let Some(how_many) = others_clause(&scaling.others) {
+            write!(text, "; {how_many}").ok();
+        }
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// Scaling: median at the workload's most threads ÷ at its fewest, per one-lock map
+/// (`ratios`) and for every other map (`others`), over the workloads run at two or
+/// more thread counts; `span`: the last such workload's fewest and most threads.
+struct ThreadScaling<'c> {
+    ratios: BTreeMap<(Lang, &'c str), Vec<f64>>,
+    others: BTreeMap<(Lang, &'c str), Vec<f64>>,
+    span: Option<(u32, u32)>,
+}
+
+fn thread_scaling(cells: &[CellStats]) -> ThreadScaling<'_> {
     let mut by_wl: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
     for c in cells.iter().filter(|c| c.spread().is_some()) {
         by_wl
@@ -1380,7 +929,23 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             }
         }
     }
-    // Share of the fastest map on the side, at each workload's most threads.
+    ThreadScaling {
+        ratios,
+        others,
+        span,
+    }
+}
+
+/// At each workload's most threads, per side with two maps or more: the best one-lock
+/// map's share of the side's fastest (`shares`), how often it is the fastest, and the
+/// thread counts seen.
+struct LockShares {
+    shares: Vec<f64>,
+    fastest_somewhere: usize,
+    top_t: BTreeSet<u32>,
+}
+
+fn lock_shares(cells: &[CellStats]) -> LockShares {
     let mut shares = Vec::new();
     let mut fastest_somewhere = 0;
     let mut top_t = BTreeSet::new();
@@ -1401,114 +966,108 @@ fn takeaway_one_lock(cells: &[CellStats]) -> Option<String> {
             fastest_somewhere += usize::from(lock.key.map == best.key.map);
         }
     }
-    // With two maps or fewer on each side and no scaling, there is nothing to rank.
-    let per_side = |l: Lang| {
-        cells
-            .iter()
-            .filter(|c| c.key.lang == l)
-            .map(|c| c.key.map.as_str())
-            .collect::<BTreeSet<_>>()
-            .len()
+    LockShares {
+        shares,
+        fastest_somewhere,
+        top_t,
+    }
+}
+
+/// "…: at 2 threads the best single-lock map reaches 40–60% of the fastest map on its
+/// side, …".
+fn shares_clause(text: &mut String, s: &LockShares) {
+    let (shares, fastest_somewhere, top_t) = (&s.shares, s.fastest_somewhere, &s.top_t);
+    let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = shares.iter().copied().fold(0.0, f64::max);
+    let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
+    let range = if hi - lo < 0.005 {
+        format!("{:.0}%", hi * 100.0)
+    } else {
+        format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
     };
-    if ratios.is_empty() && (shares.is_empty() || per_side(Lang::Go).max(per_side(Lang::Rust)) < 3)
-    {
-        return None;
-    }
-    let mut text = "**One lock**".to_owned();
-    if !shares.is_empty() {
-        let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = shares.iter().copied().fold(0.0, f64::max);
-        let ts: Vec<String> = top_t.iter().map(u32::to_string).collect();
-        let range = if hi - lo < 0.005 {
-            format!("{:.0}%", hi * 100.0)
-        } else {
-            format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
-        };
-        if fastest_somewhere == shares.len() {
-            write!(
-                text,
-                ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
-                 fastest map on its side in every workload",
-                ts.join("/")
-            )
-            .ok();
-        } else {
-            write!(
-                text,
-                ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
-                 reaches {range} of the fastest map on its side",
-                ts.join("/")
-            )
-            .ok();
-            if fastest_somewhere > 0 {
-                write!(
-                    text,
-                    ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
-                    shares.len()
-                )
-                .ok();
-            }
-        }
-    }
-    if let Some((lo, hi)) = span
-        && !ratios.is_empty()
-    {
-        let all: Vec<f64> = ratios.values().flatten().copied().collect();
-        let verb = if all.iter().all(|&r| r < 1.0) {
-            "slows every one of them"
-        } else if all.iter().all(|&r| r > 1.0) {
-            "speeds every one of them up"
-        } else {
-            "helps some of them and slows others"
-        };
-        let maps: Vec<String> = ratios
-            .iter()
-            .map(|((l, m), rs)| {
-                let a = rs.iter().copied().fold(f64::INFINITY, f64::min);
-                let b = rs.iter().copied().fold(0.0, f64::max);
-                if rs.len() == 1 || (b - a).abs() < 0.005 {
-                    format!("{} ×{a:.2}", side_map(*l, m))
-                } else {
-                    format!("{} ×{a:.2}–{b:.2}", side_map(*l, m))
-                }
-            })
-            .collect();
-        let sep = if shares.is_empty() { ": " } else { "; " };
+    if fastest_somewhere == shares.len() {
         write!(
             text,
-            "{sep}going from {lo} to {hi} threads {verb} (throughput ratio: {})",
-            maps.join(", ")
+            ": at {} threads a single-lock map (Mutex or RwLock around one table) is the \
+             fastest map on its side in every workload",
+            ts.join("/")
         )
         .ok();
-        // The other maps, each by its median ratio over the workloads: does the added
-        // thread pay off for them?
-        let other: Vec<(f64, String)> = others
-            .iter()
-            .filter_map(|((l, m), rs)| Some((median_of(rs.clone())?, side_map(*l, m))))
-            .collect();
-        if let Some(top) = other
-            .iter()
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-        {
-            let n = other.len();
-            let gain = other.iter().filter(|o| o.0 > 1.0).count();
-            let how_many = match (gain, n) {
-                (0, 1) => format!("{} does not gain (×{:.2})", top.1, top.0),
-                (1, 1) => format!("{} gains (×{:.2})", top.1, top.0),
-                (g, n) => {
-                    let who = match g {
-                        0 => format!("none of the other {n} maps gains"),
-                        g if g == n => format!("all {n} other maps gain"),
-                        g => format!("{g} of the other {n} maps gain"),
-                    };
-                    format!("{who} (highest median ratio: {} ×{:.2})", top.1, top.0)
-                }
-            };
-            write!(text, "; {how_many}").ok();
+    } else {
+        write!(
+            text,
+            ": at {} threads the best single-lock map (Mutex or RwLock around one table) \
+             reaches {range} of the fastest map on its side",
+            ts.join("/")
+        )
+        .ok();
+        if fastest_somewhere > 0 {
+            write!(
+                text,
+                ", and is itself the fastest in {fastest_somewhere} of {} workload–side pairs",
+                shares.len()
+            )
+            .ok();
         }
     }
-    text.push('.');
-    Some(text)
+}
+
+/// "…going from 1 to 2 threads slows every one of them (throughput ratio: …)".
+fn scaling_clause(text: &mut String, s: &ThreadScaling, (lo, hi): (u32, u32), first: bool) {
+    let ratios = &s.ratios;
+    let all: Vec<f64> = ratios.values().flatten().copied().collect();
+    let verb = if all.iter().all(|&r| r < 1.0) {
+        "slows every one of them"
+    } else if all.iter().all(|&r| r > 1.0) {
+        "speeds every one of them up"
+    } else {
+        "helps some of them and slows others"
+    };
+    let maps: Vec<String> = ratios
+        .iter()
+        .map(|((l, m), rs)| {
+            let a = rs.iter().copied().fold(f64::INFINITY, f64::min);
+            let b = rs.iter().copied().fold(0.0, f64::max);
+            if rs.len() == 1 || (b - a).abs() < 0.005 {
+                format!("{} ×{a:.2}", side_map(*l, m))
+            } else {
+                format!("{} ×{a:.2}–{b:.2}", side_map(*l, m))
+            }
+        })
+        .collect();
+    let sep = if first { ": " } else { "; " };
+    write!(
+        text,
+        "{sep}going from {lo} to {hi} threads {verb} (throughput ratio: {})",
+        maps.join(", ")
+    )
+    .ok();
+}
+
+/// The other maps' scaling, each by its median ratio over the workloads: how many gain
+/// from the added thread, and the one that gains most.
+fn others_clause(others: &BTreeMap<(Lang, &str), Vec<f64>>) -> Option<String> {
+    let other: Vec<(f64, String)> = others
+        .iter()
+        .filter_map(|((l, m), rs)| Some((median_of(rs.clone())?, side_map(*l, m))))
+        .collect();
+    let top = other
+        .iter()
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))?;
+    let n = other.len();
+    let gain = other.iter().filter(|o| o.0 > 1.0).count();
+    Some(match (gain, n) {
+        (0, 1) => format!("{} does not gain (×{:.2})", top.1, top.0),
+        (1, 1) => format!("{} gains (×{:.2})", top.1, top.0),
+        (g, n) => {
+            let who = match g {
+                0 => format!("none of the other {n} maps gains"),
+                g if g == n => format!("all {n} other maps gain"),
+                g => format!("{g} of the other {n} maps gain"),
+            };
+            format!("{who} (highest median ratio: {} ×{:.2})", top.1, top.0)
+        }
+    })
 }
 
 /// Relative change of a memory series from its second quarter to its last.
@@ -1817,10 +1376,7 @@ fn takeaway_noise(cells: &[CellStats]) -> Option<String> {
     let repeated: Vec<(&CellStats, f64)> = cells
         .iter()
         .filter(|c| c.throughputs.len() > 1)
-        .filter_map(|c| {
-            let s = c.spread()?;
-            (s.median > 0.0).then(|| (c, (s.max - s.min) / s.median))
-        })
+        .filter_map(|c| Some((c, relative_range(&c.throughputs)?)))
         .collect();
     if cells.iter().all(|c| c.throughputs.is_empty()) {
         return None;
@@ -2241,6 +1797,13 @@ impl<'a> Page<'a> {
     }
 
     fn environment(&self, w: &mut String) -> anyhow::Result<()> {
+        self.environment_facts(w)?;
+        self.commands(w)?;
+        self.maps_table(w)
+    }
+
+    /// The environment table: suite, host, toolchains, commit, runs.
+    fn environment_facts(&self, w: &mut String) -> anyhow::Result<()> {
         let first = self.runs.first().map(|r| &r.file.start);
         let toolchain = |lang: Lang| -> String {
             let from_manifest = self
@@ -2325,7 +1888,11 @@ impl<'a> Page<'a> {
         writeln!(w, "| git commit | {commit} |")?;
         let runs_total = self.runs.len() + self.not_ok.len();
         writeln!(w, "| runs | {runs_total} ({} ok) |\n", self.runs.len())?;
+        Ok(())
+    }
 
+    /// The commands that made the results, the runners and this page.
+    fn commands(&self, w: &mut String) -> anyhow::Result<()> {
         writeln!(w, "### Commands\n")?;
         if let Some(m) = self.manifest {
             writeln!(
@@ -2358,7 +1925,11 @@ impl<'a> Page<'a> {
             )?;
         }
         writeln!(w, "This page:\n\n```sh\n{}\n```\n", self.opts.command)?;
+        Ok(())
+    }
 
+    /// One row per map run: its crate or package, version and hasher.
+    fn maps_table(&self, w: &mut String) -> anyhow::Result<()> {
         writeln!(
             w,
             "### Maps\n\n| side | map | crate / package | version | hasher |\n|---|---|---|---|---|"
@@ -2406,78 +1977,55 @@ impl<'a> Page<'a> {
     ) -> anyhow::Result<()> {
         let cells: Vec<&CellStats> = self.cells.iter().filter(|c| c.key.workload == wl).collect();
         writeln!(w, "## Workload `{wl}`\n")?;
-        let mut emit = |w: &mut String, name: String, alt: String| -> anyhow::Result<()> {
-            writeln!(w, "![{alt}](figures/{name})\n")?;
-            figs.push(name);
-            Ok(())
+        let mut out = FigureOut {
+            dir: fig_dir,
+            names: figs,
         };
+        let series = self.throughput_figure(w, wl, &cells, &mut out)?;
+        cell_table(w, &cells)?;
+        // Knee (the rule is said once above; nothing here when no workload has 3 points).
+        if self.any_knee_possible() {
+            knee_table(w, &series)?;
+        }
+        self.latency_figures(w, wl, &cells, &mut out)?;
+        self.alloc_figure(w, wl, &cells, &mut out)?;
+        self.over_time(w, wl, &mut out)
+    }
 
-        // Throughput vs threads.
+    /// Throughput vs threads: the figure, and its series (median with min–max per
+    /// thread count) for the knee table.
+    fn throughput_figure(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<Vec<(SeriesKey, Vec<Spread>)>> {
         let mut by_series: BTreeMap<SeriesKey, Vec<Spread>> = BTreeMap::new();
-        for c in &cells {
+        for c in cells {
             if let Some(s) = c.spread() {
                 by_series.entry(c.series()).or_default().push(s);
             }
         }
         let series: Vec<(SeriesKey, Vec<Spread>)> = by_series.into_iter().collect();
         let name = format!("throughput-{wl}.svg");
-        figures::throughput_vs_threads(&fig_dir.join(&name), wl, &self.palette, &series)?;
-        emit(
+        figures::throughput_vs_threads(&out.path(&name), wl, &self.palette, &series)?;
+        out.emit(
             w,
             name,
             format!("{wl}: throughput vs threads, median with min–max"),
         )?;
+        Ok(series)
+    }
 
-        // Table (how to read it is said once, above the workloads).
-        writeln!(
-            w,
-            "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-        )?;
-        for c in &cells {
-            let lat = LatencySummary::of(&c.latency);
-            let (med, range) = match c.spread() {
-                Some(s) => (
-                    format!("{:.2}", s.median / 1e6),
-                    format!("{:.2}–{:.2}", s.min / 1e6, s.max / 1e6),
-                ),
-                None => ("–".into(), "–".into()),
-            };
-            writeln!(
-                w,
-                "| {} | {} | {} | {}/{} | {med} | {range} | {} | {} | {} | {} | {} | {} |",
-                c.key.threads,
-                c.key.lang,
-                c.key.map,
-                c.throughputs.len(),
-                c.runs_total,
-                opt_ns(lat.map(|l| l.p50)),
-                opt_ns(lat.map(|l| l.p99)),
-                opt_ns(lat.map(|l| l.p999)),
-                opt_ns(lat.map(|l| l.max)),
-                c.bytes_per_op.map_or("–".into(), |v| format!("{v:.2}")),
-                c.allocs_per_op.map_or("–".into(), |v| format!("{v:.3}")),
-            )?;
-        }
-        writeln!(w)?;
-
-        // Knee (the rule is said once above; nothing here when no workload has 3 points).
-        if self.any_knee_possible() {
-            writeln!(w, "### Where added threads stop paying\n")?;
-            writeln!(w, "| side | map | knee |\n|---|---|---|")?;
-            for (k, s) in &series {
-                let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
-                writeln!(
-                    w,
-                    "| {} | {} | {} |",
-                    k.lang,
-                    k.map,
-                    knee_sentence(&knee(&pts))
-                )?;
-            }
-            writeln!(w)?;
-        }
-
-        // Latency spectrum per threads.
+    /// The latency spectrum figure of each thread count.
+    fn latency_figures(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<()> {
         writeln!(w, "### Latency percentile spectrum\n")?;
         let threads: BTreeSet<u32> = cells.iter().map(|c| c.key.threads).collect();
         for t in &threads {
@@ -2491,153 +2039,128 @@ impl<'a> Page<'a> {
             }
             let name = format!("latency-{wl}-t{t}.svg");
             figures::latency_spectrum(
-                &fig_dir.join(&name),
+                &out.path(&name),
                 &format!("{wl}, {t} thread(s): latency by percentile (merged repeats)"),
                 &self.palette,
                 &row,
             )?;
-            emit(
+            out.emit(
                 w,
                 name,
                 format!("{wl} at {t} thread(s): latency percentile spectrum"),
             )?;
         }
+        Ok(())
+    }
 
-        // Allocation per op at the highest thread count.
-        if let Some(&t) = threads.iter().next_back() {
-            let bars: Vec<Bar> = cells
-                .iter()
-                .filter(|c| c.key.threads == t)
-                .filter_map(|c| {
-                    Some(Bar {
-                        key: c.series(),
-                        bytes_per_op: c.bytes_per_op?,
-                        allocs_per_op: c.allocs_per_op.unwrap_or(0.0),
-                    })
+    /// Allocation per op at the highest thread count, if any cell there recorded it.
+    fn alloc_figure(
+        &self,
+        w: &mut String,
+        wl: &str,
+        cells: &[&CellStats],
+        out: &mut FigureOut,
+    ) -> anyhow::Result<()> {
+        let Some(t) = cells.iter().map(|c| c.key.threads).max() else {
+            return Ok(());
+        };
+        let bars: Vec<Bar> = cells
+            .iter()
+            .filter(|c| c.key.threads == t)
+            .filter_map(|c| {
+                Some(Bar {
+                    key: c.series(),
+                    bytes_per_op: c.bytes_per_op?,
+                    allocs_per_op: c.allocs_per_op.unwrap_or(0.0),
                 })
-                .collect();
-            if !bars.is_empty() {
-                writeln!(w, "### Allocation per operation\n")?;
-                let name = format!("alloc-{wl}-t{t}.svg");
-                figures::alloc_per_op(
-                    &fig_dir.join(&name),
-                    &format!("{wl}, {t} thread(s): allocation per operation"),
-                    &self.palette,
-                    &bars,
-                )?;
-                emit(
-                    w,
-                    name,
-                    format!("{wl} at {t} thread(s): bytes and allocations per op"),
-                )?;
-            }
+            })
+            .collect();
+        if bars.is_empty() {
+            return Ok(());
         }
+        writeln!(w, "### Allocation per operation\n")?;
+        let name = format!("alloc-{wl}-t{t}.svg");
+        figures::alloc_per_op(
+            &out.path(&name),
+            &format!("{wl}, {t} thread(s): allocation per operation"),
+            &self.palette,
+            &bars,
+        )?;
+        out.emit(
+            w,
+            name,
+            format!("{wl} at {t} thread(s): bytes and allocations per op"),
+        )
+    }
 
-        // Over time, for the longest run on each side.
+    /// Over time, for the longest run on each side: throughput per interval, pauses of
+    /// the long runs, the reclamation backlog and memory.
+    fn over_time(&self, w: &mut String, wl: &str, out: &mut FigureOut) -> anyhow::Result<()> {
         let featured = self.featured(wl);
-        if !featured.is_empty() {
-            let ids: Vec<String> = featured
-                .iter()
-                .map(|r| format!("`{}`", r.start.run_id))
-                .collect();
-            writeln!(w, "### Over time\n")?;
+        if featured.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = featured
+            .iter()
+            .map(|r| format!("`{}`", r.start.run_id))
+            .collect();
+        writeln!(w, "### Over time\n")?;
+        writeln!(
+            w,
+            "The run with the most intervals on each side: {}.\n",
+            ids.join(", ")
+        )?;
+        let name = format!("timeline-{wl}.svg");
+        figures::throughput_over_time(
+            &out.path(&name),
+            &format!("{wl}: throughput per interval"),
+            &self.palette,
+            &featured,
+        )?;
+        out.emit(w, name, format!("{wl}: throughput over time"))?;
+        // Pauses: only from runs long enough to contain some (the long runs the
+        // memory fit uses); short runs get none, as "How to read this page" says.
+        let long: Vec<&RunFile> = self.long_runs(wl);
+        if !long.is_empty() {
+            writeln!(w, "{}", pauses_paragraph(&long))?;
+            let name = format!("pauses-{wl}.svg");
+            figures::pause_timeline(
+                &out.path(&name),
+                &format!("{wl}: pauses and max op latency per interval"),
+                &self.palette,
+                &long,
+            )?;
+            out.emit(w, name, format!("{wl}: pause timeline"))?;
+        }
+        let name = format!("backlog-{wl}.svg");
+        if let Some(peak) = figures::reclaim_backlog(
+            &out.path(&name),
+            &format!("{wl}: reclamation backlog"),
+            &self.palette,
+            &featured,
+        )? {
             writeln!(
                 w,
-                "The run with the most intervals on each side: {}.\n",
-                ids.join(", ")
+                "Backlog: values the Rust map retired (replaced or removed) and has not \
+                 freed yet, at each interval's end (peak {peak} values). A Go map has no \
+                 such series: its garbage is what the collector has not traced yet, seen \
+                 in the live heap (memory figure) and the GC pauses.\n"
             )?;
-            let name = format!("timeline-{wl}.svg");
-            figures::throughput_over_time(
-                &fig_dir.join(&name),
-                &format!("{wl}: throughput per interval"),
-                &self.palette,
-                &featured,
-            )?;
-            emit(w, name, format!("{wl}: throughput over time"))?;
-            // Pauses: only from runs long enough to contain some (the long runs the
-            // memory fit uses); short runs get none, as "How to read this page" says.
-            let long: Vec<&RunFile> = self.long_runs(wl);
-            if !long.is_empty() {
-                let gc_pauses: usize = long
-                    .iter()
-                    .filter(|r| r.start.lang == Lang::Go)
-                    .map(|r| figures::pauses_of(r).len())
-                    .sum();
-                let stalls: usize = long
-                    .iter()
-                    .filter(|r| r.start.lang == Lang::Rust)
-                    .map(|r| figures::pauses_of(r).len())
-                    .sum();
-                let counted = long
-                    .iter()
-                    .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
-                    .count();
-                let rust_runs = long.iter().filter(|r| r.start.lang == Lang::Rust).count();
-                writeln!(
-                    w,
-                    "Pauses in every long run ({}): Go's GC pauses ({gc_pauses} recorded; drawn at \
-                     the end of the interval they fell in) and the Rust runs' reclamation stalls \
-                     ({}), against each run's per-interval maximum op latency.\n",
-                    long.len(),
-                    if rust_runs == 0 {
-                        "no Rust run".to_owned()
-                    } else if counted == 0 {
-                        "not observed: no Rust run here counts its reclamation".to_owned()
-                    } else {
-                        let which = match (counted, rust_runs) {
-                            (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
-                            (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
-                            (k, n) if k == n => {
-                                format!("the {k} Rust runs, which count their reclamation")
-                            }
-                            (k, n) => {
-                                format!("the {k} of {n} Rust runs that count their reclamation")
-                            }
-                        };
-                        format!("{stalls} recorded in {which}")
-                    }
-                )?;
-                let name = format!("pauses-{wl}.svg");
-                figures::pause_timeline(
-                    &fig_dir.join(&name),
-                    &format!("{wl}: pauses and max op latency per interval"),
-                    &self.palette,
-                    &long,
-                )?;
-                emit(w, name, format!("{wl}: pause timeline"))?;
-            }
-            let name = format!("backlog-{wl}.svg");
-            if let Some(peak) = figures::reclaim_backlog(
-                &fig_dir.join(&name),
-                &format!("{wl}: reclamation backlog"),
-                &self.palette,
-                &featured,
-            )? {
-                writeln!(
-                    w,
-                    "Backlog: values the Rust map retired (replaced or removed) and has not \
-                     freed yet, at each interval's end (peak {peak} values). A Go map has no \
-                     such series: its garbage is what the collector has not traced yet, seen \
-                     in the live heap (memory figure) and the GC pauses.\n"
-                )?;
-                emit(w, name, format!("{wl}: reclamation backlog over time"))?;
-            }
-            // Memory: every long run of the workload (the runs the fit section
-            // fits), so no map of a memory suite is left out; else the featured runs.
-            let memory_runs = if long.is_empty() { &featured } else { &long };
-            let fits: Vec<figures::FittedCurve> =
-                long.iter().filter_map(|r| fitted_curve(r)).collect();
-            let name = format!("memory-{wl}.svg");
-            figures::memory_over_time(
-                &fig_dir.join(&name),
-                &format!("{wl}: memory over time"),
-                &self.palette,
-                memory_runs,
-                &fits,
-            )?;
-            emit(w, name, format!("{wl}: RSS and live heap over time"))?;
+            out.emit(w, name, format!("{wl}: reclamation backlog over time"))?;
         }
-        Ok(())
+        // Memory: every long run of the workload (the runs the fit section
+        // fits), so no map of a memory suite is left out; else the featured runs.
+        let memory_runs = if long.is_empty() { &featured } else { &long };
+        let fits: Vec<figures::FittedCurve> = long.iter().filter_map(|r| fitted_curve(r)).collect();
+        let name = format!("memory-{wl}.svg");
+        figures::memory_over_time(
+            &out.path(&name),
+            &format!("{wl}: memory over time"),
+            &self.palette,
+            memory_runs,
+            &fits,
+        )?;
+        out.emit(w, name, format!("{wl}: RSS and live heap over time"))
     }
 
     /// The `ok` runs of `wl` long enough for the memory fit (and for pauses).
@@ -2770,11 +2293,113 @@ impl<'a> Page<'a> {
     }
 }
 
-/// 4 significant digits, fixed format.
-fn fmt_sig(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
+/// Where a section's figures go, and the names of those written (for the summary).
+struct FigureOut<'f> {
+    dir: &'f Path,
+    names: &'f mut Vec<String>,
+}
+
+impl FigureOut<'_> {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
     }
-    let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-    format!("{v:.digits$}")
+
+    /// Links figure `name` (written already) into the page with `alt` text.
+    fn emit(&mut self, w: &mut String, name: String, alt: String) -> anyhow::Result<()> {
+        writeln!(w, "![{alt}](figures/{name})\n")?;
+        self.names.push(name);
+        Ok(())
+    }
+}
+
+/// A workload's table of cells (how to read it is said once, above the workloads).
+fn cell_table(w: &mut String, cells: &[&CellStats]) -> anyhow::Result<()> {
+    writeln!(
+        w,
+        "| threads | side | map | runs ok/all | median Mops/s | min–max Mops/s | p50 ns | p99 ns | p99.9 ns | max ns | B/op | allocs/op |\n|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )?;
+    for c in cells {
+        let lat = LatencySummary::of(&c.latency);
+        let (med, range) = match c.spread() {
+            Some(s) => (
+                format!("{:.2}", s.median / 1e6),
+                format!("{:.2}–{:.2}", s.min / 1e6, s.max / 1e6),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        writeln!(
+            w,
+            "| {} | {} | {} | {}/{} | {med} | {range} | {} | {} | {} | {} | {} | {} |",
+            c.key.threads,
+            c.key.lang,
+            c.key.map,
+            c.throughputs.len(),
+            c.runs_total,
+            opt_ns(lat.map(|l| l.p50)),
+            opt_ns(lat.map(|l| l.p99)),
+            opt_ns(lat.map(|l| l.p999)),
+            opt_ns(lat.map(|l| l.max)),
+            c.bytes_per_op.map_or("–".into(), |v| format!("{v:.2}")),
+            c.allocs_per_op.map_or("–".into(), |v| format!("{v:.3}")),
+        )?;
+    }
+    writeln!(w)?;
+    Ok(())
+}
+
+/// Where added threads stop paying, one row per series.
+fn knee_table(w: &mut String, series: &[(SeriesKey, Vec<Spread>)]) -> anyhow::Result<()> {
+    writeln!(w, "### Where added threads stop paying\n")?;
+    writeln!(w, "| side | map | knee |\n|---|---|---|")?;
+    for (k, s) in series {
+        let pts: Vec<(f64, f64)> = s.iter().map(|p| (p.x, p.median)).collect();
+        writeln!(
+            w,
+            "| {} | {} | {} |",
+            k.lang,
+            k.map,
+            knee_sentence(&knee(&pts))
+        )?;
+    }
+    writeln!(w)?;
+    Ok(())
+}
+
+/// The sentence above the pause figure: what the long runs recorded (Go's GC pauses,
+/// the Rust runs' reclamation stalls where a run counts them), ending in a blank line.
+fn pauses_paragraph(long: &[&RunFile]) -> String {
+    let gc_pauses: usize = long
+        .iter()
+        .filter(|r| r.start.lang == Lang::Go)
+        .map(|r| figures::pauses_of(r).len())
+        .sum();
+    let stalls: usize = long
+        .iter()
+        .filter(|r| r.start.lang == Lang::Rust)
+        .map(|r| figures::pauses_of(r).len())
+        .sum();
+    let counted = long
+        .iter()
+        .filter(|r| figures::PauseKind::of(r) == figures::PauseKind::ReclamationStall)
+        .count();
+    let rust_runs = long.iter().filter(|r| r.start.lang == Lang::Rust).count();
+    format!(
+        "Pauses in every long run ({}): Go's GC pauses ({gc_pauses} recorded; drawn at \
+         the end of the interval they fell in) and the Rust runs' reclamation stalls \
+         ({}), against each run's per-interval maximum op latency.\n",
+        long.len(),
+        if rust_runs == 0 {
+            "no Rust run".to_owned()
+        } else if counted == 0 {
+            "not observed: no Rust run here counts its reclamation".to_owned()
+        } else {
+            let which = match (counted, rust_runs) {
+                (1, 1) => "the Rust run, which counts its reclamation".to_owned(),
+                (1, n) => format!("the 1 of {n} Rust runs that counts its reclamation"),
+                (k, n) if k == n => format!("the {k} Rust runs, which count their reclamation"),
+                (k, n) => format!("the {k} of {n} Rust runs that count their reclamation"),
+            };
+            format!("{stalls} recorded in {which}")
+        }
+    )
 }

@@ -1,6 +1,6 @@
-//! The statistics behind `mapbench compare`: medians, a distribution-free confidence
-//! interval for the median, and the Mann-Whitney U test, the same choices benchstat
-//! (golang.org/x/perf) makes.
+//! The statistics of the analysis. For `mapbench compare`: medians, a distribution-free
+//! confidence interval for the median, and the Mann-Whitney U test, the same choices
+//! benchstat (golang.org/x/perf) makes.
 //!
 //! * Median CI: the order-statistic interval `[x(k), x(n+1-k)]` with the largest `k`
 //!   whose coverage `P(k <= B <= n-k)`, `B ~ Binomial(n, 1/2)`, is at least the asked
@@ -11,11 +11,18 @@
 //!   when there are no ties and `n1 + n2 <= EXACT_MAX_N`; otherwise the normal
 //!   approximation with the tie correction of the variance and a continuity correction
 //!   of 1/2 (as R's `wilcox.test(exact = FALSE, correct = TRUE)`).
+//!
+//! [`cell`]: what the reports make of one cell's runs (allocations per op, noise).
+//! [`fit`]: the least-squares models of memory over a long run and the choice among them
+//! (what `mapbench report` draws and tabulates).
 
 /// Above this many samples in all the exact null distribution is not counted: the
 /// counts stop fitting an f64 exactly (C(60, 30) ≈ 1.2e17 > 2^53), and the normal
 /// approximation is good to three digits long before.
 pub const EXACT_MAX_N: usize = 50;
+
+pub mod cell;
+pub mod fit;
 
 /// The median of unsorted values (mean of the middle two for an even count), from the
 /// formats crate so the runners' tools and the chapter programs share it.
@@ -87,6 +94,29 @@ pub struct MannWhitney {
     pub exact: bool,
 }
 
+/// Ranks `values` (sorted here, ascending) with midranks for ties and returns the sum of
+/// the ranks of the marked values (`.1 == true`) and Σ (t³ − t) over the tie groups (t the
+/// group's size; 0 when no two values tie), the two sums both rank tests need.
+fn marked_rank_sum(values: &mut [(f64, bool)]) -> (f64, f64) {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = values.len();
+    let mut rank_sum = 0.0;
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && values[j + 1].0 == values[i].0 {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
+        let midrank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += values[i..=j].iter().filter(|v| v.1).count() as f64 * midrank;
+        tie_term += t * t * t - t;
+        i = j + 1;
+    }
+    (rank_sum, tie_term)
+}
+
 /// Two-sided Mann-Whitney U test. `None` if either sample is empty.
 pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     let (n1, n2) = (x.len(), y.len());
@@ -99,22 +129,8 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
         .map(|&v| (v, true))
         .chain(y.iter().map(|&v| (v, false)))
         .collect();
-    pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = pooled.len();
-    let mut rank_sum_x = 0.0;
-    let mut tie_term = 0.0; // Σ (t³ - t) over tie groups
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && pooled[j + 1].0 == pooled[i].0 {
-            j += 1;
-        }
-        let t = (j - i + 1) as f64;
-        let midrank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum_x += pooled[i..=j].iter().filter(|p| p.1).count() as f64 * midrank;
-        tie_term += t * t * t - t;
-        i = j + 1;
-    }
+    let (rank_sum_x, tie_term) = marked_rank_sum(&mut pooled);
     let u = rank_sum_x - (n1 * (n1 + 1)) as f64 / 2.0;
     let ties = tie_term > 0.0;
     if !ties && n <= EXACT_MAX_N {
@@ -217,21 +233,7 @@ pub fn signed_rank(d: &[f64]) -> Option<SignedRank> {
     if n == 0 {
         return None;
     }
-    abs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut w_plus = 0.0;
-    let mut tie_term = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && abs[j + 1].0 == abs[i].0 {
-            j += 1;
-        }
-        let t = (j - i + 1) as f64;
-        let midrank = (i + j) as f64 / 2.0 + 1.0;
-        w_plus += abs[i..=j].iter().filter(|a| a.1).count() as f64 * midrank;
-        tie_term += t * t * t - t;
-        i = j + 1;
-    }
+    let (w_plus, tie_term) = marked_rank_sum(&mut abs);
     if tie_term == 0.0 && n <= EXACT_MAX_N {
         return Some(SignedRank {
             w_plus,

@@ -814,6 +814,15 @@ pub fn render_md(w: &WhichMap, command: &str) -> String {
         md.push_str(&upper_first(&s));
         let _ = writeln!(md, "\n<!-- ANCHOR_END: {name} -->\n");
     }
+    memory_sensitive(&mut md, w);
+    latency_sensitive(&mut md, w);
+    map_table(&mut md, w);
+    md
+}
+
+/// The "memory-sensitive" anchor: the smallest heap per side, the maps allocating
+/// under one byte per op, and the most per op.
+fn memory_sensitive(md: &mut String, w: &WhichMap) {
     let go = w.heap(Lang::Go);
     let rust = w.heap(Lang::Rust);
     let _ = writeln!(md, "<!-- ANCHOR: memory-sensitive -->");
@@ -860,11 +869,14 @@ pub fn render_md(w: &WhichMap, command: &str) -> String {
     }
     md.push_str(&s);
     let _ = writeln!(md, "\n<!-- ANCHOR_END: memory-sensitive -->\n");
+}
 
+/// The "latency-sensitive" anchor: the lowest worst p99 per side.
+fn latency_sensitive(md: &mut String, w: &WhichMap) {
     let go = w.worst_p99(Lang::Go);
     let rust = w.worst_p99(Lang::Rust);
     let _ = writeln!(md, "<!-- ANCHOR: latency-sensitive -->");
-    let names: Vec<String> = WORKLOADS.iter().map(|w| format!("`{}`", w.1)).collect();
+    let names: Vec<String> = WORKLOADS.iter().map(|x| format!("`{}`", x.1)).collect();
     let s = format!(
         "Taking each map's worst p99 over {} at {THREADS} threads, {}; {}.",
         names.join(", "),
@@ -873,8 +885,10 @@ pub fn render_md(w: &WhichMap, command: &str) -> String {
     );
     md.push_str(&s);
     let _ = writeln!(md, "\n<!-- ANCHOR_END: latency-sensitive -->\n");
+}
 
-    // The table: every map at THREADS threads, Mops/s per workload, worst p99.
+/// The table: every map at THREADS threads, Mops/s per workload, worst p99.
+fn map_table(md: &mut String, w: &WhichMap) {
     let _ = writeln!(md, "<!-- ANCHOR: table -->");
     md.push_str("| side | map |");
     for (_, wl, _) in WORKLOADS {
@@ -922,7 +936,6 @@ pub fn render_md(w: &WhichMap, command: &str) -> String {
         w.sources["quick_bench"]
     );
     let _ = writeln!(md, "<!-- ANCHOR_END: table -->");
-    md
 }
 
 fn upper_first(s: &str) -> String {
@@ -991,36 +1004,7 @@ pub fn render_svg(w: &WhichMap) -> Result<String> {
             font(15),
         ))
         .map_err(err)?;
-        // Legend: designs present, then the two languages' line styles.
-        let designs: BTreeSet<Design> = rows.iter().map(|r| Design::of(&r.1)).collect();
-        let mut x = 10;
-        for d in Design::ALL.iter().filter(|d| designs.contains(d)) {
-            root.draw(&Rectangle::new(
-                [(x, 32), (x + 12, 44)],
-                d.colour().filled(),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(d.label(), (x + 17, 32), font(12)))
-                .map_err(err)?;
-            x += 17 + 7 * d.label().chars().count() as i32 + 14;
-        }
-        let ly = 62;
-        lollipop(&root, (10, ly), (40, ly), Lang::Go, INK)?;
-        root.draw(&Text::new("Go: solid, circle", (48, ly - 7), font(12)))
-            .map_err(err)?;
-        lollipop(&root, (190, ly), (220, ly), Lang::Rust, INK)?;
-        root.draw(&Text::new(
-            "Rust: dashed, triangle",
-            (228, ly - 7),
-            font(12),
-        ))
-        .map_err(err)?;
-        root.draw(&Text::new(
-            "– : not measured on that workload",
-            (420, ly - 7),
-            font(12),
-        ))
-        .map_err(err)?;
+        draw_legend(&root, &rows)?;
         // Row labels.
         for ((lang, m), y) in rows.iter().zip(&ys) {
             root.draw(&Text::new(
@@ -1040,73 +1024,133 @@ pub fn render_svg(w: &WhichMap) -> Result<String> {
             .max(1e-9);
         let step = nice_step(max / 2.0);
         for (k, (_, wl, what)) in WORKLOADS.iter().enumerate() {
-            let x0 = LABEL_W + k as i32 * panel_w;
-            let inner = panel_w - PANEL_GAP;
-            // One scale for every panel, so a stem's length compares across workloads.
-            let span = (inner - 34) as f64;
-            let px = |v: f64| x0 + (v / max * span).round() as i32;
-            root.draw(&Text::new(
-                wl.to_string(),
-                (x0 + inner / 2, HEAD_H - 14),
-                font(12).pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(err)?;
-            root.draw(&Text::new(
-                what.to_string(),
-                (x0 + inner / 2, HEAD_H + 2),
-                font(9).pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(err)?;
-            // The zero axis, then a grid line and label every `step`.
-            let top = HEAD_H + 20;
-            root.draw(&PathElement::new(
-                vec![(x0, top), (x0, bottom)],
-                INK.mix(0.6).stroke_width(1),
-            ))
-            .map_err(err)?;
-            let mut g = 0.0;
-            while g <= max + 1e-9 {
-                if g > 0.0 {
-                    root.draw(&PathElement::new(
-                        vec![(px(g), top), (px(g), bottom)],
-                        INK.mix(0.2).stroke_width(1),
-                    ))
-                    .map_err(err)?;
-                }
-                root.draw(&Text::new(
-                    fmt_num(g),
-                    (px(g), bottom + 6),
-                    font(9).pos(Pos::new(HPos::Center, VPos::Top)),
-                ))
-                .map_err(err)?;
-                g += step;
-            }
-            for ((lang, m), y) in rows.iter().zip(&ys) {
-                match w.cell(wl, *lang, m) {
-                    Some(c) => {
-                        let end = px(c.mops);
-                        lollipop(&root, (x0, *y), (end, *y), *lang, Design::of(m).colour())?;
-                        root.draw(&Text::new(
-                            fmt_num(c.mops),
-                            (end + 6, *y),
-                            font(9).pos(Pos::new(HPos::Left, VPos::Center)),
-                        ))
-                        .map_err(err)?;
-                    }
-                    None => {
-                        root.draw(&Text::new(
-                            "–",
-                            (x0 + 4, *y),
-                            font(9).pos(Pos::new(HPos::Left, VPos::Center)),
-                        ))
-                        .map_err(err)?;
-                    }
-                }
-            }
+            draw_panel(
+                &root,
+                w,
+                &rows,
+                &ys,
+                (k, wl, what),
+                (panel_w, bottom, max, step),
+            )?;
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// Legend: designs present, then the two languages' line styles.
+fn draw_legend(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    rows: &[(Lang, String)],
+) -> Result<()> {
+    // Legend: designs present, then the two languages' line styles.
+    let designs: BTreeSet<Design> = rows.iter().map(|r| Design::of(&r.1)).collect();
+    let mut x = 10;
+    for d in Design::ALL.iter().filter(|d| designs.contains(d)) {
+        root.draw(&Rectangle::new(
+            [(x, 32), (x + 12, 44)],
+            d.colour().filled(),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new(d.label(), (x + 17, 32), font(12)))
+            .map_err(err)?;
+        x += 17 + 7 * d.label().chars().count() as i32 + 14;
+    }
+    let ly = 62;
+    lollipop(root, (10, ly), (40, ly), Lang::Go, INK)?;
+    root.draw(&Text::new("Go: solid, circle", (48, ly - 7), font(12)))
+        .map_err(err)?;
+    lollipop(root, (190, ly), (220, ly), Lang::Rust, INK)?;
+    root.draw(&Text::new(
+        "Rust: dashed, triangle",
+        (228, ly - 7),
+        font(12),
+    ))
+    .map_err(err)?;
+    root.draw(&Text::new(
+        "– : not measured on that workload",
+        (420, ly - 7),
+        font(12),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Workload `k`'s panel: its title, the zero axis and grid, and a stem per row.
+/// `(panel_w, bottom, max, step)`: the panel width, the rows' bottom, the one scale's
+/// maximum and grid step.
+fn draw_panel(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    w: &WhichMap,
+    rows: &[(Lang, String)],
+    ys: &[i32],
+    (k, wl, what): (usize, &str, &str),
+    (panel_w, bottom, max, step): (i32, i32, f64, f64),
+) -> Result<()> {
+    let x0 = LABEL_W + k as i32 * panel_w;
+    let inner = panel_w - PANEL_GAP;
+    // One scale for every panel, so a stem's length compares across workloads.
+    let span = (inner - 34) as f64;
+    let px = |v: f64| x0 + (v / max * span).round() as i32;
+    root.draw(&Text::new(
+        wl.to_string(),
+        (x0 + inner / 2, HEAD_H - 14),
+        font(12).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+    .map_err(err)?;
+    root.draw(&Text::new(
+        what.to_string(),
+        (x0 + inner / 2, HEAD_H + 2),
+        font(9).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+    .map_err(err)?;
+    // The zero axis, then a grid line and label every `step`.
+    let top = HEAD_H + 20;
+    root.draw(&PathElement::new(
+        vec![(x0, top), (x0, bottom)],
+        INK.mix(0.6).stroke_width(1),
+    ))
+    .map_err(err)?;
+    let mut g = 0.0;
+    while g <= max + 1e-9 {
+        if g > 0.0 {
+            root.draw(&PathElement::new(
+                vec![(px(g), top), (px(g), bottom)],
+                INK.mix(0.2).stroke_width(1),
+            ))
+            .map_err(err)?;
+        }
+        root.draw(&Text::new(
+            fmt_num(g),
+            (px(g), bottom + 6),
+            font(9).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+        g += step;
+    }
+    for ((lang, m), y) in rows.iter().zip(ys) {
+        match w.cell(wl, *lang, m) {
+            Some(c) => {
+                let end = px(c.mops);
+                lollipop(root, (x0, *y), (end, *y), *lang, Design::of(m).colour())?;
+                root.draw(&Text::new(
+                    fmt_num(c.mops),
+                    (end + 6, *y),
+                    font(9).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(err)?;
+            }
+            None => {
+                root.draw(&Text::new(
+                    "–",
+                    (x0 + 4, *y),
+                    font(9).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(err)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// 1, 2 or 5 times a power of ten, at most `v`.

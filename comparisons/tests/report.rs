@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mapbench::report::{self, Knee, ReportOptions, fit};
+use mapbench::report::{self, Knee, ReportOptions};
+use mapbench::stats::fit;
 
 /// The command the expected page records (from the repository root).
 const BLESS_COMMAND: &str = "mapbench report comparisons/testdata/results-sample --out comparisons/testdata/report-expected";
