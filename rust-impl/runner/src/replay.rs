@@ -164,12 +164,15 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     let tag = value_tag(thread);
     // One chain through all the ops (as the Go runner's): a fresh chain per op would let
     // the CPU overlap consecutive ops' spins, and the delay would come out shorter than
-    // calibrated, by how much depending on the map's work around it.
-    let mut chain = 1;
+    // calibrated, by how much depending on the map's work around it. The chain goes from
+    // op to op through memory, not a register: a register held across the map call costs
+    // each map a different save and restore (its code is inlined here), a load and a
+    // store cost every map the same.
+    let mut chain = SpinChain::new();
     for (i, &word) in words.iter().enumerate() {
         let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        chain = spin_steps(spin, chain);
+        chain.spin(spin);
         count_op(kind, hit, got, tally, checksum);
     }
 }
@@ -189,12 +192,12 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     frees: &cmap_maps::reclaim::FreeCount<'_>,
 ) {
     let tag = value_tag(thread);
-    let mut chain = 1; // one chain through the ops: see `replay_spinning`
+    let mut chain = SpinChain::new(); // one chain through the ops: see `replay_spinning`
     for (i, &word) in words.iter().enumerate() {
         let before = frees.get();
         let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
-        chain = spin_steps(spin, chain);
+        chain.spin(spin);
         count_op(kind, hit, got, tally, checksum);
         tally.stall_ops += u64::from(frees.get() != before);
     }
@@ -281,6 +284,26 @@ fn spin_steps(steps: u64, mut x: u64) -> u64 {
         opaque(&mut x);
     }
     x
+}
+
+/// The spin chain's state between ops, kept in memory: each op's spin loads it, runs its
+/// steps on from it and stores the end (see [`replay_spinning`]).
+struct SpinChain(u64);
+
+impl SpinChain {
+    fn new() -> SpinChain {
+        SpinChain(1)
+    }
+
+    #[inline(always)]
+    fn spin(&mut self, steps: u64) {
+        // SAFETY: `&mut self.0` is a valid, aligned, exclusive u64; volatile only keeps
+        // the load and the store (the chain stays in memory between ops).
+        unsafe {
+            let x = std::ptr::read_volatile(&self.0);
+            std::ptr::write_volatile(&mut self.0, spin_steps(steps, x));
+        }
+    }
 }
 
 /// Makes `x` opaque to the compiler, so that it neither reshapes the chain (a
