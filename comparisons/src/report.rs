@@ -1444,7 +1444,11 @@ fn manifest_repo_root(m: &crate::manifest::Manifest) -> Option<PathBuf> {
             .and_then(|r| r.build_cwd.as_deref())
             .map(PathBuf::from)
     };
-    cwd("rust").or_else(|| cwd("go").and_then(|p| p.parent().map(Path::to_path_buf)))
+    // With prebuilt runners (`--rust-runner`, `--go-runner`) nothing was built and no
+    // build directory was recorded; the trace cache is still under this repository.
+    cwd("rust")
+        .or_else(|| cwd("go").and_then(|p| p.parent().map(Path::to_path_buf)))
+        .or_else(|| Some(crate::runners::repo_root()))
 }
 
 /// A recorded command as a reader can paste it from the repository root:

@@ -346,6 +346,46 @@ fn every_figure_the_page_references_exists_and_the_page_is_portable() {
     );
 }
 
+/// Results run with prebuilt runners (`--rust-runner`, `--go-runner`) record no build
+/// directory; the page still gives the trace and runner paths relative to the repository.
+#[test]
+fn commands_are_repository_relative_when_no_runner_was_built() {
+    let dir = scratch("prebuilt");
+    let results = dir.join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let sample = testdata().join("results-sample");
+    for entry in std::fs::read_dir(&sample).unwrap() {
+        let from = entry.unwrap().path();
+        if from.is_file() {
+            std::fs::copy(&from, results.join(from.file_name().unwrap())).unwrap();
+        }
+    }
+    // The sample was recorded in a checkout at /work/main: move its paths to this one,
+    // and drop what a build would have recorded.
+    let text = std::fs::read_to_string(sample.join("manifest.json"))
+        .unwrap()
+        .replace("/work/main", &repo.to_string_lossy());
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for runner in m["runners"].as_object_mut().unwrap().values_mut() {
+        runner["build_command"] = serde_json::Value::Null;
+        runner["build_cwd"] = serde_json::Value::Null;
+    }
+    std::fs::write(results.join("manifest.json"), m.to_string()).unwrap();
+    let out = dir.join("report");
+    report::report(&ReportOptions {
+        results_dir: results,
+        out: out.clone(),
+        title: None,
+        command: BLESS_COMMAND.into(),
+        harness_costs: None,
+    })
+    .unwrap_or_else(|_| panic!("report failed"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("--trace target/traces/read-heavy-"), "{md}");
+    assert!(!md.contains(&*repo.to_string_lossy()), "{md}");
+}
+
 fn mapbench(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_mapbench"))
         .args(args)
