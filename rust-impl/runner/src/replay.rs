@@ -1,9 +1,10 @@
 //! The hot path: one worker replaying its op stream through its own map handle.
 //!
 //! Everything here is generic over the map type (one monomorphised copy per map, chosen
-//! once by name in [`crate::run()`]): no `dyn` call and no allocation per op. An op word is
-//! decoded inline (`kind << 62 | key_id`, the key is `key_for_id(key_id)`, the value
-//! `(thread + 1) << 48 | (index + 1)`), applied, counted, and, for gets, folded into the
+//! once by name in [`crate::run()`]): no `dyn` call and no allocation per op. A worker
+//! decodes its stream's keys before its start gate ([`decode_keys`]: the key of op word
+//! `kind << 62 | key_id` is `key_for_id(key_id)`); an op takes its kind from the word and
+//! its value from its index (`(thread + 1) << 48 | (index + 1)`), and is applied, counted, and, for gets, folded into the
 //! result checksum. Every [`CLOCK_CHECK_OPS`] ops the worker reads the clock and hands the
 //! collector its counters and latency histogram for each interval it has passed.
 
@@ -82,14 +83,35 @@ pub fn value_tag(thread: u32) -> u64 {
     (u64::from(thread) + 1) << 48
 }
 
-/// Decodes one op word (as stored: little-endian) at `index` of its stream into
-/// (kind, key, value).
+/// The keys of `words` (op words as stored), decoded: what a worker hands the map, built
+/// before its start gate. See [`for_each_op`].
+pub fn decode_keys<K: MapKey>(words: &[u64]) -> Vec<K> {
+    words
+        .iter()
+        .map(|&word| key_for_id(u64::from_le(word) & KEY_ID_MASK))
+        .collect()
+}
+
+/// Calls `f(kind, key, value)` for each op of `words` (ops `first_index..` of the stream
+/// whose value tag is `tag`), with the keys taken from
+/// `keys` ([`decode_keys`] of the same words) instead of mixed in the op. Mixed in the op,
+/// a key (a chain of dependent multiplies) costs every op about ten instructions more than
+/// the micro-benchmarks, which decode their keys beforehand.
 #[inline(always)]
-fn decode_op<K: MapKey>(word: u64, tag: u64, index: u64) -> (usize, K, u64) {
-    let word = u64::from_le(word);
-    let key = key_for_id(word & KEY_ID_MASK);
-    let value = tag | (index + 1);
-    ((word >> 62) as usize, key, value)
+fn for_each_op<K: MapKey>(
+    words: &[u64],
+    keys: &[K],
+    tag: u64,
+    first_index: u64,
+    mut f: impl FnMut(usize, K, u64),
+) {
+    for (i, (&word, &key)) in words.iter().zip(keys).enumerate() {
+        f(
+            (u64::from_le(word) >> 62) as usize,
+            key,
+            tag | (first_index + i as u64 + 1),
+        );
+    }
 }
 
 /// The map call alone: what a latency sample times (the Go runner times the
@@ -131,17 +153,16 @@ fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut 
 pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
+    keys: &[K],
     thread: u32,
     first_index: u64,
     tally: &mut Tally,
     checksum: &mut u64,
 ) {
-    let tag = value_tag(thread);
-    for (i, &word) in words.iter().enumerate() {
-        let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
+    for_each_op(words, keys, value_tag(thread), first_index, |kind, key, value| {
         let (hit, got) = call_map(handle, kind, key, value);
         count_op(kind, hit, got, tally, checksum);
-    }
+    });
 }
 
 /// The measured phase's un-timed loop when a spin is asked for (`--op-delay-ns`, calibrated,
@@ -155,6 +176,7 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
+    keys: &[K],
     thread: u32,
     first_index: u64,
     tally: &mut Tally,
@@ -169,12 +191,11 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     // each map a different save and restore (its code is inlined here), a load and a
     // store cost every map the same.
     let mut chain = SpinChain::new();
-    for (i, &word) in words.iter().enumerate() {
-        let (kind, key, value) = decode_op(word, tag, first_index + i as u64);
+    for_each_op(words, keys, tag, first_index, |kind, key, value| {
         let (hit, got) = call_map(handle, kind, key, value);
         chain.spin(spin);
         count_op(kind, hit, got, tally, checksum);
-    }
+    });
 }
 
 /// As [`replay_spinning`] (the same spin), also counting in
@@ -184,6 +205,7 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
+    keys: &[K],
     thread: u32,
     first_index: u64,
     tally: &mut Tally,
@@ -193,14 +215,13 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 ) {
     let tag = value_tag(thread);
     let mut chain = SpinChain::new(); // one chain through the ops: see `replay_spinning`
-    for (i, &word) in words.iter().enumerate() {
+    for_each_op(words, keys, tag, first_index, |kind, key, value| {
         let before = frees.get();
-        let (kind, key, value) = decode_op::<K>(word, tag, first_index + i as u64);
         let (hit, got) = call_map(handle, kind, key, value);
         chain.spin(spin);
         count_op(kind, hit, got, tally, checksum);
         tally.stall_ops += u64::from(frees.get() != before);
-    }
+    });
 }
 
 /// Inserts the prefill (`prefill_raw` words, entry `i` with value `i + 1`) through one
@@ -502,6 +523,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     let words = plan.words;
     let n = words.len();
     let tag = value_tag(plan.thread);
+    let keys = decode_keys::<K>(words);
 
     // Warm-up: the stream's first `warmup_ops` ops (wrapping), untimed, unrecorded.
     let mut warm_checksum = CHECKSUM_INIT;
@@ -514,6 +536,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
         replay_untimed(
             &mut handle,
             &words[pos..pos + len],
+            &keys[pos..pos + len],
             plan.thread,
             pos as u64,
             warmup,
@@ -576,6 +599,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                     replay_counting_stalls(
                         &mut handle,
                         &words[from..from + untimed],
+                        &keys[from..from + untimed],
                         plan.thread,
                         from as u64,
                         &mut tally,
@@ -586,14 +610,22 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                 })
                 .is_some();
             if !counted {
-                let (ops, at) = (&words[from..from + untimed], from as u64);
+                let (ops, op_keys) = (&words[from..from + untimed], &keys[from..from + untimed]);
+                let at = from as u64;
                 match spin {
-                    None => {
-                        replay_untimed(&mut handle, ops, plan.thread, at, &mut tally, &mut checksum)
-                    }
+                    None => replay_untimed(
+                        &mut handle,
+                        ops,
+                        op_keys,
+                        plan.thread,
+                        at,
+                        &mut tally,
+                        &mut checksum,
+                    ),
                     Some(steps) => replay_spinning(
                         &mut handle,
                         ops,
+                        op_keys,
                         plan.thread,
                         at,
                         &mut tally,
@@ -608,10 +640,10 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                 break;
             }
             let index = (pos + i) as u64;
-            let word = words[pos + i];
             // ANCHOR: timed-op
             // measured == next_sample: this op is timed (the map call alone).
-            let (kind, key, value) = decode_op(word, tag, index);
+            let (kind, key) = ((u64::from_le(words[pos + i]) >> 62) as usize, keys[pos + i]);
+            let value = tag | (index + 1);
             let frees = crate::reclaim::before_op();
             let started = Instant::now();
             let (hit, got) = call_map(&mut handle, kind, key, value);

@@ -49,9 +49,11 @@ impl MapVisitor for SequentialReplay<'_> {
         let mut result_checksum = 0;
         for thread in 0..h.threads {
             let mut acc = CHECKSUM_INIT;
+            let words = t.thread_ops(thread).raw();
             replay::replay_untimed(
                 &mut handle,
-                t.thread_ops(thread).raw(),
+                words,
+                &replay::decode_keys(words),
                 thread,
                 0,
                 &mut tally,
