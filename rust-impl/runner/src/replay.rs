@@ -159,10 +159,16 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     tally: &mut Tally,
     checksum: &mut u64,
 ) {
-    for_each_op(words, keys, value_tag(thread), first_index, |kind, key, value| {
-        let (hit, got) = call_map(handle, kind, key, value);
-        count_op(kind, hit, got, tally, checksum);
-    });
+    for_each_op(
+        words,
+        keys,
+        value_tag(thread),
+        first_index,
+        |kind, key, value| {
+            let (hit, got) = call_map(handle, kind, key, value);
+            count_op(kind, hit, got, tally, checksum);
+        },
+    );
 }
 
 /// The measured phase's un-timed loop when a spin is asked for (`--op-delay-ns`, calibrated,
@@ -173,6 +179,7 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 /// loop compiles differently around each map's call, and a change measured against it
 /// would add a different cost per map besides the steps.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
     words: &[u64],
