@@ -4,8 +4,8 @@
 //! once by name in [`crate::run()`]): no `dyn` call and no allocation per op. A worker
 //! decodes its stream's keys before its start gate ([`decode_keys`]: the key of op word
 //! `kind << 62 | key_id` is `key_for_id(key_id)`); an op takes its kind from the word and
-//! its value from its index (`(thread + 1) << 48 | (index + 1)`), and is applied, counted, and, for gets, folded into the
-//! result checksum. Every [`CLOCK_CHECK_OPS`] ops the worker reads the clock and hands the
+//! its value from its index (`(thread + 1) << 48 | (index + 1)`), and is applied, counted,
+//! and, for gets, folded into the result checksum. Every [`CLOCK_CHECK_OPS`] ops the worker reads the clock and hands the
 //! collector its counters and latency histogram for each interval it has passed.
 
 use std::panic::{self, AssertUnwindSafe};
@@ -93,10 +93,10 @@ pub fn decode_keys<K: MapKey>(words: &[u64]) -> Vec<K> {
 }
 
 /// Calls `f(kind, key, value)` for each op of `words` (ops `first_index..` of the stream
-/// whose value tag is `tag`), with the keys taken from
-/// `keys` ([`decode_keys`] of the same words) instead of mixed in the op. Mixed in the op,
-/// a key (a chain of dependent multiplies) costs every op about ten instructions more than
-/// the micro-benchmarks, which decode their keys beforehand.
+/// whose value tag is `tag`), with the keys taken from `keys` ([`decode_keys`] of the same
+/// words) instead of mixed in the op: mixed in the op, a key (a chain of dependent
+/// multiplies) was about half of the `noop` map's instructions per op, a cost the
+/// micro-benchmarks, which decode their keys beforehand, do not pay.
 #[inline(always)]
 fn for_each_op<K: MapKey>(
     words: &[u64],
