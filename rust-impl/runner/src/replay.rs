@@ -2,11 +2,12 @@
 //!
 //! Everything here is generic over the map type (one monomorphised copy per map, chosen
 //! once by name in [`crate::run()`]): no `dyn` call and no allocation per op. A worker
-//! decodes its stream's keys before its start gate ([`decode_keys`]: the key of op word
-//! `kind << 62 | key_id` is `key_for_id(key_id)`); an op takes its kind from the word and
-//! its value from its index (`(thread + 1) << 48 | (index + 1)`), and is applied, counted,
-//! and, for gets, folded into the result checksum. Every [`CLOCK_CHECK_OPS`] ops the worker reads the clock and hands the
-//! collector its counters and latency histogram for each interval it has passed.
+//! decodes its stream's keys and kinds before its start gate ([`decode_keys`],
+//! [`decode_kinds`]: op word `kind << 62 | key_id` has key `key_for_id(key_id)`); an op
+//! takes its value from its index (`(thread + 1) << 48 | (index + 1)`), and is applied,
+//! counted, and, for gets, folded into the result checksum. Every [`CLOCK_CHECK_OPS`] ops
+//! the worker reads the clock and hands the collector its counters and latency histogram
+//! for each interval it has passed.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -92,22 +93,32 @@ pub fn decode_keys<K: MapKey>(words: &[u64]) -> Vec<K> {
         .collect()
 }
 
-/// Calls `f(kind, key, value)` for each op of `words` (ops `first_index..` of the stream
-/// whose value tag is `tag`), with the keys taken from `keys` ([`decode_keys`] of the same
-/// words) instead of mixed in the op: mixed in the op, a key (a chain of dependent
-/// multiplies) was about half of the `noop` map's instructions per op, a cost the
-/// micro-benchmarks, which decode their keys beforehand, do not pay.
+/// The op kinds of `words` (the top two bits of each word), one byte each, built before
+/// the start gate beside [`decode_keys`]. See [`for_each_op`].
+pub fn decode_kinds(words: &[u64]) -> Vec<u8> {
+    words
+        .iter()
+        .map(|&word| (u64::from_le(word) >> 62) as u8)
+        .collect()
+}
+
+/// Calls `f(kind, key, value)` for each op of a stretch (ops `first_index..` of the stream
+/// whose value tag is `tag`), with the kinds and keys decoded beforehand ([`decode_kinds`],
+/// [`decode_keys`]), as the Go runner and both micro-benchmarks hold them. Mixed in the op,
+/// a key (a chain of dependent multiplies) was about half of the `noop` map's instructions
+/// per op; read from the op words, a kind streamed 8 bytes per op through the cache beside
+/// the key's 8, where a byte array streams 1.
 #[inline(always)]
 fn for_each_op<K: MapKey>(
-    words: &[u64],
+    kinds: &[u8],
     keys: &[K],
     tag: u64,
     first_index: u64,
     mut f: impl FnMut(usize, K, u64),
 ) {
-    for (i, (&word, &key)) in words.iter().zip(keys).enumerate() {
+    for (i, (&kind, &key)) in kinds.iter().zip(keys).enumerate() {
         f(
-            (u64::from_le(word) >> 62) as usize,
+            usize::from(kind & 3),
             key,
             tag | (first_index + i as u64 + 1),
         );
@@ -146,13 +157,13 @@ fn count_op(kind: usize, hit: bool, got: u64, tally: &mut Tally, checksum: &mut 
     tally.hits[kind] += u64::from(hit);
 }
 
-/// Replays `words` (ops `first_index..` of thread `thread`'s stream) untimed, with nothing
+/// Replays `kinds` and `keys` (ops `first_index..` of thread `thread`'s stream) untimed, with nothing
 /// but the op around the map call: the warm-up, the measured phase of a run without a spin
 /// (`--op-delay-ns` or `--op-work-steps`), and the tests' sequential replay.
 #[inline]
 pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
-    words: &[u64],
+    kinds: &[u8],
     keys: &[K],
     thread: u32,
     first_index: u64,
@@ -160,7 +171,7 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     checksum: &mut u64,
 ) {
     for_each_op(
-        words,
+        kinds,
         keys,
         value_tag(thread),
         first_index,
@@ -182,7 +193,7 @@ pub fn replay_untimed<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 #[allow(clippy::too_many_arguments)]
 fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
-    words: &[u64],
+    kinds: &[u8],
     keys: &[K],
     thread: u32,
     first_index: u64,
@@ -198,7 +209,7 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     // each map a different save and restore (its code is inlined here), a load and a
     // store cost every map the same.
     let mut chain = SpinChain::new();
-    for_each_op(words, keys, tag, first_index, |kind, key, value| {
+    for_each_op(kinds, keys, tag, first_index, |kind, key, value| {
         let (hit, got) = call_map(handle, kind, key, value);
         chain.spin(spin);
         count_op(kind, hit, got, tally, checksum);
@@ -211,7 +222,7 @@ fn replay_spinning<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 #[allow(clippy::too_many_arguments)]
 fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
     handle: &mut H,
-    words: &[u64],
+    kinds: &[u8],
     keys: &[K],
     thread: u32,
     first_index: u64,
@@ -222,7 +233,7 @@ fn replay_counting_stalls<K: MapKey, V: MapValue, H: MapHandle<K, V>>(
 ) {
     let tag = value_tag(thread);
     let mut chain = SpinChain::new(); // one chain through the ops: see `replay_spinning`
-    for_each_op(words, keys, tag, first_index, |kind, key, value| {
+    for_each_op(kinds, keys, tag, first_index, |kind, key, value| {
         let before = frees.get();
         let (hit, got) = call_map(handle, kind, key, value);
         chain.spin(spin);
@@ -531,6 +542,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
     let n = words.len();
     let tag = value_tag(plan.thread);
     let keys = decode_keys::<K>(words);
+    let kinds = decode_kinds(words);
 
     // Warm-up: the stream's first `warmup_ops` ops (wrapping), untimed, unrecorded.
     let mut warm_checksum = CHECKSUM_INIT;
@@ -542,7 +554,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
             .min((plan.warmup_ops - done) as usize);
         replay_untimed(
             &mut handle,
-            &words[pos..pos + len],
+            &kinds[pos..pos + len],
             &keys[pos..pos + len],
             plan.thread,
             pos as u64,
@@ -605,7 +617,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                 && cmap_maps::reclaim::with_thread_frees(|frees| {
                     replay_counting_stalls(
                         &mut handle,
-                        &words[from..from + untimed],
+                        &kinds[from..from + untimed],
                         &keys[from..from + untimed],
                         plan.thread,
                         from as u64,
@@ -617,7 +629,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
                 })
                 .is_some();
             if !counted {
-                let (ops, op_keys) = (&words[from..from + untimed], &keys[from..from + untimed]);
+                let (ops, op_keys) = (&kinds[from..from + untimed], &keys[from..from + untimed]);
                 let at = from as u64;
                 match spin {
                     None => replay_untimed(
@@ -649,7 +661,7 @@ fn worker_body<K: MapKey, V: MapValue, M: ConcurrentMap<K, V>>(
             let index = (pos + i) as u64;
             // ANCHOR: timed-op
             // measured == next_sample: this op is timed (the map call alone).
-            let (kind, key) = ((u64::from_le(words[pos + i]) >> 62) as usize, keys[pos + i]);
+            let (kind, key) = (usize::from(kinds[pos + i] & 3), keys[pos + i]);
             let value = tag | (index + 1);
             let frees = crate::reclaim::before_op();
             let started = Instant::now();

@@ -52,7 +52,7 @@ impl MapVisitor for SequentialReplay<'_> {
             let words = t.thread_ops(thread).raw();
             replay::replay_untimed(
                 &mut handle,
-                words,
+                &replay::decode_kinds(words),
                 &replay::decode_keys(words),
                 thread,
                 0,
