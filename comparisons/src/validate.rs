@@ -223,6 +223,12 @@ pub struct RunnerVsMicro {
     /// Range of the per-repeat ratios (runner and micro of the same repeat).
     pub paired_ratios: Option<Stat>,
     pub within: Option<bool>,
+    /// The micro-benchmark with each get's result used as the runner uses it (a hit
+    /// counted, the value folded into a checksum): `trace_gets_used`,
+    /// `BenchmarkTraceGetsUsed`.
+    pub micro_used_ns_per_op: Option<Stat>,
+    /// Median runner ÷ median of the result-using micro-benchmark.
+    pub ratio_used: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -336,6 +342,8 @@ struct Samples {
     hits: BTreeMap<Key, Vec<[f64; 3]>>,
     /// Micro ns/op per (lang, map, workload, threads).
     micro_ns: BTreeMap<MicroKey, Vec<(u32, f64)>>,
+    /// The same for the micro-benchmarks that use each get's result.
+    micro_used_ns: BTreeMap<MicroKey, Vec<(u32, f64)>>,
     /// Bustle throughput per (map, mix, threads).
     bustle: BTreeMap<(String, String, u32), Vec<(u32, f64)>>,
     profile: Option<Value>,
@@ -943,6 +951,12 @@ fn runner_vs_micro_of(lang: Lang, s: &Samples) -> Vec<RunnerVsMicro> {
                 let rs = Stat::of(&values(r));
                 let ms = Stat::of(&values(m));
                 let ratio = rs.zip(ms).map(|(a, b)| a.median / b.median);
+                let us = Stat::of(&values(s.micro_used_ns.get(&(
+                    lang,
+                    map.to_owned(),
+                    shape.to_owned(),
+                    threads,
+                ))));
                 out.push(RunnerVsMicro {
                     lang,
                     map: map.into(),
@@ -954,6 +968,8 @@ fn runner_vs_micro_of(lang: Lang, s: &Samples) -> Vec<RunnerVsMicro> {
                     ratio,
                     paired_ratios: r.zip(m).and_then(|(a, b)| paired(a, b)),
                     within: within(ratio),
+                    micro_used_ns_per_op: us,
+                    ratio_used: rs.zip(us).map(|(a, b)| a.median / b.median),
                 });
             }
         }
@@ -1084,7 +1100,7 @@ impl GoMicro {
 
     fn command() -> String {
         format!(
-            "(cd go-reference && CMAP_BENCH_TRACES=<the four gets traces> CMAP_BENCH_MAPS={} go test -run '^$' -bench '^BenchmarkTraceGets$' -benchtime {GO_BENCHTIME} ./maps)",
+            "(cd go-reference && CMAP_BENCH_TRACES=<the four gets traces> CMAP_BENCH_MAPS={} go test -run '^$' -bench '^BenchmarkTraceGets(Used)?$' -benchtime {GO_BENCHTIME} ./maps)",
             MICRO_MAPS_GO.join(",")
         )
     }
@@ -1103,7 +1119,7 @@ impl GoMicro {
                     "-test.run",
                     "^$",
                     "-test.bench",
-                    "^BenchmarkTraceGets$",
+                    "^BenchmarkTraceGets(Used)?$",
                     "-test.benchtime",
                     GO_BENCHTIME,
                 ])
@@ -1125,13 +1141,15 @@ impl GoMicro {
                     for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
                         for threads in [1, 2] {
                             for map in MICRO_MAPS_GO {
-                                let name = format!("BenchmarkTraceGets/{shape}/t{threads}/{map}");
-                                for ns in parse_go_bench(&text, &name) {
-                                    samples
-                                        .micro_ns
-                                        .entry((Lang::Go, map.into(), shape.into(), threads))
-                                        .or_default()
-                                        .push((repeat, ns));
+                                let cell = (Lang::Go, map.to_owned(), shape.to_owned(), threads);
+                                for (bench, into) in [
+                                    ("BenchmarkTraceGets", &mut samples.micro_ns),
+                                    ("BenchmarkTraceGetsUsed", &mut samples.micro_used_ns),
+                                ] {
+                                    let name = format!("{bench}/{shape}/t{threads}/{map}");
+                                    for ns in parse_go_bench(&text, &name) {
+                                        into.entry(cell.clone()).or_default().push((repeat, ns));
+                                    }
                                 }
                             }
                         }
@@ -1181,16 +1199,19 @@ impl RustMicro {
             command: RustMicro::command(),
             note: None,
         };
-        let estimates = |map: &str, shape: &str, threads: u32| {
+        let estimates = |group: &str, map: &str, shape: &str, threads: u32| {
             criterion_estimates_path(
                 &self.criterion_dir,
-                &format!("trace_gets/{map}/{shape}-t{threads}"),
+                &format!("{group}/{map}/{shape}-t{threads}"),
             )
         };
+        const GROUPS: [&str; 2] = ["trace_gets", "trace_gets_used"];
         for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
             for threads in [1, 2] {
                 for map in MICRO_MAPS_RUST {
-                    let _ = std::fs::remove_file(estimates(map, shape, threads));
+                    for group in GROUPS {
+                        let _ = std::fs::remove_file(estimates(group, map, shape, threads));
+                    }
                 }
             }
         }
@@ -1220,14 +1241,18 @@ impl RustMicro {
         for shape in [GETS_IN_CACHE, GETS_OUT_OF_CACHE] {
             for threads in [1, 2] {
                 for map in MICRO_MAPS_RUST {
-                    match read_criterion_estimate(&estimates(map, shape, threads)) {
-                        Ok((ns, _)) => samples
-                            .micro_ns
-                            .entry((Lang::Rust, map.into(), shape.into(), threads))
-                            .or_default()
-                            .push((repeat, ns / f64::from(threads))),
-                        Err(e) => {
-                            micro.note.get_or_insert_with(|| format!("{e:#}"));
+                    for (group, into) in GROUPS
+                        .into_iter()
+                        .zip([&mut samples.micro_ns, &mut samples.micro_used_ns])
+                    {
+                        match read_criterion_estimate(&estimates(group, map, shape, threads)) {
+                            Ok((ns, _)) => into
+                                .entry((Lang::Rust, map.into(), shape.into(), threads))
+                                .or_default()
+                                .push((repeat, ns / f64::from(threads))),
+                            Err(e) => {
+                                micro.note.get_or_insert_with(|| format!("{e:#}"));
+                            }
                         }
                     }
                 }
@@ -1542,12 +1567,12 @@ fn md_sampling(v: &Validation, md: &mut String) {
 /// Check 2: runner vs micro-benchmark, with each side's speed-up and the commands.
 fn md_runner_vs_micro(v: &Validation, md: &mut String) {
     md.push_str(&format!(
-        "\n## Runner vs micro-benchmark\n\nGets only, uniform keys, presized map: `{GETS_IN_CACHE}` (65,536 keys, all present: in cache) and `{GETS_OUT_OF_CACHE}` (1,000,000 keys, 75% present: out of cache), 1 and 2 threads. The micro-benchmarks replay the same trace's keys through the same adapters with nothing else in the loop. ns/op is wall-clock time per op over all threads (as `go test -bench` reports for `b.RunParallel`). The ratio is raw: nothing is subtracted. Expected: {}–{}.\n\n| lang | map | shape | threads | runner ns/op | runner noop ns/op | micro ns/op | ratio (per-repeat range) | within |\n|---|---|---|---:|---:|---:|---:|---:|---|\n",
+        "\n## Runner vs micro-benchmark\n\nGets only, uniform keys, presized map: `{GETS_IN_CACHE}` (65,536 keys, all present: in cache) and `{GETS_OUT_OF_CACHE}` (1,000,000 keys, 75% present: out of cache), 1 and 2 threads. The micro-benchmarks replay the same trace's keys through the same adapters with nothing else in the loop. ns/op is wall-clock time per op over all threads (as `go test -bench` reports for `b.RunParallel`). The ratio is raw: nothing is subtracted. Expected: {}–{}. The runner must use each get's result: it counts the hit and folds the value into its checksum (RUNNER-SPEC, \"What a run does\" 5), where the micro-benchmarks discard it. The last two columns are a second micro-benchmark, the same loop with the result used that way and nothing else (`trace_gets_used`, `BenchmarkTraceGetsUsed`): the difference between the two micro columns is what using the result costs on that map and shape, in any harness that does.\n\n| lang | map | shape | threads | runner ns/op | runner noop ns/op | micro ns/op | ratio (per-repeat range) | within | micro, result used, ns/op | runner ÷ it |\n|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|\n",
         EXPECTED[0], EXPECTED[1]
     ));
     for r in &v.runner_vs_micro {
         md.push_str(&format!(
-            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} ({}) | {} |\n",
+            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} ({}) | {} | {} | {} |\n",
             r.lang,
             r.map,
             r.workload,
@@ -1562,6 +1587,8 @@ fn md_runner_vs_micro(v: &Validation, md: &mut String) {
             r.paired_ratios
                 .map_or("n/a".into(), |p| format!("{:.3}–{:.3}", p.min, p.max)),
             yes_no(r.within),
+            fmt_stat(r.micro_used_ns_per_op, 1.0, 1),
+            fmt_opt(r.ratio_used, 3),
         ));
     }
     md.push_str("\nFrom 1 to 2 threads, each harness's speed-up (ns/op at 1 thread ÷ ns/op at 2 threads; 2.0 = linear):\n\n| lang | map | shape | runner speed-up | micro speed-up |\n|---|---|---|---:|---:|\n");

@@ -631,6 +631,8 @@ fn validate_writes_json_and_markdown_from_the_runs() {
         assert_eq!(r["runner_ns_per_op"]["median"], 10.0, "{r}");
         assert_eq!(r["noop_ns_per_op"]["median"], 10.0, "{r}");
         assert_eq!(r["ratio"], Value::Null, "{r}");
+        assert_eq!(r["micro_used_ns_per_op"], Value::Null, "{r}");
+        assert_eq!(r["ratio_used"], Value::Null, "{r}");
     }
     assert!(v["micro"].as_object().unwrap().is_empty());
     // Same throughput at 1 and 2 threads: efficiency 0.5 for every map that takes 2 threads.

@@ -3,6 +3,7 @@ package maps
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -24,7 +25,20 @@ import (
 // trace; then b.RunParallel runs the trace's thread count of goroutines
 // (GOMAXPROCS is set to it), goroutine i cycling through stream i's keys,
 // decoded beforehand. The sub-benchmark is <workload>/t<threads>/<map>.
-func BenchmarkTraceGets(b *testing.B) {
+func BenchmarkTraceGets(b *testing.B) { benchTraceGets(b, false) }
+
+// BenchmarkTraceGetsUsed is BenchmarkTraceGets with each get's result used as
+// the runner must use it (comparisons/RUNNER-SPEC.md, "What a run does" 5): a
+// hit is counted and the found value (or the miss marker) folded into an
+// FNV-style checksum, both kept in locals and published once per goroutine.
+// Set against BenchmarkTraceGets it shows what using the result costs on a
+// map and shape, apart from the runner.
+func BenchmarkTraceGetsUsed(b *testing.B) { benchTraceGets(b, true) }
+
+// usedSink keeps BenchmarkTraceGetsUsed's hit counts and checksums live.
+var usedSink atomic.Uint64
+
+func benchTraceGets(b *testing.B, used bool) {
 	paths := os.Getenv("CMAP_BENCH_TRACES")
 	if paths == "" {
 		b.Skip("CMAP_BENCH_TRACES is not set (mapbench validate sets it)")
@@ -63,12 +77,29 @@ func BenchmarkTraceGets(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					keys := streams[int(next.Add(1)-1)%threads]
 					i := 0
+					if !used {
+						for pb.Next() {
+							m.Get(keys[i])
+							if i++; i == len(keys) {
+								i = 0
+							}
+						}
+						return
+					}
+					hits, acc := uint64(0), uint64(0xcbf29ce484222325)
 					for pb.Next() {
-						m.Get(keys[i])
+						got, hit := m.Get(keys[i])
+						if !hit {
+							got = math.MaxUint64
+						} else {
+							hits++
+						}
+						acc = (acc ^ got) * 0x100000001b3
 						if i++; i == len(keys) {
 							i = 0
 						}
 					}
+					usedSink.Add(hits ^ acc)
 				})
 			})
 			m = nil

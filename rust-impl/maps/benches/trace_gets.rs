@@ -10,14 +10,20 @@
 //! One criterion iteration is one get on every thread; criterion's time per
 //! iteration is the wall-clock time of that round, so ns per op (all threads,
 //! as `go test -bench` reports for `b.RunParallel`) is it ÷ threads.
-//! Id: `trace_gets/<map>/<workload>-t<threads>`. Run:
-//! `CMAP_BENCH_TRACES=a.trace cargo bench -p cmap-maps --bench trace_gets`.
+//! Id: `trace_gets/<map>/<workload>-t<threads>`.
+//!
+//! A second group, `trace_gets_used`, runs the same loop with each get's result used as
+//! the runner must use it (comparisons/RUNNER-SPEC.md, "What a run does" 5): a hit is
+//! counted and the found value (or the miss marker) folded into an FNV-style checksum,
+//! both kept in locals and passed to `black_box` once per round. Set against the first
+//! group it shows what using the result costs on a map and shape, apart from the runner.
+//! Run: `CMAP_BENCH_TRACES=a.trace cargo bench -p cmap-maps --bench trace_gets`.
 
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use cmap_formats::trace::{KEY_ID_MASK, Trace, key_for_id};
+use cmap_formats::trace::{CHECKSUM_INIT, CHECKSUM_PRIME, KEY_ID_MASK, Trace, key_for_id};
 use cmap_maps::{ConcurrentMap, MapHandle, MapVisitor};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
@@ -29,16 +35,28 @@ struct TraceGets<'a> {
 
 /// `iters` gets per thread, one thread per stream; the wall-clock time from the
 /// moment all threads are ready to the moment the last one is done.
-fn timed_round<M: ConcurrentMap>(map: &M, streams: &[Vec<u64>], iters: u64) -> Duration {
+fn timed_round<M: ConcurrentMap, const USED: bool>(
+    map: &M,
+    streams: &[Vec<u64>],
+    iters: u64,
+) -> Duration {
     let gets = |handle: &mut M::Handle<'_>, keys: &[u64]| {
         let mut i = 0usize;
+        let (mut hits, mut acc) = (0u64, CHECKSUM_INIT);
         for _ in 0..iters {
-            black_box(handle.get(keys[i]));
+            if USED {
+                let found = handle.get(keys[i]);
+                hits += u64::from(found.is_some());
+                acc = (acc ^ found.unwrap_or(u64::MAX)).wrapping_mul(CHECKSUM_PRIME);
+            } else {
+                black_box(handle.get(keys[i]));
+            }
             i += 1;
             if i == keys.len() {
                 i = 0;
             }
         }
+        black_box((hits, acc));
     };
     if streams.len() == 1 {
         let mut handle = map.handle();
@@ -84,11 +102,16 @@ impl MapVisitor for TraceGets<'_> {
             }
             handle.quiesce();
         }
-        let id = BenchmarkId::new(info.name, format!("{}-t{}", h.name, h.threads));
+        let id = || BenchmarkId::new(info.name, format!("{}-t{}", h.name, h.threads));
         self.c
             .benchmark_group("trace_gets")
-            .bench_function(id, |b| {
-                b.iter_custom(|iters| timed_round(&map, self.streams, iters))
+            .bench_function(id(), |b| {
+                b.iter_custom(|iters| timed_round::<M, false>(&map, self.streams, iters))
+            });
+        self.c
+            .benchmark_group("trace_gets_used")
+            .bench_function(id(), |b| {
+                b.iter_custom(|iters| timed_round::<M, true>(&map, self.streams, iters))
             });
     }
 }
