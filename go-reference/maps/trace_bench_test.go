@@ -86,15 +86,15 @@ func benchTraceGets(b *testing.B, used bool) {
 						}
 						return
 					}
-					hits, acc := uint64(0), uint64(0xcbf29ce484222325)
+					hits, acc := uint64(0), uint64(trace.ChecksumInit)
 					for pb.Next() {
 						got, hit := m.Get(keys[i])
 						if !hit {
-							got = math.MaxUint64
+							got = math.MaxUint64 // the runner's missMarker
 						} else {
 							hits++
 						}
-						acc = (acc ^ got) * 0x100000001b3
+						acc = (acc ^ got) * trace.ChecksumPrime
 						if i++; i == len(keys) {
 							i = 0
 						}

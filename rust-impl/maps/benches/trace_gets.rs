@@ -47,6 +47,7 @@ fn timed_round<M: ConcurrentMap, const USED: bool>(
             if USED {
                 let found = handle.get(keys[i]);
                 hits += u64::from(found.is_some());
+                // A miss folds u64::MAX, the runner's MISS_MARKER.
                 acc = (acc ^ found.unwrap_or(u64::MAX)).wrapping_mul(CHECKSUM_PRIME);
             } else {
                 black_box(handle.get(keys[i]));
